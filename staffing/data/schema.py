@@ -1,0 +1,183 @@
+"""The data schema as data: one row per column of each input table.
+
+This table drives the readers (Chinese and English header aliases, value
+vocabularies), the validation rules and the generated documentation in
+``docs/data.md``. Change a column here and all three follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from staffing.vocab import (
+    BACKBONE_LEVELS,
+    LEVELS,
+    LOCATIONS,
+    SEXES,
+    STATUSES,
+    SUBJECTS,
+    TITLES,
+)
+
+__all__ = [
+    "Column",
+    "SCHOOL_COLUMNS",
+    "TEACHER_COLUMNS",
+    "COUNTY_KEYS",
+    "SHEET_NAMES",
+    "schema_table",
+    "columns_for",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    Attributes
+    ----------
+    name : canonical English name, as stored in :class:`staffing.County`.
+    zh : the Simplified Chinese header a bureau's workbook uses.
+    kind : ``"id" | "text" | "int" | "float" | "bool" | "category" | "date"``.
+    required : whether the column must be present.
+    unit : unit of measure, if any.
+    vocab : for ``category``: code → Chinese label; cells may hold either.
+    min, max : inclusive bounds for numbers (``None``: unbounded).
+    description : one line for the docs.
+    aliases : further accepted headers (English or Chinese).
+    """
+
+    name: str
+    zh: str
+    kind: str
+    required: bool
+    description: str
+    unit: str = ""
+    vocab: dict[str, str] | None = None
+    min: float | None = None
+    max: float | None = None
+    aliases: tuple[str, ...] = ()
+
+    def headers(self) -> tuple[str, ...]:
+        """Every header this column is recognised by (case-insensitive for English)."""
+        return (self.name, self.zh, *self.aliases)
+
+
+SCHOOL_COLUMNS: tuple[Column, ...] = (
+    Column("school_id", "学校代码", "id", True, "Unique school code.", aliases=("学校编号", "id")),
+    Column("name", "学校名称", "text", True, "School name.", aliases=("校名",)),
+    Column("township", "乡镇", "text", True, "Township (乡镇/街道) the school belongs to.",
+           aliases=("所属乡镇", "街道")),
+    Column("level", "学段", "category", True,
+           "School type; a nine-year school has both primary and junior pupils.",
+           vocab=LEVELS, aliases=("办学类型", "学校类型")),
+    Column("location", "城乡属性", "category", True, "Urban area, town or rural (village).",
+           vocab=LOCATIONS, aliases=("城乡类别", "城乡")),
+    Column("is_central", "乡镇中心学校", "bool", False,
+           "Township central school (乡镇中心学校). Default false.", aliases=("是否中心校",)),
+    Column("is_quality", "优质学校", "bool", False,
+           "Urban or county quality school (优质学校). Default false.", aliases=("是否优质校",)),
+    Column("is_weak", "薄弱学校", "bool", False,
+           "Weak school (薄弱学校) to be supported first. Default false.", aliases=("是否薄弱校",)),
+    Column("pupils_primary", "小学在校生数", "int", True, "Primary pupils (grades 1–6).",
+           unit="pupils", min=0, max=20_000, aliases=("小学生数",)),
+    Column("pupils_junior", "初中在校生数", "int", True, "Junior-secondary pupils (grades 7–9).",
+           unit="pupils", min=0, max=20_000, aliases=("初中生数",)),
+    Column("classes_primary", "小学班级数", "int", True, "Primary classes (教学班).",
+           unit="classes", min=0, max=400, aliases=("小学班数",)),
+    Column("classes_junior", "初中班级数", "int", True, "Junior-secondary classes.",
+           unit="classes", min=0, max=400, aliases=("初中班数",)),
+    Column("approved_quota", "核定编制数", "int", True,
+           "Quota (编制) currently approved and filed for the school.",
+           unit="posts", min=0, max=5_000, aliases=("编制数", "核定编制")),
+    Column("staff_in_post", "在编在岗人数", "int", True,
+           "Staff on the quota and working at the school now.",
+           unit="posts", min=0, max=5_000, aliases=("在编在岗", "在岗人数")),
+    Column("lat", "纬度", "float", False, "Latitude (WGS84).", unit="degrees", min=-90, max=90,
+           aliases=("latitude",)),
+    Column("lon", "经度", "float", False, "Longitude (WGS84).", unit="degrees", min=-180,
+           max=180, aliases=("longitude", "lng")),
+    Column("boarding_pupils", "寄宿生数", "int", False, "Boarding pupils. Default 0.",
+           unit="pupils", min=0, max=20_000, aliases=("住校生数",)),
+)
+
+TEACHER_COLUMNS: tuple[Column, ...] = (
+    Column("teacher_id", "教师编号", "id", True, "Unique teacher code.", aliases=("工号", "id")),
+    Column("school_id", "学校代码", "id", True, "School where the teacher holds their post.",
+           aliases=("学校编号", "所在学校代码")),
+    Column("subject", "任教学科", "category", True, "Main teaching subject.", vocab=SUBJECTS,
+           aliases=("学科",)),
+    Column("sex", "性别", "category", True, "Sex (retirement ages differ).", vocab=SEXES),
+    Column("birth_date", "出生日期", "date", False,
+           "Date of birth; give this or birth_year.", aliases=("出生年月",)),
+    Column("birth_year", "出生年份", "int", False, "Year of birth; give this or birth_date.",
+           min=1940, max=2010),
+    Column("hire_year", "参加工作年份", "int", True, "Year the teacher started teaching.",
+           min=1960, max=2100, aliases=("入职年份",)),
+    Column("years_at_school", "本校任教年限", "int", True,
+           "Consecutive years at the current school.", unit="years", min=0, max=50,
+           aliases=("本校年限",)),
+    Column("title", "职称", "category", True, "Professional title.", vocab=TITLES),
+    Column("backbone", "骨干级别", "category", True, "Backbone-teacher level (骨干教师).",
+           vocab=BACKBONE_LEVELS, aliases=("骨干教师",)),
+    Column("is_head_teacher", "班主任", "bool", True, "Class teacher (班主任) this year.",
+           aliases=("是否班主任",)),
+    Column("status", "在岗状态", "category", True,
+           "This year's status; 'leaving' releases the post this year.", vocab=STATUSES,
+           aliases=("状态",)),
+    Column("pinned", "不参与交流", "bool", False,
+           "Never moved by the plan (e.g. announced arrangements). Default false.",
+           aliases=("固定",)),
+)
+
+#: Key–value facts about the county (sheet ``county`` / ``县情``).
+COUNTY_KEYS: dict[str, str] = {
+    "name": "县名",
+    "county_total": "核定编制总量",
+}
+
+#: Accepted sheet (or CSV file stem) names for each table.
+SHEET_NAMES: dict[str, tuple[str, ...]] = {
+    "schools": ("schools", "学校"),
+    "teachers": ("teachers", "教师"),
+    "county": ("county", "县情"),
+}
+
+
+def columns_for(table: str) -> tuple[Column, ...]:
+    """The schema columns of ``"schools"`` or ``"teachers"``."""
+    return {"schools": SCHOOL_COLUMNS, "teachers": TEACHER_COLUMNS}[table]
+
+
+def schema_table() -> pd.DataFrame:
+    """The schema as one DataFrame: table, column, Chinese header, type, unit, rules.
+
+    Examples
+    --------
+    >>> t = schema_table()
+    >>> t.loc[t.column == "approved_quota", "zh"].item()
+    '核定编制数'
+    """
+    rows = []
+    for table, cols in (("schools", SCHOOL_COLUMNS), ("teachers", TEACHER_COLUMNS)):
+        for c in cols:
+            allowed = ""
+            if c.vocab:
+                allowed = ", ".join(f"{k} ({v})" for k, v in c.vocab.items())
+            elif c.min is not None or c.max is not None:
+                allowed = f"{c.min:g} – {c.max:g}" if c.max is not None else f"≥ {c.min:g}"
+            rows.append(
+                {
+                    "table": table,
+                    "column": c.name,
+                    "zh": c.zh,
+                    "type": c.kind,
+                    "required": c.required,
+                    "unit": c.unit,
+                    "allowed": allowed,
+                    "description": c.description,
+                }
+            )
+    return pd.DataFrame(rows)

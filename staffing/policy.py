@@ -1,0 +1,307 @@
+"""Every number of the staffing rules, in one frozen dataclass.
+
+Each field carries a comment naming its source: the Chuxiong 2024 action plan
+(《楚雄州义务教育强校提质行动方案》, measure numbers as in the seed document), a
+national or provincial rule listed in ``POLICY.md`` part B, or — marked
+``library default`` — a modelling choice of ours that no text fixes. A county overrides
+any of them with :meth:`Policy.from_toml` or :meth:`Policy.replace`; nothing in the
+model blocks is hard-coded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
+
+__all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES"]
+
+#: Urgent-need subjects named by the Chuxiong plan, measure 9 (紧缺学科).
+URGENT_SUBJECTS_DEFAULT: tuple[str, ...] = ("english", "music", "pe", "art", "it")
+
+#: How a school's fractional norm becomes a whole number of posts.
+ROUNDING_RULES: tuple[str, ...] = ("half_up", "ceil", "floor")
+
+
+class PolicyError(ValueError):
+    """A policy value or key that the library cannot accept."""
+
+
+# Kinds of range check: (lower, upper, lower_inclusive, upper_inclusive).
+_POSITIVE = (0.0, math.inf, False, True)
+_NON_NEGATIVE = (0.0, math.inf, True, True)
+_SHARE = (0.0, 1.0, True, True)
+_WEIGHT = (0.0, math.inf, True, True)
+
+
+def _f(default: Any, check: tuple | None = None, choices: tuple | None = None) -> Any:
+    """A dataclass field with its allowed range or choices in the metadata."""
+    meta: dict[str, Any] = {}
+    if check is not None:
+        meta["range"] = check
+    if choices is not None:
+        meta["choices"] = choices
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("Policy fields must be immutable")
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The staffing rules of a county, with Chuxiong 2024 defaults.
+
+    Every field is a number, a flag or a tuple of names from ``POLICY.md``; the
+    comment above each field names its source. Construct with keywords to
+    override, e.g. ``Policy(primary_ratio=18.0)``, or load a TOML file.
+
+    Examples
+    --------
+    >>> from staffing import Policy
+    >>> p = Policy()
+    >>> p.primary_ratio, p.junior_ratio
+    (19.0, 13.5)
+    >>> p.replace(primary_ratio=18.0).primary_ratio
+    18.0
+    """
+
+    # --- A. Quota norms (编制核定), Chuxiong plan measure 10 -------------------------
+    # Chuxiong measure 10; national unified standard (2014): primary staff : pupils = 1 : 19.
+    primary_ratio: float = _f(19.0, _POSITIVE)
+    # Chuxiong measure 10; national unified standard (2014): junior staff : pupils = 1 : 13.5.
+    junior_ratio: float = _f(13.5, _POSITIVE)
+    # Chuxiong measure 10: village schools and teaching points with fewer than 200 pupils
+    # are staffed by class (班师比) rather than by pupils.
+    small_school_threshold: int = _f(200, _POSITIVE)
+    # Chuxiong measure 10: class : staff about 1 : 2 in those small schools.
+    small_school_staff_per_class: float = _f(2.0, _POSITIVE)
+    # Chuxiong measure 10 names 村小 (village primary schools) and 教学点: the class rule
+    # applies to schools of these levels at these locations (teaching points are rural).
+    small_school_levels: tuple[str, ...] = _f(("primary", "teaching_point"), choices=tuple(LEVELS))
+    small_school_locations: tuple[str, ...] = _f(("rural",), choices=tuple(LOCATIONS))
+    # National practice (中央编办 2014: 生师比与班师比相结合): a small school gets the larger
+    # of its pupil-ratio norm and its class norm. Set False to use the class norm alone.
+    small_school_take_larger: bool = _f(True)
+    # Provincial texts add quota for boarding schools without a common number; library
+    # default 0 (off): extra posts per 100 boarding pupils.
+    boarding_staff_per_100: float = _f(0.0, _NON_NEGATIVE)
+    # Library default: a school's fractional norm is rounded half up (四舍五入) to whole
+    # posts; "ceil" and "floor" are the alternatives.
+    norm_rounding: str = _f("half_up", choices=ROUNDING_RULES)
+
+    # --- 周转池 turnover pool, Chuxiong measure 10 ---------------------------------------
+    # Chuxiong measure 10: each county keeps a staffing turnover pool.
+    pool_enabled: bool = _f(True)
+    # Chuxiong measure 10 sets no reserve; the Guizhou example (POLICY.md B) held 10%
+    # of over-standard quota. Share of the county total kept back in the pool.
+    pool_reserve_share: float = _f(0.0, _SHARE)
+    # Guizhou 黔西南州 2021 (POLICY.md B): pool loans are repaid by attrition in 3–5 years.
+    pool_loan_years: int = _f(3, (1, 10, True, True))
+
+    # --- Quota model weights (library defaults, documented in docs/concepts.md) ---------
+    # Cost of one post of shortfall against the norm at an urban or town school.
+    weight_shortfall: float = _f(100.0, _WEIGHT)
+    # Multipliers on that cost: rural schools, teaching points and weak schools first
+    # (Chuxiong measures 7–8: resources flow to rural and weak schools).
+    weight_rural: float = _f(1.5, _WEIGHT)
+    weight_teaching_point: float = _f(1.5, _WEIGHT)
+    weight_weak: float = _f(1.25, _WEIGHT)
+    # Cost of one post held above the norm (keeps surplus where it hurts least).
+    weight_surplus: float = _f(1.0, _WEIGHT)
+    # Cost of one post of quota change: equal plans change as few quotas as possible.
+    weight_change: float = _f(0.01, _WEIGHT)
+    # Cost of one post of staff in post above the county total (an infeasible county
+    # still gets a plan, with this slack named in explain()).
+    weight_over_total: float = _f(10_000.0, _WEIGHT)
+
+    # --- 县管校聘 rotation, national rule of 2014 (POLICY.md B) ----------------------------
+    # 教育部 财政部 人社部 2014: urban and quality schools rotate ≥ 10% of eligible teachers.
+    rotation_share_min: float = _f(0.10, _SHARE)
+    # Same text: backbone teachers are ≥ 20% of those rotated.
+    rotation_backbone_share_min: float = _f(0.20, _SHARE)
+    # Provincial practice (e.g. Anhui): eligible after 6 consecutive years at one school.
+    rotation_eligible_years: int = _f(6, (0, 60, True, True))
+
+    # --- Recruitment and training, Chuxiong measures 7 and 9 ---------------------------
+    # Chuxiong measure 9: urgent-need subjects ≥ 30% of new hires.
+    urgent_share_min: float = _f(0.30, _SHARE)
+    # Chuxiong measure 9: English, music, PE, art and IT are named urgent-need subjects.
+    urgent_subjects: tuple[str, ...] = _f(URGENT_SUBJECTS_DEFAULT, choices=tuple(SUBJECTS))
+    # Chuxiong measure 7: new rural teachers shadow-train ≥ 1 year (跟岗培训).
+    shadow_training_years: int = _f(1, (0, 5, True, True))
+    # Chuxiong measure 12: staff within 5 years of statutory retirement may retire early.
+    early_retirement_window_years: int = _f(5, (0, 15, True, True))
+
+    # --- Posts, teaching load and quality goals -----------------------------------------
+    # Chuxiong measure 10 (岗位能上能下): professional post levels, highest first.
+    post_levels: tuple[str, ...] = _f(("senior", "intermediate", "junior"), choices=tuple(TITLES))
+    # Chuxiong measure 14: prefecture-level backbone teachers ≥ 10% of all teachers by 2025.
+    backbone_share_target: float = _f(0.10, _SHARE)
+    # Chuxiong goals: nine-year retention (巩固率) ≥ 98%, used for enrolment projection.
+    retention_rate: float = _f(0.98, _SHARE)
+    # National class-size norms (POLICY.md B): primary ≤ 45, junior ≤ 50.
+    primary_class_size_max: int = _f(45, _POSITIVE)
+    junior_class_size_max: int = _f(50, _POSITIVE)
+
+    # --- Plausibility limits for input validation (library defaults) -------------------
+    # A school reporting more staff than this many times its pupil norm plus this
+    # constant is flagged as implausible data, not planned.
+    plausible_staff_factor: float = _f(5.0, _POSITIVE)
+    plausible_staff_extra: int = _f(20, _NON_NEGATIVE)
+    # Pupils per class above which a row is flagged as implausible (≥ 66 is
+    # "extra-large" by the national norm; anything far beyond is a typo).
+    plausible_class_size_max: int = _f(120, _POSITIVE)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # a whole number given for a float field is that float
+            value = getattr(self, f.name)
+            if type(f.default) is float and type(value) is int:
+                object.__setattr__(self, f.name, float(value))
+        problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
+        if problems:
+            raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
+
+    # ------------------------------------------------------------------ construction
+    def replace(self, **changes: Any) -> Policy:
+        """Return a copy with some fields changed (``dataclasses.replace``).
+
+        Examples
+        --------
+        >>> Policy().replace(rotation_share_min=0.15).rotation_share_min
+        0.15
+        """
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise PolicyError(_unknown_message(unknown))
+        return dataclasses.replace(self, **{k: _freeze(v) for k, v in changes.items()})
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], *, source: str = "policy") -> Policy:
+        """Build a Policy from a flat mapping of field names to values.
+
+        Unknown keys and out-of-range values raise :class:`PolicyError` naming the key
+        and the allowed range; every problem is listed at once.
+        """
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        problems = [f"{source}: {_unknown_message([k])}" for k in unknown]
+        known = {k: _freeze(v) for k, v in values.items() if k in names}
+        for f in fields(cls):
+            if f.name in known:
+                msg = _check_field(f, known[f.name])
+                if msg:
+                    problems.append(f"{source}: {msg}")
+        if problems:
+            raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
+        return cls(**known)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Policy:
+        """Read a policy from a TOML file of ``field = value`` lines.
+
+        Fields not in the file keep their Chuxiong defaults. A ``[policy]`` table is
+        accepted as well as top-level keys.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
+        >>> _ = p.write_text("primary_ratio = 18.0\\n")
+        >>> Policy.from_toml(p).primary_ratio
+        18.0
+        """
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
+        if set(raw) == {"policy"} and isinstance(raw["policy"], dict):
+            raw = raw["policy"]
+        return cls.from_dict(raw, source=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as a plain dict (tuples become lists)."""
+        return {f.name: _thaw(getattr(self, f.name)) for f in fields(self)}
+
+    def to_toml(self, path: str | Path) -> None:
+        """Write every field to a TOML file that :meth:`from_toml` reads back equal."""
+        from staffing._io import atomic_write_bytes
+
+        atomic_write_bytes(Path(path), tomli_w.dumps(self.to_dict()).encode("utf-8"))
+
+    def fingerprint(self) -> str:
+        """A short, stable hash of every field, for manifests and caches."""
+        import hashlib
+
+        return hashlib.sha256(tomli_w.dumps(self.to_dict()).encode("utf-8")).hexdigest()[:16]
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _unknown_message(keys: list[str]) -> str:
+    allowed = ", ".join(sorted(f.name for f in fields(Policy)))
+    return f"unknown key(s) {', '.join(map(repr, keys))}; allowed keys: {allowed}"
+
+
+def _describe_range(rng: tuple) -> str:
+    lo, hi, lo_in, hi_in = rng
+    left = "[" if lo_in else "("
+    right = "]" if hi_in else ")"
+    hi_txt = "inf" if hi == math.inf else f"{hi:g}"
+    return f"{left}{lo:g}, {hi_txt}{right}"
+
+
+def _check_field(f: dataclasses.Field, value: Any) -> str | None:
+    """Return a message if ``value`` is not allowed for field ``f``, else None."""
+    default = f.default
+    expected = type(default)
+    if expected is bool:
+        if not isinstance(value, bool):
+            return f"{f.name} = {value!r}: expected true or false"
+        return None
+    if expected in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{f.name} = {value!r}: expected a number"
+        if expected is int and not float(value).is_integer():
+            return f"{f.name} = {value!r}: expected a whole number"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{f.name} = {value!r}: expected a finite number"
+        rng = f.metadata.get("range")
+        if rng is not None:
+            lo, hi, lo_in, hi_in = rng
+            ok_lo = value >= lo if lo_in else value > lo
+            ok_hi = value <= hi if hi_in else value < hi
+            if not (ok_lo and ok_hi):
+                return f"{f.name} = {value!r}: outside the allowed range {_describe_range(rng)}"
+        return None
+    if expected is str:
+        choices = f.metadata.get("choices")
+        if not isinstance(value, str) or (choices and value not in choices):
+            return f"{f.name} = {value!r}: expected one of {', '.join(choices or ())}"
+        return None
+    if expected is tuple:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            return f"{f.name} = {value!r}: expected a list of names"
+        choices = f.metadata.get("choices")
+        bad = [v for v in value if choices and v not in choices]
+        if bad:
+            return f"{f.name}: {', '.join(map(repr, bad))} not allowed; expected names from {', '.join(choices)}"
+        return None
+    return None
