@@ -1,0 +1,89 @@
+"""Bilingual labels: table headers and terms in English and Simplified Chinese."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
+
+__all__ = ["LANGS", "label", "translate_columns", "translate_values", "check_lang"]
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+#: Column or term → (English, Chinese).
+LABELS: dict[str, tuple[str, str]] = {
+    "school_id": ("School ID", "学校代码"),
+    "name": ("School", "学校名称"),
+    "township": ("Township", "乡镇"),
+    "level": ("Level", "学段"),
+    "location": ("Location", "城乡属性"),
+    "norm": ("Norm (posts)", "编制标准"),
+    "basis": ("Norm basis", "核定依据"),
+    "approved_quota": ("Approved quota", "核定编制数"),
+    "staff_in_post": ("Staff in post", "在编在岗"),
+    "leavers": ("Leaving this year", "本学年离岗"),
+    "new_quota": ("New quota", "调整后编制"),
+    "change": ("Change", "增减"),
+    "shortfall_before": ("Short of norm before", "调整前缺编"),
+    "shortfall_after": ("Short of norm after", "调整后缺编"),
+    "surplus_before": ("Above norm before", "调整前超编"),
+    "surplus_after": ("Above norm after", "调整后超编"),
+    "shortfall_weight": ("Priority weight", "优先权重"),
+    "entry": ("Entry", "事项"),
+    "posts": ("Posts", "编制数"),
+    "balance": ("Pool balance", "周转池余额"),
+    "opening": ("opening balance", "期初余额"),
+    "closing": ("closing balance", "期末余额"),
+    "release": ("released to pool", "收回入池"),
+    "draw": ("drawn from pool", "从池调剂"),
+    "metric": ("Measure", "指标"),
+    "before": ("Before", "调整前"),
+    "after": ("After", "调整后"),
+    "rule": ("Rule", "规则"),
+    "target": ("Target", "目标"),
+    "achieved": ("Achieved", "实现"),
+    "shortfall": ("Shortfall", "差额"),
+    "binding": ("Binding", "是否约束"),
+    "schools_affected": ("Schools affected", "涉及学校"),
+    "note": ("Note", "说明"),
+    "reason": ("Reason", "原因"),
+    "pupils": ("by pupils (pupil–staff ratio)", "生师比"),
+    "classes": ("by classes (class–staff ratio)", "班师比"),
+    "key": ("Item", "项目"),
+    "value": ("Value", "值"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is ``"en"`` or ``"zh"``, else raise ValueError."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    return lang
+
+
+def label(key: str, lang: str) -> str:
+    """The label of ``key`` in ``lang`` (the key itself when no label is known)."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[LANGS.index(check_lang(lang))]
+
+
+def translate_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy of ``frame`` with its index reset and its headers in ``lang``."""
+    out = frame.reset_index() if frame.index.name else frame.copy()
+    return out.rename(columns={c: label(c, lang) for c in out.columns})
+
+
+def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy with category codes (levels, locations, subjects, bases, entries) in ``lang``."""
+    out = frame.copy()
+    if check_lang(lang) == "en":
+        return out
+    vocab = {**LEVELS, **LOCATIONS, **SUBJECTS,
+             **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
+                                          "release", "draw")}}
+    for col in ("level", "location", "subject", "basis", "entry"):
+        if col in out.columns:
+            out[col] = out[col].map(lambda v: vocab.get(v, v))
+    return out

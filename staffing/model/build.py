@@ -1,0 +1,124 @@
+"""Assemble one PuLP problem per county from the rule blocks, and solve it.
+
+``optimize`` runs the steps in order — check and prepare the inputs, build the
+model block by block, solve, read the solution back into a :class:`~staffing.Plan` —
+and each step is callable on its own for people who want the model itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pulp
+
+from staffing.data.county import County
+from staffing.model.inputs import ModelInputs, prepare_inputs
+from staffing.model.quota import QuotaHandles, add_quota
+from staffing.model.solve import SolveStats, solve
+from staffing.policy import Policy
+
+if TYPE_CHECKING:
+    from staffing.plan import Plan
+
+__all__ = ["CountyModel", "build_model", "optimize"]
+
+
+@dataclass
+class CountyModel:
+    """One county's optimisation model: the PuLP problem, its inputs and block handles."""
+
+    prob: pulp.LpProblem
+    inputs: ModelInputs
+    blocks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def quota(self) -> QuotaHandles:
+        """Handles of the quota block."""
+        return self.blocks["quota"]
+
+    def size(self) -> dict[str, int]:
+        """Numbers of variables, integer variables and constraints."""
+        variables = self.prob.variables()
+        return {
+            "variables": len(variables),
+            "integers": sum(v.cat == pulp.LpInteger for v in variables),
+            "constraints": self.prob.numConstraints(),
+        }
+
+
+def build_model(county: County, policy: Policy | None = None) -> CountyModel:
+    """Build the county's PuLP problem from the blocks the policy switches on.
+
+    Parameters
+    ----------
+    county : the validated county.
+    policy : defaults to ``Policy()`` (Chuxiong 2024).
+
+    Returns
+    -------
+    CountyModel
+        ``model.prob`` is an ordinary PuLP problem: write it with
+        ``model.prob.writeMPS(path)`` or solve it yourself.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> model = st.build_model(st.synth.county(seed=1, n_schools=10, teachers=False))
+    >>> model.size()["integers"]
+    10
+    """
+    policy = policy or Policy()
+    inputs = prepare_inputs(county, policy)
+    prob = pulp.LpProblem("staffing_county", pulp.LpMinimize)
+    model = CountyModel(prob=prob, inputs=inputs)
+    model.blocks["quota"] = add_quota(prob, inputs, policy)
+    prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
+    return model
+
+
+def optimize(
+    county: County,
+    policy: Policy | None = None,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = 60.0,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    msg: bool = False,
+) -> Plan:
+    """Plan the county: new quotas through the turnover pool, within the county total.
+
+    Parameters
+    ----------
+    county : the validated county (:func:`staffing.load_county` or ``County(...)``).
+    policy : the rules; defaults to ``Policy()`` (Chuxiong 2024).
+    solver : ``"highs"`` (default) or ``"cbc"``; falls back to the other if missing.
+    time_limit : seconds for the solver; a plan stopped by it is ``feasible``.
+    mip_gap : relative gap at which the solver may stop early.
+    threads : solver threads.
+    msg : print the solver's log.
+
+    Returns
+    -------
+    Plan
+        ``plan.status`` is ``optimal``, ``feasible``, ``infeasible`` or ``error``.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> plan = st.optimize(st.synth.county(seed=3, n_schools=15, teachers=False))
+    >>> plan.status
+    'optimal'
+    >>> int(plan.quotas.new_quota.sum()) <= plan.county.county_total
+    True
+    """
+    from staffing.plan import Plan
+
+    policy = policy or Policy()
+    model = build_model(county, policy)
+    stats: SolveStats = solve(
+        model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+        msg=msg,
+    )
+    return Plan.from_model(model, stats)

@@ -1,0 +1,81 @@
+"""Everything the model blocks read, computed once per county, vectorised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from staffing.data.county import County
+from staffing.norms import quota_norms
+from staffing.policy import Policy
+from staffing.vocab import LEAVING_STATUSES
+
+__all__ = ["ModelInputs", "prepare_inputs", "shortfall_weights"]
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Per-school arrays and county facts shared by all model blocks.
+
+    ``schools`` is indexed by ``school_id`` in the county's order (variables are
+    numbered by position in it); ``floor`` is the staff who stay in post next year
+    (staff in post minus known leavers), below which no quota may fall.
+    """
+
+    county: County
+    policy: Policy
+    schools: pd.DataFrame
+    county_total: int
+
+    @property
+    def n(self) -> int:
+        """Number of schools."""
+        return len(self.schools)
+
+
+def shortfall_weights(schools: pd.DataFrame, policy: Policy) -> pd.Series:
+    """Cost of one post of shortfall at each school.
+
+    ``weight_shortfall`` multiplied by ``weight_rural`` for rural schools,
+    ``weight_teaching_point`` for teaching points and ``weight_weak`` for weak
+    schools (multipliers compound).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"location": ["urban", "rural"], "level": ["primary", "teaching_point"],
+    ...                   "is_weak": [False, True]})
+    >>> shortfall_weights(s, Policy()).tolist()
+    [100.0, 281.25]
+    """
+    w = np.full(len(schools), policy.weight_shortfall, dtype=float)
+    w *= np.where(schools["location"].eq("rural"), policy.weight_rural, 1.0)
+    w *= np.where(schools["level"].eq("teaching_point"), policy.weight_teaching_point, 1.0)
+    w *= np.where(schools["is_weak"].astype(bool), policy.weight_weak, 1.0)
+    return pd.Series(w, index=schools.index, name="shortfall_weight")
+
+
+def leavers_by_school(county: County) -> pd.Series:
+    """Teachers whose status says they leave their post this year, per school."""
+    index = county.schools.index
+    if county.teachers is None or county.teachers.empty:
+        return pd.Series(0, index=index, dtype="int64", name="leavers")
+    leaving = county.teachers["status"].isin(LEAVING_STATUSES)
+    counts = county.teachers.loc[leaving].groupby("school_id").size()
+    return counts.reindex(index, fill_value=0).astype("int64").rename("leavers")
+
+
+def prepare_inputs(county: County, policy: Policy) -> ModelInputs:
+    """Norms, floors and weights for every school of ``county``."""
+    norms = quota_norms(county, policy)
+    schools = county.schools[["name", "township", "level", "location", "is_central",
+                              "is_quality", "is_weak"]].join(
+        norms[["norm", "basis", "approved_quota", "staff_in_post"]]
+    )
+    schools["leavers"] = leavers_by_school(county)
+    schools["floor"] = (schools["staff_in_post"] - schools["leavers"]).clip(lower=0)
+    schools["shortfall_weight"] = shortfall_weights(schools, policy)
+    return ModelInputs(county=county, policy=policy, schools=schools,
+                       county_total=county.county_total)

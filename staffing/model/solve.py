@@ -1,0 +1,213 @@
+"""Solver choice, limits, status and solution read-back.
+
+The only module that touches PuLP's solver API. It hides the differences between
+PuLP 3.x (Python 3.11; ``prob.solve`` returns an int, CBC bundled as
+``PULP_CBC_CMD``, a HiGHS run stopped by its time limit reported as "Optimal") and
+PuLP 4.x (Python 3.12+; ``solve`` returns ``LpSolveStats``, CBC as ``COIN_CMD``), and
+normalises every outcome to one of ``optimal | feasible | infeasible | error``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pulp
+
+from staffing.errors import SolverError
+
+__all__ = ["SolveStats", "solve", "values", "available_solvers", "STATUSES", "SOLVERS"]
+
+#: The four statuses a plan can have.
+STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "error")
+#: Solver names accepted by ``solver=``.
+SOLVERS: tuple[str, ...] = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """What the solver did: name, normalised status, times, objective, bound and gap.
+
+    ``gap`` is the relative MIP gap ``|objective − best_bound| / max(1, |objective|)``
+    (0 for a proven optimum; NaN when no bound is known).
+    """
+
+    solver: str
+    status: str
+    raw_status: str
+    time_s: float
+    objective: float
+    best_bound: float
+    gap: float
+    options: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict, for manifests and reports."""
+        return asdict(self)
+
+
+def available_solvers() -> list[str]:
+    """The solvers of :data:`SOLVERS` that can run on this machine."""
+    found = set(pulp.listSolvers(onlyAvailable=True))
+    out = []
+    if "HiGHS" in found:
+        out.append("highs")
+    if found & {"PULP_CBC_CMD", "COIN_CMD"}:
+        out.append("cbc")
+    return out
+
+
+def _make_solver(
+    name: str, *, time_limit: float | None, mip_gap: float | None, threads: int | None,
+    msg: bool, options: dict[str, Any],
+) -> Any:
+    kwargs: dict[str, Any] = {"msg": msg}
+    if time_limit is not None:
+        kwargs["timeLimit"] = float(time_limit)
+    if mip_gap is not None:
+        kwargs["gapRel"] = float(mip_gap)
+    if threads is not None:
+        kwargs["threads"] = int(threads)
+    if name == "highs":
+        # Fixed seed: the same model gives the same answer, run after run.
+        return pulp.HiGHS(**kwargs, random_seed=0, **options)
+    cbc = getattr(pulp, "PULP_CBC_CMD", None) or pulp.COIN_CMD
+    return cbc(**kwargs, options=[f"{k} {v}" for k, v in options.items()] or None)
+
+
+def _choose(solver: str) -> list[str]:
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    found = available_solvers()
+    order = [solver] + [s for s in SOLVERS if s != solver]
+    usable = [s for s in order if s in found]
+    if not usable:
+        raise SolverError(
+            "no MILP solver available: install highspy (pip install highspy) or CBC"
+        )
+    return usable
+
+
+def _normalise(prob: pulp.LpProblem, result: Any, solver: str) -> tuple[str, str, float]:
+    """Return (status, raw status text, best bound) for PuLP 3.x or 4.x."""
+    if hasattr(result, "has_solution"):  # PuLP 4.x LpSolveStats
+        raw = str(getattr(result, "status_str", result.status))
+        bound = getattr(result, "best_bound", None)
+        bound = math.nan if bound is None else float(bound)
+        if int(result.status) == 1 and result.has_solution:
+            return "optimal", raw, bound
+        if result.has_solution:
+            return "feasible", raw, bound
+        if int(result.status) == -1:
+            return "infeasible", raw, bound
+        return "error", raw, bound
+    # PuLP 3.x: the status says little after a time limit; the solution status and,
+    # for HiGHS, the model status say what happened.
+    raw = pulp.LpStatus.get(prob.status, str(prob.status))
+    sol = getattr(prob, "sol_status", None)
+    bound = math.nan
+    model = getattr(prob, "solverModel", None)
+    if solver == "highs" and model is not None:
+        import highspy
+
+        model_status = model.getModelStatus()
+        raw = model.modelStatusToString(model_status)
+        info = model.getInfo()
+        bound = float(getattr(info, "mip_dual_bound", math.nan))
+        optimal = model_status == highspy.HighsModelStatus.kOptimal
+        has_solution = int(getattr(info, "primal_solution_status", 0)) == 2
+        if optimal:
+            return "optimal", raw, bound
+        if model_status == highspy.HighsModelStatus.kInfeasible:
+            return "infeasible", raw, bound
+        return ("feasible" if has_solution else "error"), raw, bound
+    if sol == pulp.LpSolutionOptimal:
+        return "optimal", raw, bound
+    if sol == pulp.LpSolutionIntegerFeasible:
+        return "feasible", raw, bound
+    if prob.status == pulp.LpStatusInfeasible:
+        return "infeasible", raw, bound
+    return "error", raw, bound
+
+
+def solve(
+    prob: pulp.LpProblem,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    msg: bool = False,
+    options: dict[str, Any] | None = None,
+) -> SolveStats:
+    """Solve ``prob`` with HiGHS (default) or CBC and normalise what came back.
+
+    Falls back to the other solver when the one asked for is not installed (the
+    stats name the solver that actually ran).
+
+    Parameters
+    ----------
+    prob : the PuLP problem.
+    solver : ``"highs"`` or ``"cbc"``.
+    time_limit : seconds; a run stopped by it with a solution is ``feasible``.
+    mip_gap : relative gap at which the solver may stop.
+    threads : solver threads (HiGHS MIP is largely single-threaded).
+    msg : show the solver log.
+    options : extra solver options (HiGHS option names, or CBC ``name value`` pairs).
+
+    Returns
+    -------
+    SolveStats
+    """
+    options = dict(options or {})
+    errors = []
+    for name in _choose(solver):
+        engine = _make_solver(
+            name, time_limit=time_limit, mip_gap=mip_gap, threads=threads, msg=msg,
+            options=options,
+        )
+        start = time.perf_counter()
+        try:
+            result = prob.solve(engine)
+        except pulp.PulpSolverError as exc:  # solver crashed: try the other one
+            errors.append(f"{name}: {exc}")
+            continue
+        elapsed = time.perf_counter() - start
+        status, raw, bound = _normalise(prob, result, name)
+        objective = pulp.value(prob.objective)
+        objective = math.nan if objective is None else float(objective)
+        if status in ("optimal", "feasible") and not math.isnan(bound):
+            gap = abs(objective - bound) / max(1.0, abs(objective))
+        else:
+            gap = 0.0 if status == "optimal" else math.nan
+        return SolveStats(
+            solver=name, status=status, raw_status=raw, time_s=elapsed, objective=objective,
+            best_bound=bound, gap=gap,
+            options={"time_limit": time_limit, "mip_gap": mip_gap, "threads": threads, **options},
+        )
+    raise SolverError("every solver failed: " + "; ".join(errors))
+
+
+def values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
+    """Solution values of ``variables`` as a float array (NaN where unsolved).
+
+    Examples
+    --------
+    >>> prob = pulp.LpProblem("x", pulp.LpMinimize)
+    >>> x = prob.add_variable("x", lowBound=2)
+    >>> prob += x
+    >>> _ = solve(prob)
+    >>> values([x]).tolist()
+    [2.0]
+    """
+    return np.fromiter(
+        (np.nan if v.varValue is None else v.varValue for v in variables),
+        dtype=float,
+        count=len(variables),
+    )

@@ -1,0 +1,33 @@
+"""The plan workbook a bureau reads: one sheet per table, in English or Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from staffing._excel import write_frames
+from staffing.i18n import check_lang
+
+if TYPE_CHECKING:
+    from staffing.plan import Plan
+
+__all__ = ["write_plan_excel", "SHEET_LABELS"]
+
+#: Sheet names in each language, in the order they appear.
+SHEET_LABELS: dict[str, tuple[str, str]] = {
+    "summary": ("summary", "概要"),
+    "quotas": ("quotas", "编制调整"),
+    "pool": ("pool", "周转池"),
+    "explain": ("explain", "规则说明"),
+}
+
+
+def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
+    """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
+
+    Sheets, in order: summary, quotas, pool, explain — with Chinese sheet names,
+    headers and labels when ``lang="zh"``.
+    """
+    col = 0 if check_lang(lang) == "en" else 1
+    tables = plan.tables(lang)
+    write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS})
