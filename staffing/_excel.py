@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,10 +13,12 @@ from openpyxl.utils import get_column_letter
 
 from staffing._io import atomic_path
 
-__all__ = ["write_frames", "style_header"]
+__all__ = ["write_frames", "style_header", "pin_timestamps", "FIXED_TIME"]
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_FIXED_TIME = pd.Timestamp("2024-01-01").to_pydatetime()  # same bytes for the same tables
+#: Written into every workbook instead of "now", so equal tables give equal bytes.
+FIXED_TIME = pd.Timestamp("2024-09-01").to_pydatetime()
+_CORE_STAMP = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def _width(values: pd.Series, header: str) -> float:
@@ -35,6 +39,28 @@ def style_header(ws, frame: pd.DataFrame) -> None:
         ws.column_dimensions[get_column_letter(i)].width = _width(frame[col], col)
 
 
+def pin_timestamps(path: str | Path) -> None:
+    """Rewrite an ``.xlsx`` file in place with every timestamp set to :data:`FIXED_TIME`.
+
+    openpyxl stamps the document properties (``docProps/core.xml``) and each zip entry
+    with the time of saving; this rewrites both, member by member in the same order, so
+    equal workbooks give equal bytes. Call it on a temporary file before the atomic
+    rename.
+    """
+    path = Path(path)
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as zin:
+        members = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w") as zout:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = _CORE_STAMP.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            zout.writestr(member, data)
+
+
 def write_frames(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None:
     """Write each DataFrame to its own sheet (index not written), atomically.
 
@@ -46,6 +72,5 @@ def write_frames(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None:
             for sheet, frame in sheets.items():
                 frame.to_excel(writer, sheet_name=sheet[:31], index=False)
                 style_header(writer.sheets[sheet[:31]], frame)
-            props = writer.book.properties
-            props.created = props.modified = _FIXED_TIME
-            props.creator = "staffing"
+            writer.book.properties.creator = "staffing"
+        pin_timestamps(tmp)
