@@ -9,7 +9,10 @@ normalises every outcome to one of ``optimal | feasible | infeasible | error``.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -63,6 +66,28 @@ def available_solvers() -> list[str]:
     return out
 
 
+@functools.cache
+def _quiet_highs_banner() -> None:
+    """Create one HiGHS instance with the process's stdout closed.
+
+    HiGHS prints a copyright banner from C++ the first time a ``Highs`` object is made
+    in a process, whatever ``output_flag`` says; ``msg=False`` should mean silence.
+    """
+    try:
+        import highspy
+    except ImportError:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _make_solver(
     name: str, *, time_limit: float | None, mip_gap: float | None, threads: int | None,
     msg: bool, options: dict[str, Any],
@@ -75,10 +100,16 @@ def _make_solver(
     if threads is not None:
         kwargs["threads"] = int(threads)
     if name == "highs":
+        if not msg:
+            _quiet_highs_banner()
         # Fixed seed: the same model gives the same answer, run after run.
         return pulp.HiGHS(**kwargs, random_seed=0, **options)
-    cbc = getattr(pulp, "PULP_CBC_CMD", None) or pulp.COIN_CMD
-    return cbc(**kwargs, options=[f"{k} {v}" for k, v in options.items()] or None)
+    cbc_options = [f"{k} {v}" for k, v in options.items()] or None
+    if hasattr(pulp, "PULP_CBC_CMD"):  # PuLP 3.x: the CBC bundled with PuLP
+        with warnings.catch_warnings():  # 3.3 warns that 4.0 drops it; 4.x has COIN_CMD
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(**kwargs, options=cbc_options)
+    return pulp.COIN_CMD(**kwargs, options=cbc_options)
 
 
 def _choose(solver: str) -> list[str]:
