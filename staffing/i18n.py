@@ -50,6 +50,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "pupils": ("by pupils (pupil–staff ratio)", "生师比"),
     "classes": ("by classes (class–staff ratio)", "班师比"),
     "key": ("Item", "项目"),
+    "total": ("Total", "合计"),
+    "optimal": ("optimal", "最优"),
+    "feasible": ("feasible", "可行"),
+    "infeasible": ("infeasible", "不可行"),
+    "error": ("error", "出错"),
+    "quota_gap": ("Quota − norm", "编制与标准差额"),
+    "plan_status": ("Plan status", "方案状态"),
+    "top_unmet": ("Schools still below norm, most urgent first", "仍低于编制标准的学校(按优先级)"),
     "value": ("Value", "值"),
 }
 

@@ -126,6 +126,10 @@ class Plan:
         short = short.assign(reason=self._county_reason("en"))
         return short
 
+    def shortfalls_reason(self, lang: str = "en") -> str:
+        """Why schools stay below norm after the plan, in ``lang``."""
+        return self._county_reason(check_lang(lang))
+
     def _county_reason(self, lang: str) -> str:
         """Why schools stay short, at county level (the same for every short school)."""
         facts = self._binding_facts()

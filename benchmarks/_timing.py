@@ -1,0 +1,53 @@
+"""Shared timing helpers for the benchmark scripts: medians, not single runs."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulp
+
+
+def repeat(fn: Callable[[], Any], runs: int = 5) -> tuple[float, float, float, Any]:
+    """Run ``fn`` ``runs`` times; return (median, min, max) seconds and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times), max(times), result
+
+
+def bare_highs_seconds(prob: pulp.LpProblem, runs: int = 5) -> float:
+    """Median seconds of highspy alone on ``prob`` exported as MPS (read excluded)."""
+    import highspy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.mps"
+        prob.writeMPS(str(path))
+        times = []
+        for _ in range(runs):
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.setOptionValue("random_seed", 0)
+            h.readModel(str(path))
+            start = time.perf_counter()
+            h.run()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Print rows as an aligned text table (floats to 3 decimals)."""
+    if not rows:
+        return
+    cols = list(rows[0])
+    cells = [[f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    print("  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
