@@ -129,6 +129,22 @@ class Policy:
     # Provincial practice (e.g. Anhui): eligible after 6 consecutive years at one school.
     rotation_eligible_years: int = _f(6, (0, 60, True, True))
 
+    # --- Geography and clusters (集团化办学 / 学区制), Chuxiong measure 8 ---------------------
+    # Library default: one-way road distance a rotating or itinerant teacher can be asked
+    # to travel; edges of the allowed-move graph are no longer than this.
+    max_travel_km: float = _f(40.0, _POSITIVE)
+    # Library default: road km per great-circle km in mountainous Yunnan.
+    road_factor: float = _f(1.35, (1.0, 5.0, True, True))
+    # Library default: member schools per cluster lead (urban quality or central school).
+    cluster_max_members: int = _f(8, _POSITIVE)
+    # Chuxiong measure 8 (学区制): prefer keeping a township's schools with one lead.
+    cluster_keep_townships: bool = _f(True)
+    # Library default: extra cost, in km, of assigning a school to another township's lead.
+    cluster_township_penalty_km: float = _f(5.0, _NON_NEGATIVE)
+    # Library default: rotation moves along any edge in the county ("county") or only
+    # within partnership clusters ("cluster").
+    rotation_scope: str = _f("county", choices=("county", "cluster"))
+
     # --- Recruitment and training, Chuxiong measures 7 and 9 ---------------------------
     # Chuxiong measure 9: urgent-need subjects ≥ 30% of new hires.
     urgent_share_min: float = _f(0.30, _SHARE)
@@ -136,6 +152,13 @@ class Policy:
     urgent_subjects: tuple[str, ...] = _f(URGENT_SUBJECTS_DEFAULT, choices=tuple(SUBJECTS))
     # Chuxiong measure 7: new rural teachers shadow-train ≥ 1 year (跟岗培训).
     shadow_training_years: int = _f(1, (0, 5, True, True))
+    # Library default: the school year planned starts on 1 September of this year; ages,
+    # tenure and retirements are counted to that day (never to "today", so that the
+    # same inputs give the same plan on any day).
+    plan_year: int = _f(2026, (2000, 2100, True, True))
+    # Statutory retirement reform (全国人大常委会, effective 2025-01-01): women teachers are
+    # professional staff on the cadre track (55 → 58); "worker" is the 50 → 55 track.
+    female_retirement_track: str = _f("cadre", choices=("cadre", "worker"))
     # Chuxiong measure 12: staff within 5 years of statutory retirement may retire early.
     early_retirement_window_years: int = _f(5, (0, 15, True, True))
 

@@ -1,0 +1,124 @@
+"""Statutory retirement dates under the reform effective 1 January 2025.
+
+The Standing Committee of the National People's Congress decided (13 September 2024)
+to raise the statutory retirement age gradually over 15 years from 2025:
+
+======================  ========  ============  =====================================
+track                   old age   new age       delay
+======================  ========  ============  =====================================
+men                     60        63            +1 month per 4 months of birth date
+                                                from January 1965 (cap 36 months)
+women, cadre track      55        58            +1 month per 4 months from Jan 1970
+women, worker track     50        55            +1 month per 2 months from Jan 1975
+                                                (cap 60 months)
+======================  ========  ============  =====================================
+
+So a man born in January–April 1965 retires at 60 years 1 month, one born in
+September 1976 or later at 63; a woman cadre born in September 1981 or later at 58;
+a woman worker born in November 1984 or later at 55. Which women's track applies to
+teachers is ``Policy.female_retirement_track`` (teachers are professional staff:
+"cadre" by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from staffing.policy import Policy
+
+__all__ = ["Track", "TRACKS", "retirement_age_months", "retirement_dates"]
+
+
+@dataclass(frozen=True)
+class Track:
+    """One retirement track of the 2025 reform."""
+
+    old_age: int
+    first_birth_year: int  # first birth year (January) whose retirement is delayed
+    months_per_step: int  # months of birth date per month of delay
+    cap_months: int
+
+
+#: The three tracks of the reform.
+TRACKS: dict[str, Track] = {
+    "male": Track(old_age=60, first_birth_year=1965, months_per_step=4, cap_months=36),
+    "female_cadre": Track(old_age=55, first_birth_year=1970, months_per_step=4, cap_months=36),
+    "female_worker": Track(old_age=50, first_birth_year=1975, months_per_step=2, cap_months=60),
+}
+
+
+def retirement_age_months(birth_year, birth_month, track: str) -> np.ndarray:
+    """Statutory retirement age in months for births in the given year and month.
+
+    Examples
+    --------
+    >>> retirement_age_months([1964, 1965, 1965, 1976], [12, 1, 5, 9], "male").tolist()
+    [720, 721, 722, 756]
+    """
+    t = TRACKS[track]
+    since = (np.asarray(birth_year) - t.first_birth_year) * 12 + (np.asarray(birth_month) - 1)
+    delay = np.where(since < 0, 0, np.minimum(since // t.months_per_step + 1, t.cap_months))
+    return (t.old_age * 12 + delay).astype(np.int64)
+
+
+def _add_months(dates: pd.Series, months: np.ndarray) -> pd.Series:
+    """``dates`` plus whole months, the day clipped to the end of the target month."""
+    total = dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1 + months
+    start = pd.to_datetime(pd.DataFrame({"year": total // 12, "month": total % 12 + 1, "day": 1},
+                                        index=dates.index))
+    day = np.minimum(dates.dt.day.to_numpy(), start.dt.days_in_month.to_numpy())
+    return start + pd.to_timedelta(day - 1, unit="D")
+
+
+def retirement_dates(teachers: pd.DataFrame, policy: Policy | None = None) -> pd.DataFrame:
+    """Each teacher's statutory retirement age and date under the 2025 reform.
+
+    Teachers with only a ``birth_year`` are taken as born on 1 July of that year and
+    flagged ``birth_date_estimated``.
+
+    Parameters
+    ----------
+    teachers : the County's teachers table (sex, birth_date, birth_year).
+    policy : ``female_retirement_track`` and ``plan_year`` come from here.
+
+    Returns
+    -------
+    DataFrame indexed like ``teachers`` with ``track``, ``retirement_age_months``,
+    ``retirement_date``, ``birth_date_estimated`` and ``years_to_retirement`` (from
+    1 September of ``policy.plan_year``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sex": ["male"], "birth_date": [pd.Timestamp("1965-02-10")],
+    ...                   "birth_year": [1965]})
+    >>> retirement_dates(t).loc[0, "retirement_date"].date()
+    datetime.date(2025, 3, 10)
+    """
+    policy = policy or Policy()
+    birth = pd.to_datetime(teachers["birth_date"])
+    estimated = birth.isna()
+    fallback = pd.to_datetime(teachers["birth_year"].astype("Int64").astype(str) + "-07-01",
+                              errors="coerce")
+    birth = birth.where(~estimated, fallback)
+    female_track = f"female_{policy.female_retirement_track}"
+    track = np.where(teachers["sex"].eq("male"), "male", female_track)
+    months = np.zeros(len(teachers), dtype=np.int64)
+    for name in np.unique(track):
+        mask = track == name
+        months[mask] = retirement_age_months(birth.dt.year.to_numpy()[mask],
+                                             birth.dt.month.to_numpy()[mask], name)
+    date = _add_months(birth, months)
+    as_of = pd.Timestamp(year=policy.plan_year, month=9, day=1)
+    return pd.DataFrame(
+        {
+            "track": track,
+            "retirement_age_months": months,
+            "retirement_date": date,
+            "birth_date_estimated": estimated.to_numpy(),
+            "years_to_retirement": ((date - as_of).dt.days / 365.25).to_numpy(),
+        },
+        index=teachers.index,
+    )
