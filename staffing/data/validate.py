@@ -1,0 +1,710 @@
+"""Validate the schools and teachers tables and bring them to canonical form.
+
+Everything the rest of the library trusts about its input is checked here, once:
+headers (English or Chinese, see :mod:`staffing.data.schema`), cell types, bounds,
+vocabularies, ids, and the plausibility rules that catch typos (pupils without
+classes, a junior school with primary pupils, a staff count far above any norm).
+Every problem in both tables is collected and raised at once as one
+:class:`~staffing.errors.StaffingDataError`; nothing is dropped or coerced silently.
+
+The checks are vectorised: each rule is a boolean mask over the rows, and only
+the (few) offending rows are formatted into :class:`~staffing.errors.Problem` s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from staffing.data.schema import Column, columns_for
+from staffing.errors import Problem, StaffingDataError
+from staffing.vocab import FALSE_WORDS, TRUE_WORDS
+
+if TYPE_CHECKING:
+    from staffing.policy import Policy
+
+__all__ = ["validate_tables", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE"]
+
+#: The tables validated here, in the order problems are reported.
+TABLES: tuple[str, ...] = ("schools", "teachers")
+
+#: The id column of each table; it becomes the index of the canonical frame.
+ID_COLUMNS: dict[str, str] = {"schools": "school_id", "teachers": "teacher_id"}
+
+#: A teacher cannot have started work before this age (hire_year - birth_year).
+MIN_HIRE_AGE: int = 16
+
+#: Value an optional column takes where it is absent or its cell is empty, by kind.
+_DEFAULTS: dict[str, object] = {"bool": False, "int": 0, "float": np.nan, "date": pd.NaT}
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?"
+    r"(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+)
+
+#: Characters a cell may not hold (Excel cannot store them either).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+RowRule = str | Callable[[int], str]
+
+
+# ---------------------------------------------------------------------------- public
+def validate_tables(
+    schools: pd.DataFrame,
+    teachers: pd.DataFrame | None = None,
+    *,
+    source: str = "<DataFrame>",
+    policy: Policy | None = None,
+    sheet_names: Mapping[str, str] | None = None,
+    row_numbers: Mapping[str, Sequence[int]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Check the schools and teachers tables and return them in canonical form.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        One row per school. Headers in English or Chinese, mixed freely (English
+        matched case-insensitively, whitespace stripped); category cells as English
+        codes or Chinese labels; numbers possibly as text or floats (``12.0`` is a
+        fine whole number, ``12.5`` is not). A frame already indexed by
+        ``school_id`` is accepted too.
+    teachers : DataFrame, optional
+        One row per teacher, with ``birth_date`` or ``birth_year`` (or both).
+    source : str
+        The file the tables came from, named in every problem.
+    policy : Policy, optional
+        Supplies the plausibility limits (``plausible_staff_factor``,
+        ``plausible_staff_extra``, ``plausible_class_size_max``), the pupil ratios
+        and ``plan_year`` (years of service are counted to it); the defaults
+        otherwise.
+    sheet_names : mapping, optional
+        ``{"schools": sheet, "teachers": sheet}`` as named in problems; the table
+        names by default.
+    row_numbers : mapping, optional
+        ``{"schools": [...], "teachers": [...]}``: the spreadsheet row of each data
+        row, for readers that skipped title or blank rows. By default the header is
+        row 1 and data start at row 2.
+
+    Returns
+    -------
+    (schools, teachers) : tuple of DataFrame
+        Canonical English columns in schema order, indexed by ``school_id`` and
+        ``teacher_id`` (str); ints as int64, floats float64, bools bool, categories
+        as str codes, dates datetime64[ns]; optional columns filled with their
+        defaults. ``teachers`` is None when none was given.
+
+    Raises
+    ------
+    StaffingDataError
+        Listing every problem found in either table: file, sheet, row, column (as
+        the user wrote the header), value and the rule broken.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({
+    ...     "学校代码": [101], "学校名称": ["城关小学"], "乡镇": ["鹿城镇"],
+    ...     "学段": ["小学"], "城乡属性": ["城区"], "小学在校生数": ["950"],
+    ...     "初中在校生数": [0], "小学班级数": [21.0], "初中班级数": [0],
+    ...     "核定编制数": [48], "在编在岗人数": [47], "是否中心校": ["是"]})
+    >>> schools, _ = validate_tables(raw)
+    >>> schools[["level", "pupils_primary", "is_central", "is_weak"]].to_dict("index")
+    {'101': {'level': 'primary', 'pupils_primary': 950, 'is_central': True, 'is_weak': False}}
+    >>> bad = raw.assign(小学班级数=[21.5])
+    >>> try:
+    ...     validate_tables(bad, source="lufeng.xlsx")
+    ... except StaffingDataError as e:
+    ...     print(e.problems[0])
+    lufeng.xlsx [schools] row 2, column '小学班级数': value 21.5: expected a whole number
+    """
+    from staffing.policy import Policy
+
+    policy = Policy() if policy is None else policy
+    sheets = {t: t for t in TABLES} | dict(sheet_names or {})
+    rows = dict(row_numbers or {})
+    report = _Report(source)
+
+    s = _parse_table(schools, "schools", sheets["schools"], rows.get("schools"), report)
+    t = None
+    if teachers is not None:
+        t = _parse_table(teachers, "teachers", sheets["teachers"], rows.get("teachers"), report)
+
+    _check_schools(s, policy, report)
+    if t is not None:
+        _check_teachers(t, policy, report)
+        _check_teachers_against_schools(t, s, report)
+    report.raise_if_any()
+    return _finalise(s), (None if t is None else _finalise(t))
+
+
+# ---------------------------------------------------------------------------- tables
+@dataclass
+class _Table:
+    """One input table while it is being checked (row positions 0..n-1)."""
+
+    name: str
+    sheet: str
+    rows: np.ndarray  # spreadsheet row number of each data row
+    columns: tuple[Column, ...]
+    zh: bool = False  # whether the user's headers are mostly Chinese
+    headers: dict[str, str] = field(default_factory=dict)  # canonical → as written
+    positions: dict[str, int] = field(default_factory=dict)  # canonical → column position
+    raw: dict[str, pd.Series] = field(default_factory=dict)  # cells as given (object)
+    value: dict[str, pd.Series] = field(default_factory=dict)  # parsed; NaN if not valid
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def col(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def header(self, name: str) -> str:
+        """The header the user wrote for ``name``, or the schema's in their language."""
+        if name in self.headers:
+            return self.headers[name]
+        return self.col(name).zh if self.zh else name
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.value for n in names)
+
+
+class _Report:
+    """Collects problems; formats only the offending rows."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._found: list[tuple[tuple[int, int, int], Problem]] = []
+
+    def _add(self, t: _Table, row: int | None, column: str, header: str, value: object,
+             rule: str) -> None:
+        key = (TABLES.index(t.name), -1 if row is None else row, t.positions.get(column, -1))
+        self._found.append((key, Problem(self.source, t.sheet, row, header, value, rule)))
+
+    def table(self, t: _Table, column: str, rule: str, value: object = None) -> None:
+        """A problem about a whole table or column (no row); ``column`` as written."""
+        self._add(t, None, column, column, value, rule)
+
+    def cells(self, t: _Table, mask: pd.Series, column: str, rule: RowRule) -> None:
+        """One problem per row where ``mask`` holds; ``rule`` may depend on the row."""
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        raw = t.raw.get(column)
+        for i in positions:
+            value = "" if raw is None else _display(raw.iat[i])
+            text = rule(int(i)) if callable(rule) else rule
+            self._add(t, int(t.rows[i]), column, t.header(column), value, text)
+
+    def raise_if_any(self) -> None:
+        """Raise every problem, ordered by table, row (whole-column ones first), column."""
+        if self._found:
+            ordered = sorted(self._found, key=lambda found: found[0])
+            raise StaffingDataError([problem for _, problem in ordered])
+
+
+def _parse_table(
+    frame: pd.DataFrame,
+    name: str,
+    sheet: str,
+    rows: Sequence[int] | None,
+    report: _Report,
+) -> _Table:
+    """Match headers, parse every known column, report cell-level problems."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, not {type(frame).__name__}")
+    columns = columns_for(name)
+    frame = _index_as_column(frame, columns)
+    if rows is None:
+        rows = np.arange(2, len(frame) + 2)
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) != len(frame):
+        raise ValueError(f"row_numbers[{name!r}] has {len(rows)} entries for {len(frame)} rows")
+    t = _Table(name, sheet, rows, columns)
+    unknown = _match_headers(frame, t, report)
+    missing = [c for c in columns if c.required and c.name not in t.headers]
+    for c in missing:
+        report.table(t, c.zh if t.zh else c.name, _missing_column_rule(c, unknown))
+    if missing:
+        absent = [c for c in columns if c.name not in t.headers]
+        for header in unknown:
+            report.table(t, header, _unknown_column_rule(header, missing, absent))
+    if name == "schools" and len(frame) == 0:
+        report.table(t, "", "the schools table has no data rows")
+    for c in columns:
+        if c.name in t.raw:
+            _parse_column(t, c, report)
+    return t
+
+
+def _index_as_column(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """Turn a named index that is a schema column (e.g. ``school_id``) into a column."""
+    index_name = frame.index.name
+    if not isinstance(index_name, str):
+        return frame.reset_index(drop=True)
+    lookup = _header_lookup(columns)
+    target = lookup.get(_norm(index_name))
+    present = {lookup.get(_norm(h)) for h in frame.columns if isinstance(h, str)}
+    if target is None or target in present:
+        return frame.reset_index(drop=True)
+    return frame.reset_index()
+
+
+def _norm(header: object) -> str:
+    return str(header).strip().casefold()
+
+
+def _header_lookup(columns: tuple[Column, ...]) -> dict[str, str]:
+    return {_norm(h): c.name for c in columns for h in c.headers()}
+
+
+def _match_headers(frame: pd.DataFrame, t: _Table, report: _Report) -> list[str]:
+    """Fill ``t.headers`` and ``t.raw``; return the unknown headers as written."""
+    lookup = _header_lookup(t.columns)
+    unknown: list[str] = []
+    n_zh = 0
+    for j, header in enumerate(frame.columns):
+        written = "" if _is_blank(header) else str(header).strip()
+        name = lookup.get(_norm(written))
+        if name is None:
+            if written:
+                unknown.append(written)
+            elif not _is_blank_column(frame.iloc[:, j]):
+                unknown.append(f"(no header, column {_column_letter(j)})")
+            continue
+        if name in t.headers:
+            report.table(t, written, f"the same column as {t.headers[name]!r} "
+                         f"(both mean {name}); keep one of them")
+            continue
+        n_zh += not written.isascii()
+        t.headers[name] = written
+        t.positions[name] = j
+        t.raw[name] = frame.iloc[:, j].astype(object).reset_index(drop=True)
+    t.zh = n_zh * 2 > len(t.headers)
+    return unknown
+
+
+def _column_letter(j: int) -> str:
+    """The spreadsheet letter of the 0-based column position ``j`` (0 → A, 26 → AA)."""
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(ord("A") + r) + letters
+    return letters
+
+
+def _missing_column_rule(c: Column, unknown: list[str]) -> str:
+    accepted = ", ".join(repr(h) for h in c.headers())
+    rule = f"required column {c.name} ({c.zh}) is missing; accepted headers: {accepted}"
+    close = [u for u in unknown if _closest(u, c.headers()) is not None]
+    if close:
+        rule += f"; is the column {close[0]!r} meant to be it?"
+    return rule
+
+
+def _closest(header: str, candidates: Sequence[str], cutoff: float = 0.6) -> str | None:
+    key = _norm(header)
+    matches = difflib.get_close_matches(key, [_norm(h) for h in candidates], n=1, cutoff=cutoff)
+    if not matches:
+        return None
+    return next(h for h in candidates if _norm(h) == matches[0])
+
+
+def _unknown_column_rule(header: str, missing: list[Column], absent: list[Column]) -> str:
+    """Name the closest missing (else absent optional) column, if any is close."""
+    rule = "unknown column (not in the schema, see docs/data.md)"
+    for pool in (missing, absent):
+        best = _closest(header, [h for c in pool for h in c.headers()])
+        if best is not None:
+            c = next(c for c in pool if best in c.headers())
+            return f"{rule}; did you mean {c.name} ({c.zh})?"
+    return rule
+
+
+# ---------------------------------------------------------------------------- cells
+def _parse_column(t: _Table, c: Column, report: _Report) -> None:
+    """Parse one column: missing cells, type, vocabulary and bounds."""
+    raw = t.raw[c.name]
+    missing = _blank_mask(raw).to_numpy()
+    parsed, bad, rule = _PARSERS[c.kind](raw.where(~missing), c)
+    bad = bad.to_numpy(dtype=bool) & ~missing
+    if c.required:
+        report.cells(t, missing, c.name, "required value missing (empty cell)")
+    report.cells(t, bad, c.name, rule)
+    valid = ~missing & ~bad
+    if c.kind in ("int", "float"):
+        valid &= _check_bounds(t, c, parsed.to_numpy(dtype="float64"), valid, report)
+    t.value[c.name] = parsed.where(valid)
+
+
+def _check_bounds(
+    t: _Table, c: Column, parsed: np.ndarray, valid: np.ndarray, report: _Report
+) -> np.ndarray:
+    """Report numbers outside [min, max]; return the mask of rows within."""
+    lo = -np.inf if c.min is None else c.min
+    hi = np.inf if c.max is None else c.max
+    out = valid & ((parsed < lo) | (parsed > hi))
+    unit = f" {c.unit}" if c.unit else ""
+    if c.min is not None and c.max is not None:
+        rule = f"out of range: allowed {c.min:g} – {c.max:g}{unit}"
+    elif c.min is not None:
+        rule = f"out of range: allowed ≥ {c.min:g}{unit}"
+    else:
+        rule = f"out of range: allowed ≤ {c.max:g}{unit}"
+    report.cells(t, out, c.name, rule)
+    return ~out
+
+
+def _blank_mask(raw: pd.Series) -> pd.Series:
+    return raw.map(_is_blank).astype(bool)
+
+
+def _is_blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_blank_column(raw: pd.Series) -> bool:
+    return bool(_blank_mask(raw.astype(object)).all())
+
+
+def _display(value: object) -> object:
+    """A cell value as shown in a problem: numpy scalars as Python, empty as ''."""
+    if _is_blank(value):
+        return ""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _as_float(value: object) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        return math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
+def _parse_number(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
+    values = raw.map(_as_float, na_action="ignore").to_numpy(dtype="float64", copy=True)
+    bad = ~np.isfinite(values)
+    rule = "expected a number"
+    if c.kind == "int":
+        bad |= np.mod(np.where(bad, 0.0, values), 1.0) != 0
+        rule = "expected a whole number"
+    values[bad] = np.nan
+    return pd.Series(values, index=raw.index), pd.Series(bad, index=raw.index), rule
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return {1: True, 0: False}.get(value)  # type: ignore[call-overload]
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    return None
+
+
+def _parse_bool(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
+    values = raw.map(_as_bool, na_action="ignore").astype(object)
+    bad = values.isna()
+    return values, bad, "expected yes or no: 是/否, true/false, yes/no or 1/0"
+
+
+def _as_id(value: object) -> str | None:
+    if isinstance(value, str):
+        return None if _CONTROL.search(value) else value.strip()
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return None
+
+
+def _parse_id(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
+    values = raw.map(_as_id, na_action="ignore").astype(object)
+    rule = "expected a code: text without control characters, or a whole number"
+    return values, values.isna(), rule
+
+
+def _as_text(value: object) -> str | None:
+    """Text of a cell: whole numbers without ``.0``; None if it holds a control character."""
+    if isinstance(value, str):
+        return None if _CONTROL.search(value) else value.strip()
+    as_id = _as_id(value)
+    return as_id if as_id is not None else str(value).strip()
+
+
+def _parse_text(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
+    values = raw.map(_as_text, na_action="ignore").astype(object)
+    return values, values.isna(), "text holds a control character (such as \\x0b)"
+
+
+def _parse_category(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
+    vocab = c.vocab or {}
+    lookup = {code.casefold(): code for code in vocab}
+    lookup |= {label.casefold(): code for code, label in vocab.items()}
+    def code(value: object) -> str | None:
+        return lookup.get((_as_text(value) or "").casefold())
+
+    values = raw.map(code, na_action="ignore").astype(object)
+    allowed = ", ".join(f"{code} ({label})" for code, label in vocab.items())
+    return values, values.isna(), f"not an allowed {c.name}; allowed values: {allowed}"
+
+
+def _as_date(value: object) -> pd.Timestamp | None:
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return pd.Timestamp(value).normalize()
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    if not isinstance(value, str):
+        return None
+    match = _DATE_RE.match(value.strip())
+    if match is None:
+        return None
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        return pd.Timestamp(dt.date(year, month, day))
+    except ValueError:
+        return None
+
+
+def _parse_date(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
+    parsed = raw.map(_as_date, na_action="ignore").astype(object)
+    bad = parsed.isna()
+    values = pd.to_datetime(parsed.where(~bad)).astype("datetime64[ns]")
+    return values, bad, "expected a date such as 1985-03-12, 1985/3/12 or 1985年3月"
+
+
+_PARSERS: dict[str, Callable[[pd.Series, Column], tuple[pd.Series, pd.Series, str]]] = {
+    "id": _parse_id,
+    "text": _parse_text,
+    "category": _parse_category,
+    "int": _parse_number,
+    "float": _parse_number,
+    "bool": _parse_bool,
+    "date": _parse_date,
+}
+
+
+# ---------------------------------------------------------------------------- rules
+def _check_duplicates(t: _Table, column: str, report: _Report) -> None:
+    """Each duplicated id is reported on every row that holds it, naming the others."""
+    if column not in t.value:
+        return
+    ids = t.value[column]
+    dup = ids.notna() & ids.duplicated(keep=False)
+    if not dup.any():
+        return
+    rows_of = pd.Series(t.rows[dup.to_numpy()], index=ids[dup].to_numpy())
+
+    def rule(i: int) -> str:
+        others = [int(r) for r in rows_of.loc[[ids.iat[i]]] if r != t.rows[i]]
+        return f"duplicate {column}: also in row {', '.join(map(str, others))}"
+
+    report.cells(t, dup, column, rule)
+
+
+def _check_schools(s: _Table, policy: Policy, report: _Report) -> None:
+    _check_duplicates(s, "school_id", report)
+    for stage in ("primary", "junior"):
+        _check_stage(s, stage, policy, report)
+    _check_level(s, report)
+    _check_staff_plausible(s, policy, report)
+
+
+def _check_stage(s: _Table, stage: str, policy: Policy, report: _Report) -> None:
+    """Pupils need classes, classes need pupils, and classes have a plausible size."""
+    p_col, c_col = f"pupils_{stage}", f"classes_{stage}"
+    if not s.has(p_col, c_col):
+        return
+    pupils, classes = s.value[p_col], s.value[c_col]
+    report.cells(s, (pupils > 0) & (classes == 0), c_col,
+                 lambda i: f"{pupils.iat[i]:.0f} {stage} pupils but no {stage} classes")
+    report.cells(s, (classes > 0) & (pupils == 0), p_col,
+                 lambda i: f"{classes.iat[i]:.0f} {stage} classes but no {stage} pupils")
+    size = pupils / classes.where(classes > 0)
+    limit = policy.plausible_class_size_max
+    report.cells(
+        s, size > limit, p_col,
+        lambda i: f"{pupils.iat[i]:.0f} pupils in {classes.iat[i]:.0f} classes is "
+        f"{size.iat[i]:.0f} per class, above the plausible maximum {limit} "
+        "(Policy.plausible_class_size_max)",
+    )
+
+
+def _check_level(s: _Table, report: _Report) -> None:
+    """The school level must agree with which pupil columns are non-zero."""
+    if not s.has("level", "pupils_primary", "pupils_junior"):
+        return
+    level, pp, pj = s.value["level"], s.value["pupils_primary"], s.value["pupils_junior"]
+    vocab = s.col("level").vocab or {}
+    both_known = pp.notna() & pj.notna()
+    no_junior = level.isin(["primary", "teaching_point"]) & (pj > 0)
+    report.cells(s, no_junior, "level",
+                 lambda i: f"a {level.iat[i]} school ({vocab[level.iat[i]]}) cannot have "
+                 f"junior pupils, but pupils_junior is {pj.iat[i]:.0f}")
+    report.cells(s, level.eq("junior") & (pp > 0), "level",
+                 lambda i: "a junior school (初中) cannot have primary pupils, "
+                 f"but pupils_primary is {pp.iat[i]:.0f}")
+    nine = level.eq("nine_year") & both_known & ~((pp > 0) & (pj > 0))
+    report.cells(s, nine, "level",
+                 lambda i: "a nine-year school (九年一贯制) needs both primary and junior "
+                 f"pupils, but has {pp.iat[i]:.0f} primary and {pj.iat[i]:.0f} junior")
+
+
+def _check_staff_plausible(s: _Table, policy: Policy, report: _Report) -> None:
+    """Quota and staff far above the pupil-ratio norm are typos, not facts."""
+    if not s.has("pupils_primary", "pupils_junior"):
+        return
+    pp, pj = s.value["pupils_primary"], s.value["pupils_junior"]
+    norm = pp / policy.primary_ratio + pj / policy.junior_ratio
+    limit = policy.plausible_staff_factor * norm + policy.plausible_staff_extra
+    for column in ("approved_quota", "staff_in_post"):
+        if column not in s.value:
+            continue
+        value = s.value[column]
+        report.cells(
+            s, value > limit, column,
+            lambda i, v=value: f"{v.iat[i]:.0f} is implausibly high for "
+            f"{pp.iat[i]:.0f} primary and {pj.iat[i]:.0f} junior pupils: the limit is "
+            f"{limit.iat[i]:.0f} = {policy.plausible_staff_factor:g} × pupil-ratio norm "
+            f"{norm.iat[i]:.1f} + {policy.plausible_staff_extra:g} "
+            "(Policy.plausible_staff_factor, Policy.plausible_staff_extra)",
+        )
+
+
+def _check_teachers(t: _Table, policy: Policy, report: _Report) -> None:
+    _check_duplicates(t, "teacher_id", report)
+    _check_birth(t, report)
+    _check_career(t, policy.plan_year, report)
+
+
+def _check_birth(t: _Table, report: _Report) -> None:
+    """Each teacher has a birth_date or a birth_year, and the two agree."""
+    n = len(t)
+    if "birth_date" not in t.raw and "birth_year" not in t.raw:
+        both = f"{t.header('birth_date')} / {t.header('birth_year')}"
+        report.table(t, both, "the teachers table needs a birth_date (出生日期) or "
+                     "birth_year (出生年份) column")
+        return
+    empty = pd.Series(True, index=range(n))
+    date_blank = _blank_mask(t.raw["birth_date"]) if "birth_date" in t.raw else empty
+    year_blank = _blank_mask(t.raw["birth_year"]) if "birth_year" in t.raw else empty
+    shown = "birth_date" if "birth_date" in t.raw else "birth_year"
+    report.cells(t, date_blank & year_blank, shown,
+                 "no birth date or birth year: give one of them")
+    if "birth_date" not in t.value:
+        return
+    year_of_date = t.value["birth_date"].dt.year.astype("float64")
+    c = t.col("birth_year")
+    out = (year_of_date < c.min) | (year_of_date > c.max)
+    report.cells(t, out, "birth_date", f"year of birth outside {c.min:g} – {c.max:g}")
+    t.value["birth_date"] = t.value["birth_date"].where(~out)
+    if "birth_year" in t.value:
+        given = t.value["birth_year"]
+        clash = given.notna() & year_of_date.notna() & (given != year_of_date)
+        report.cells(t, clash, "birth_year",
+                     lambda i: f"contradicts birth_date "
+                     f"{t.value['birth_date'].iat[i]:%Y-%m-%d}")
+
+
+def _birth_year(t: _Table) -> pd.Series:
+    """Birth year as given, else from the birth date (NaN where neither is valid)."""
+    year = t.value.get("birth_year", pd.Series(np.nan, index=range(len(t))))
+    if "birth_date" in t.value:
+        year = year.fillna(t.value["birth_date"].dt.year.astype("float64"))
+    return year
+
+
+def _check_career(t: _Table, plan_year: int, report: _Report) -> None:
+    """Hired at 16 or later; not longer at the school than in service by ``plan_year``."""
+    if "hire_year" not in t.value:
+        return
+    hire, born = t.value["hire_year"], _birth_year(t)
+    report.cells(t, hire - born < MIN_HIRE_AGE, "hire_year",
+                 lambda i: f"hired in {hire.iat[i]:.0f} at age {hire.iat[i] - born.iat[i]:.0f} "
+                 f"(born {born.iat[i]:.0f}); a teacher starts work at {MIN_HIRE_AGE} at the "
+                 "earliest")
+    if "years_at_school" not in t.value:
+        return
+    years = t.value["years_at_school"]
+    report.cells(t, years > plan_year - hire + 1, "years_at_school",
+                 lambda i: f"{years.iat[i]:.0f} years at the school, but hired in "
+                 f"{hire.iat[i]:.0f}: at most {max(plan_year - hire.iat[i] + 1, 0):.0f} "
+                 f"by the plan year {plan_year} (Policy.plan_year)")
+
+
+def _check_teachers_against_schools(t: _Table, s: _Table, report: _Report) -> None:
+    """Teachers belong to known schools; no school lists more teachers than staff."""
+    if "school_id" not in t.value or "school_id" not in s.value:
+        return
+    where = t.value["school_id"]
+    known = set(s.value["school_id"].dropna())
+    report.cells(t, where.notna() & ~where.isin(known), "school_id",
+                 lambda i: f"no school with school_id {where.iat[i]!r} in sheet {s.sheet!r}")
+    if "staff_in_post" not in s.value:
+        return
+    counts = where.value_counts()
+    listed = s.value["school_id"].map(counts).fillna(0)
+    staff = s.value["staff_in_post"]
+    report.cells(s, listed > staff, "staff_in_post",
+                 lambda i: f"{listed.iat[i]:.0f} teachers of this school are listed in sheet "
+                 f"{t.sheet!r}, more than its staff in post ({staff.iat[i]:.0f})")
+
+
+# ---------------------------------------------------------------------------- output
+def _finalise(t: _Table) -> pd.DataFrame:
+    """The canonical frame of a table that passed every check."""
+    id_column = ID_COLUMNS[t.name]
+    n = len(t)
+    out: dict[str, pd.Series] = {}
+    for c in t.columns:
+        if c.name == id_column:
+            continue
+        values = t.value.get(c.name)
+        if c.name == "birth_year":
+            values = _birth_year(t)
+        elif values is None:
+            values = pd.Series([_DEFAULTS[c.kind]] * n, index=range(n), dtype=object)
+        out[c.name] = _as_dtype(values, c)
+    frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()})
+    frame.index = pd.Index(_as_dtype(t.value[id_column], t.col(id_column)), name=id_column)
+    return frame
+
+
+def _as_dtype(values: pd.Series, c: Column) -> pd.Series:
+    default = _DEFAULTS.get(c.kind)
+    if c.kind in ("id", "text", "category"):
+        return values.astype(object).astype(str)
+    if c.kind == "int":
+        return values.astype("float64").fillna(default).astype("int64")
+    if c.kind == "float":
+        return values.astype("float64")
+    if c.kind == "bool":
+        return values.astype(object).eq(True)  # empty (None) cells are False
+    if c.kind == "date":
+        return pd.to_datetime(values).astype("datetime64[ns]")
+    raise ValueError(f"unknown column kind {c.kind!r}")

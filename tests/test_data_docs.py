@@ -1,0 +1,35 @@
+"""docs/data.md is generated from the schema and cannot drift from it."""
+
+from __future__ import annotations
+
+from staffing.data.docs import DOC_PATH, render_error_example, render_markdown
+from staffing.data.schema import COUNTY_KEYS, SCHOOL_COLUMNS, TEACHER_COLUMNS
+
+REFRESH = "run `python -m staffing.data.docs` to refresh docs/data.md"
+
+
+def doc_text() -> str:
+    return DOC_PATH.read_text(encoding="utf-8")
+
+
+def test_data_doc_contains_the_tables_rendered_from_the_schema():
+    assert render_markdown() in doc_text(), REFRESH
+
+
+def test_data_doc_contains_the_current_example_error_message():
+    assert render_error_example() in doc_text(), REFRESH
+
+
+def test_every_column_and_county_key_is_documented_in_both_languages():
+    text = render_markdown()
+    for c in (*SCHOOL_COLUMNS, *TEACHER_COLUMNS):
+        assert f"| `{c.name}` / {c.zh} |" in text
+    for key, zh in COUNTY_KEYS.items():
+        assert f"| `{key}` / {zh} |" in text
+
+
+def test_category_columns_list_their_codes_and_chinese_labels():
+    text = render_markdown()
+    for c in (*SCHOOL_COLUMNS, *TEACHER_COLUMNS):
+        for code, label in (c.vocab or {}).items():
+            assert f"{code} ({label})" in text
