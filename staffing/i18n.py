@@ -50,6 +50,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "pupils": ("by pupils (pupil–staff ratio)", "生师比"),
     "classes": ("by classes (class–staff ratio)", "班师比"),
     "key": ("Item", "项目"),
+    "teacher_id": ("Teacher ID", "教师编号"),
+    "from_school": ("From school", "调出学校"),
+    "to_school": ("To school", "调入学校"),
+    "subject": ("Subject", "学科"),
+    "backbone": ("Backbone", "骨干教师"),
+    "kind": ("Kind", "类型"),
+    "distance_km": ("Distance (km)", "距离(公里)"),
+    "need": ("Need (FTE)", "需求(折合人数)"),
+    "covered_before": ("Covered before", "调整前满足"),
+    "covered_after": ("Covered after", "调整后满足"),
+    "unmet_before": ("Unmet before", "调整前缺口"),
+    "unmet_after": ("Unmet after", "调整后缺口"),
+    "rotation": ("rotation", "交流轮岗"),
+    "support": ("backbone support", "骨干支教"),
+    "exchange": ("exchange (learning)", "跟岗交流"),
+    "itinerant": ("itinerant teaching", "走教"),
     "total": ("Total", "合计"),
     "optimal": ("optimal", "最优"),
     "feasible": ("feasible", "可行"),
@@ -90,8 +106,9 @@ def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         return out
     vocab = {**LEVELS, **LOCATIONS, **SUBJECTS,
              **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
-                                          "release", "draw")}}
-    for col in ("level", "location", "subject", "basis", "entry"):
+                                          "release", "draw", "rotation", "support",
+                                          "exchange", "itinerant")}}
+    for col in ("level", "location", "subject", "basis", "entry", "kind"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: vocab.get(v, v))
     return out

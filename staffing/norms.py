@@ -8,7 +8,7 @@ import pandas as pd
 from staffing.data.county import County
 from staffing.policy import Policy
 
-__all__ = ["quota_norms", "round_posts", "BASIS_LABELS"]
+__all__ = ["quota_norms", "round_posts", "small_school_mask", "BASIS_LABELS"]
 
 #: The rule that set a school's norm, with its Chinese label.
 BASIS_LABELS: dict[str, str] = {
@@ -41,6 +41,17 @@ def round_posts(values: pd.Series | np.ndarray, rule: str) -> np.ndarray:
     else:
         raise ValueError(f"unknown rounding rule {rule!r}; expected half_up, ceil or floor")
     return out.astype(np.int64)
+
+
+def small_school_mask(schools: pd.DataFrame, policy: Policy) -> pd.Series:
+    """True for village schools and teaching points under the small-school threshold
+    (the schools staffed by class, and taught at the small-school load)."""
+    pupils = schools["pupils_primary"] + schools["pupils_junior"]
+    return (
+        schools["level"].isin(policy.small_school_levels)
+        & schools["location"].isin(policy.small_school_locations)
+        & (pupils < policy.small_school_threshold)
+    )
 
 
 def quota_norms(county: County, policy: Policy | None = None) -> pd.DataFrame:
@@ -94,12 +105,7 @@ def quota_norms(county: County, policy: Policy | None = None) -> pd.DataFrame:
     norm_pupils = norm_primary + norm_junior + norm_boarding
     norm_classes = (s["classes_primary"] + s["classes_junior"]) * policy.small_school_staff_per_class
 
-    pupils = s["pupils_primary"] + s["pupils_junior"]
-    small = (
-        s["level"].isin(policy.small_school_levels)
-        & s["location"].isin(policy.small_school_locations)
-        & (pupils < policy.small_school_threshold)
-    )
+    small = small_school_mask(s, policy)
     by_class = np.maximum(norm_pupils, norm_classes) if policy.small_school_take_larger else norm_classes
     norm_exact = norm_pupils.where(~small, by_class)
     basis = np.where(small & (norm_exact > norm_pupils + _EPS), "classes", "pupils")

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from staffing.i18n import check_lang, label, translate_columns, translate_values
+from staffing.model.naming import MOVE_COLUMNS, name_moves
 from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
+from staffing.model.rotation import coverage_table, read_rotation
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -33,6 +35,10 @@ class Plan:
     quotas : one row per school: norm, approved quota, staff in post, new quota,
         change, shortfall and surplus before and after.
     pool : the turnover-pool ledger (opening balance, releases, draws, closing).
+    moves : named teacher moves (teacher_id, from_school, to_school, subject,
+        backbone, kind, distance_km, reason, reason_zh); empty without teachers.
+    coverage : per school and subject: need, covered before and after (FTE); empty
+        without teachers.
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
     """
@@ -47,6 +53,9 @@ class Plan:
         pool: pd.DataFrame,
         reserve: int,
         over_county_total: int,
+        moves: pd.DataFrame | None = None,
+        coverage: pd.DataFrame | None = None,
+        rotation: dict | None = None,
     ) -> None:
         self.county = county
         self.policy = policy
@@ -55,6 +64,9 @@ class Plan:
         self.pool = pool
         self.reserve = reserve
         self.over_county_total = over_county_total
+        self.moves = pd.DataFrame(columns=MOVE_COLUMNS) if moves is None else moves
+        self.coverage = pd.DataFrame() if coverage is None else coverage
+        self.rotation = rotation or {}
         has_solution = solver.status in ("optimal", "feasible")
         self.status = "feasible" if has_solution and over_county_total > 0 else solver.status
         self.objective = solver.objective
@@ -73,8 +85,13 @@ class Plan:
             quotas = quota_table(inputs.schools, inputs.schools["approved_quota"].to_numpy())
             reserve, over = 0, 0
         pool = pool_ledger(quotas, inputs.county_total)
+        moves = coverage = rotation = None
+        if "rotation" in model.blocks:
+            moves, coverage, rotation = _read_rotation(model, solved=stats.status in (
+                "optimal", "feasible"))
         return cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
-                   pool=pool, reserve=reserve, over_county_total=over)
+                   pool=pool, reserve=reserve, over_county_total=over, moves=moves,
+                   coverage=coverage, rotation=rotation)
 
     # ------------------------------------------------------------------ summaries
     def summary(self, lang: str = "en") -> pd.DataFrame:
@@ -103,16 +120,39 @@ class Plan:
             ("quota_assigned", "Quota assigned to schools", "学校编制合计",
              int(q.approved_quota.sum()), int(q.new_quota.sum())),
         ]
+        if self.rotation:
+            c = self.coverage.reset_index()
+            urgent = c["subject"].isin(self.policy.urgent_subjects)
+            deficit = sum(self.rotation["backbone_deficit"].values())
+            rows += [
+                ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0, len(self.moves)),
+                ("unmet_need_fte", "Unmet subject need (FTE)", "学科缺口(折合人数)",
+                 round(float(c.unmet_before.sum()), 1), round(float(c.unmet_after.sum()), 1)),
+                ("unmet_urgent_fte", "Unmet urgent-subject need (FTE)", "紧缺学科缺口(折合人数)",
+                 round(float(c.unmet_before[urgent].sum()), 1),
+                 round(float(c.unmet_after[urgent].sum()), 1)),
+                ("backbone_deficit_rural", "Rural backbone teachers short of 1 per 100 pupils",
+                 "乡村学校骨干教师缺口", round(self.rotation["backbone_deficit_before"], 1),
+                 round(deficit, 1)),
+            ]
         col = 1 if check_lang(lang) == "en" else 2
         out = pd.DataFrame(
             {
                 label("metric", lang): [r[col] for r in rows],
-                label("before", lang): [r[3] for r in rows],
-                label("after", lang): [r[4] for r in rows],
+                label("before", lang): pd.Series([r[3] for r in rows], dtype=object),
+                label("after", lang): pd.Series([r[4] for r in rows], dtype=object),
             },
-            index=pd.Index([r[0] for r in rows], name="key"),
         )
+        out.index = pd.Index([r[0] for r in rows], name="key")
         return out
+
+    @property
+    def unmet(self) -> pd.DataFrame:
+        """Subject needs still unmet after the plan, with the reason (empty without
+        teachers)."""
+        from staffing.explain import unmet_needs
+
+        return unmet_needs(self)
 
     @property
     def shortfalls(self) -> pd.DataFrame:
@@ -187,59 +227,16 @@ class Plan:
 
         Returns
         -------
-        DataFrame (rule, target, achieved, shortfall, binding, schools_affected, note)
-        or str.
+        DataFrame with one row per rule — ``key`` (stable id), ``rule``, ``target``,
+        ``achieved``, ``shortfall``, ``binding``, ``schools_affected``, ``note`` — or,
+        for one school, a str.
         """
+        from staffing.explain import rule_table
+
         check_lang(lang)
         if school_id is not None:
             return self._school_story(str(school_id), lang)
-        q = self.quotas
-        facts = self._binding_facts()
-        short_ids = q.index[q["shortfall_after"] > 0]
-        floor = q["staff_in_post"] - q["leavers"]
-        at_floor = q.index[(q["new_quota"] == floor) & (q["new_quota"] > q["norm"])]
-        zh = lang == "zh"
-        rows = [
-            {
-                "rule": "编制总量 (county total)" if zh else "county total (核定编制总量)",
-                "target": facts["total"],
-                "achieved": int(q["new_quota"].sum()) + self.reserve,
-                "shortfall": facts["over"],
-                "binding": bool(facts["over"] > 0 or (facts["exhausted"] and len(short_ids))),
-                "schools_affected": _ids(short_ids if facts["exhausted"] else []),
-                "note": ("over_county_total: staff in post exceed the total"
-                         if facts["over"] else ""),
-            },
-            {
-                "rule": "周转池预留 (pool reserve)" if zh else "pool reserve (周转池预留)",
-                "target": facts["reserve_min"],
-                "achieved": self.reserve,
-                "shortfall": max(0, int(facts["reserve_min"]) - self.reserve),
-                "binding": bool(facts["reserve_min"] > 0 and self.reserve == facts["reserve_min"]
-                                and len(short_ids)),
-                "schools_affected": "",
-                "note": "",
-            },
-            {
-                "rule": "在编占编 (occupied posts)" if zh else "occupied posts (在编占编)",
-                "target": int(floor.sum()),
-                "achieved": int(np.minimum(q["new_quota"], floor).sum()),
-                "shortfall": 0,
-                "binding": bool(len(at_floor) and len(short_ids)),
-                "schools_affected": _ids(at_floor),
-                "note": f"{facts['locked']} posts above norm held by staff in post",
-            },
-            {
-                "rule": "编制标准 (norm coverage)" if zh else "norm coverage (编制标准)",
-                "target": int(q["norm"].sum()),
-                "achieved": int(np.minimum(q["new_quota"], q["norm"]).sum()),
-                "shortfall": int(q["shortfall_after"].sum()),
-                "binding": bool(len(short_ids)),
-                "schools_affected": _ids(short_ids),
-                "note": self._county_reason(lang) if len(short_ids) else "",
-            },
-        ]
-        return pd.DataFrame(rows)
+        return rule_table(self, lang)
 
     def _school_story(self, school_id: str, lang: str) -> str:
         if school_id not in self.quotas.index:
@@ -277,8 +274,23 @@ class Plan:
             "summary": self.summary(lang).reset_index(drop=True),
             "quotas": translate_columns(translate_values(self.quotas, lang), lang),
             "pool": translate_columns(translate_values(self.pool, lang), lang),
+            "moves": translate_columns(translate_values(self._moves_for(lang), lang), lang),
+            "coverage": translate_columns(translate_values(self.coverage, lang), lang),
+            "unmet": translate_columns(translate_values(self._unmet_for(lang), lang), lang),
             "explain": translate_columns(self.explain(lang=lang), lang),
         }
+
+    def _moves_for(self, lang: str) -> pd.DataFrame:
+        """Moves with the reason in ``lang`` only."""
+        keep = "reason_zh" if lang == "zh" else "reason"
+        drop = "reason" if lang == "zh" else "reason_zh"
+        return self.moves.drop(columns=[drop]).rename(columns={keep: "reason"})
+
+    def _unmet_for(self, lang: str) -> pd.DataFrame:
+        u = self.unmet
+        keep = "reason_zh" if lang == "zh" else "reason"
+        drop = "reason" if lang == "zh" else "reason_zh"
+        return u.drop(columns=[drop]).rename(columns={keep: "reason"})
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -289,5 +301,42 @@ class Plan:
         )
 
 
-def _ids(index) -> str:
-    return ", ".join(map(str, list(index)))
+def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Named moves, coverage and the rotation rules' figures from a solved model."""
+    h = model.blocks["rotation"]
+    inputs = model.inputs
+    r = h.inputs
+    gaps = r.needs - coverage_table(r, pd.DataFrame(columns=MOVE_COLUMNS), inputs.policy)[
+        "covered_before"].unstack().reindex_like(r.needs).fillna(0.0)
+    flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
+    moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
+                       gaps.clip(lower=0))
+    cover = coverage_table(r, moves, inputs.policy)
+    duty_out = moves[moves["from_school"].isin(r.duty.index)]
+    policy = inputs.policy
+    pupils = inputs.county.schools["pupils_primary"] + inputs.county.schools["pupils_junior"]
+    rural = inputs.schools["location"].eq("rural") | inputs.schools["is_weak"]
+    share = h.backbone_share_short
+    figures = {
+        "eligible_per_duty_school": r.duty["eligible"].astype(int).to_dict(),
+        "rotation_target": float(policy.rotation_share_min * r.duty["eligible"].sum()),
+        "rotated_from_duty_schools": int(len(duty_out)),
+        "backbone_rotated": int(duty_out["backbone"].sum()),
+        "backbone_share_short": float(share.varValue or 0) if share is not None else 0.0,
+        "volume_short": _positive(h.volume_short),
+        "backbone_deficit": _positive(h.backbone_deficit),
+        "backbone_target": float(policy.backbone_per_100_pupils_target
+                                 * pupils[rural].sum() / 100.0),
+        "backbone_deficit_before": float(
+            (policy.backbone_per_100_pupils_target * pupils[rural] / 100.0
+             - r.backbone_staff[rural]).clip(lower=0).sum()),
+        "candidate_pairs": pd.MultiIndex.from_frame(
+            r.flows[["target", "subject"]].drop_duplicates()),
+    }
+    return moves, cover, figures
+
+
+def _positive(variables: dict) -> dict[str, float]:
+    """The named slack variables that came back above zero, as plain floats."""
+    return {k: round(float(v.varValue or 0), 6) for k, v in variables.items()
+            if (v.varValue or 0) > 1e-6}

@@ -20,6 +20,8 @@ from typing import Any
 
 import tomli_w
 
+from staffing import curriculum
+from staffing._frozen import FrozenTable, freeze, thaw
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES"]
@@ -42,9 +44,16 @@ _SHARE = (0.0, 1.0, True, True)
 _WEIGHT = (0.0, math.inf, True, True)
 
 
-def _f(default: Any, check: tuple | None = None, choices: tuple | None = None) -> Any:
-    """A dataclass field with its allowed range or choices in the metadata."""
+def _f(default: Any, check: tuple | None = None, choices: tuple | None = None,
+       table: str | None = None) -> Any:
+    """A dataclass field with its allowed range, choices or table shape in the metadata.
+
+    ``table`` is ``"numbers"`` (name → name → positive number) or ``"names"`` (name →
+    list of subject names).
+    """
     meta: dict[str, Any] = {}
+    if table is not None:
+        meta["table"] = table
     if check is not None:
         meta["range"] = check
     if choices is not None:
@@ -128,6 +137,51 @@ class Policy:
     rotation_backbone_share_min: float = _f(0.20, _SHARE)
     # Provincial practice (e.g. Anhui): eligible after 6 consecutive years at one school.
     rotation_eligible_years: int = _f(6, (0, 60, True, True))
+    # Library switch: add the rotation block (named teacher moves) when teachers are given.
+    rotation_enabled: bool = _f(True)
+    # Issue "县管校聘" (common provincial practice): teachers in their first years of
+    # service (probation and the years after it) are not rotated.
+    rotation_exclude_first_years: int = _f(3, (0, 20, True, True))
+    # Same practice: teachers within this many years of statutory retirement stay put.
+    rotation_exclude_years_to_retirement: float = _f(5.0, _NON_NEGATIVE)
+    # Class teachers (班主任) are not moved mid-cycle unless this is set.
+    rotation_move_head_teachers: bool = _f(False)
+    # Library default: a teacher is moved to fill at least this much uncovered need
+    # (FTE) in their subject; smaller gaps are for itinerant teaching (走教), and leaving
+    # them out keeps the model small and its relaxation tight.
+    rotation_min_gap_fte: float = _f(0.5, _NON_NEGATIVE)
+    # 教督〔2017〕6号 (优质均衡): ≥ 1 backbone teacher at county level or above per 100
+    # pupils; the rotation block aims for it at rural schools.
+    backbone_per_100_pupils_target: float = _f(1.0, _NON_NEGATIVE)
+
+    # --- Subject needs (2022 curriculum, provincial loads; see staffing/curriculum.py) --
+    # 义务教育课程方案 (2022): weekly periods per class, by grade band and subject.
+    periods_per_week: FrozenTable = _f(FrozenTable(curriculum.PERIODS_PER_WEEK),
+                                       table="numbers")
+    # Provincial example (POLICY.md B): weekly periods one full-time teacher teaches, by
+    # school part (primary, junior, small_school = village schools and teaching points).
+    teaching_load: FrozenTable = _f(FrozenTable(curriculum.TEACHING_LOAD), table="numbers")
+    # Library default: needs a teacher of a subject may cover besides their own; a
+    # general (全科) primary teacher covers the primary core subjects.
+    subject_cover: FrozenTable = _f(FrozenTable(curriculum.SUBJECT_COVER), table="names")
+
+    # --- Rotation model weights (library defaults; lexicographic by magnitude) ---------
+    # Cost of one full-time teacher of unmet subject need (urban/town, core subject).
+    weight_unmet_need: float = _f(1000.0, _WEIGHT)
+    # Multiplier for urgent-need subjects (Chuxiong measure 9); rural schools use
+    # weight_rural as well.
+    weight_unmet_urgent: float = _f(1.5, _WEIGHT)
+    # Multiplier for labour / integrated practice (劳动/综合实践): taught by any teacher with
+    # spare periods, its gaps come after those of the named subjects.
+    weight_unmet_labour: float = _f(0.5, _WEIGHT)
+    # Cost of one backbone teacher short of backbone_per_100_pupils_target at a rural school.
+    weight_backbone_deficit: float = _f(30.0, _WEIGHT)
+    # Cost of one teacher short of the 10% rotation volume, and of one backbone teacher
+    # short of the 20% backbone share (heavy, but below needs and backbone support).
+    weight_rotation_shortfall: float = _f(10.0, _WEIGHT)
+    # Cost of one move, and of one km of one move (fewest, shortest moves among equals).
+    weight_move: float = _f(0.05, _WEIGHT)
+    weight_move_km: float = _f(0.002, _WEIGHT)
 
     # --- Geography and clusters (集团化办学 / 学区制), Chuxiong measure 8 ---------------------
     # Library default: one-way road distance a rotating or itinerant teacher can be asked
@@ -203,11 +257,14 @@ class Policy:
         unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
             raise PolicyError(_unknown_message(unknown))
-        return dataclasses.replace(self, **{k: _freeze(v) for k, v in changes.items()})
+        return dataclasses.replace(self, **{k: freeze(v) for k, v in changes.items()})
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], *, source: str = "policy") -> Policy:
         """Build a Policy from a flat mapping of field names to values.
+
+        Table fields (``periods_per_week``, ``teaching_load``, ``subject_cover``) are
+        merged into their defaults: a table given changes only the entries it names.
 
         Unknown keys and out-of-range values raise :class:`PolicyError` naming the key
         and the allowed range; every problem is listed at once.
@@ -215,7 +272,12 @@ class Policy:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - names)
         problems = [f"{source}: {_unknown_message([k])}" for k in unknown]
-        known = {k: _freeze(v) for k, v in values.items() if k in names}
+        defaults = {f.name: f.default for f in fields(cls)}
+        known = {
+            k: freeze(_merge(defaults[k], v) if isinstance(defaults[k], FrozenTable) else v)
+            for k, v in values.items()
+            if k in names
+        }
         for f in fields(cls):
             if f.name in known:
                 msg = _check_field(f, known[f.name])
@@ -251,7 +313,7 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as a plain dict (tuples become lists)."""
-        return {f.name: _thaw(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
 
     def to_toml(self, path: str | Path) -> None:
         """Write every field to a TOML file that :meth:`from_toml` reads back equal."""
@@ -266,16 +328,15 @@ class Policy:
         return hashlib.sha256(tomli_w.dumps(self.to_dict()).encode("utf-8")).hexdigest()[:16]
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+def _merge(default: Any, given: Any) -> Any:
+    """Tables in a file change only the entries they name: ``[teaching_load.junior]
+    music = 14`` keeps every other load at its default."""
+    if isinstance(default, Mapping) and isinstance(given, Mapping):
+        merged = thaw(default)
+        for key, value in given.items():
+            merged[key] = _merge(default[key], value) if key in default else thaw(value)
+        return merged
+    return given
 
 
 def _unknown_message(keys: list[str]) -> str:
@@ -319,6 +380,8 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
         if not isinstance(value, str) or (choices and value not in choices):
             return f"{f.name} = {value!r}: expected one of {', '.join(choices or ())}"
         return None
+    if expected is FrozenTable:
+        return _check_table(f.name, value, f.metadata.get("table", "numbers"))
     if expected is tuple:
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
             return f"{f.name} = {value!r}: expected a list of names"
@@ -328,3 +391,27 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
             return f"{f.name}: {', '.join(map(repr, bad))} not allowed; expected names from {', '.join(choices)}"
         return None
     return None
+
+
+def _check_table(name: str, value: Any, shape: str) -> str | None:
+    """Check a table field: ``numbers`` = name → name → positive number; ``names`` =
+    subject → list of subjects."""
+    if not isinstance(value, FrozenTable):
+        return f"{name}: expected a table"
+    bad = []
+    for key, inner in value.items():
+        if shape == "names":
+            if key not in SUBJECTS or not isinstance(inner, tuple):
+                bad.append(f"{key}: expected a subject and a list of subjects")
+            else:
+                bad += [f"{key}.{v}: unknown subject" for v in inner if v not in SUBJECTS]
+            continue
+        if not isinstance(inner, FrozenTable):
+            bad.append(f"{key}: expected a table of subject = number")
+            continue
+        for subject, number in inner.items():
+            if subject not in SUBJECTS:
+                bad.append(f"{key}.{subject}: unknown subject")
+            elif isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
+                bad.append(f"{key}.{subject} = {number!r}: expected a number > 0")
+    return f"{name}: " + "; ".join(bad) if bad else None

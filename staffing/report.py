@@ -18,6 +18,9 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "summary": ("summary", "概要"),
     "quotas": ("quotas", "编制调整"),
     "pool": ("pool", "周转池"),
+    "moves": ("moves", "交流轮岗"),
+    "coverage": ("coverage", "学科需求"),
+    "unmet": ("unmet", "学科缺口"),
     "explain": ("explain", "规则说明"),
 }
 
@@ -25,8 +28,8 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
 def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
 
-    Sheets, in order: summary, quotas, pool, explain — with Chinese sheet names,
-    headers and labels when ``lang="zh"``.
+    Sheets, in order: summary, quotas, pool, moves, coverage, unmet, explain — with
+    Chinese sheet names, headers and labels when ``lang="zh"``.
     """
     col = 0 if check_lang(lang) == "en" else 1
     tables = plan.tables(lang)

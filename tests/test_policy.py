@@ -97,3 +97,17 @@ def test_any_valid_values_round_trip_through_toml(tmp_path_factory, ratio, share
     path = tmp_path_factory.mktemp("p") / "p.toml"
     p.to_toml(path)
     assert Policy.from_toml(path) == p
+
+
+def test_a_table_in_toml_changes_only_the_entries_it_names(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[teaching_load.junior]\nmusic = 14\n", encoding="utf-8")
+    p = Policy.from_toml(path)
+    assert p.teaching_load["junior"]["music"] == 14
+    assert p.teaching_load["junior"]["chinese"] == 12
+    assert p.teaching_load["primary"] == Policy().teaching_load["primary"]
+
+
+def test_a_bad_table_entry_names_its_path():
+    with pytest.raises(PolicyError, match=r"junior\.music = -1"):
+        Policy.from_dict({"teaching_load": {"junior": {"music": -1}}})

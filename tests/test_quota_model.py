@@ -52,8 +52,8 @@ def test_occupied_posts_are_never_released():
     plan = st.optimize(county)
     assert plan.quotas.loc["A", "new_quota"] == 8
     assert plan.quotas.loc["B", "shortfall_after"] == 3
-    rules = plan.explain().set_index("rule")
-    occupied = rules.loc["occupied posts (在编占编)"]
+    rules = plan.explain().set_index("key")
+    occupied = rules.loc["occupied_posts"]
     assert occupied["binding"] and "A" in occupied["schools_affected"]
     assert "occupied by staff in post" in plan.shortfalls.loc["B", "reason"]
 
@@ -69,7 +69,10 @@ def test_known_leavers_release_their_posts():
     schools = pd.DataFrame([school("A", 95, 8, 8), school("B", 190, 7, 7)]).assign(
         name=["A", "B"], township="城关镇", level="primary", location="urban", pupils_junior=0,
         classes_primary=[3, 5], classes_junior=0)
-    plan = st.optimize(st.County(schools, teachers))
+    county = st.County(schools, teachers)
+    with pytest.raises(st.StaffingDataError, match="rotation_enabled=False"):
+        st.optimize(county)  # no coordinates: moves cannot be planned, and it says so
+    plan = st.optimize(county, st.Policy(rotation_enabled=False))
     assert plan.quotas.loc["A", "leavers"] == 2
     assert plan.quotas.loc["A", "new_quota"] == 6  # floor = 8 staff - 2 leavers
     assert plan.quotas.loc["B", "new_quota"] == 9

@@ -7,14 +7,17 @@ and each step is callable on its own for people who want the model itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pulp
 
 from staffing.data.county import County
 from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.quota import QuotaHandles, add_quota
+from staffing.model.rotation import add_rotation
 from staffing.model.solve import SolveStats, solve
 from staffing.policy import Policy
 
@@ -47,13 +50,25 @@ class CountyModel:
         }
 
 
-def build_model(county: County, policy: Policy | None = None) -> CountyModel:
+def build_model(
+    county: County,
+    policy: Policy | None = None,
+    *,
+    pinned: Iterable[str] = (),
+    clusters: pd.DataFrame | None = None,
+) -> CountyModel:
     """Build the county's PuLP problem from the blocks the policy switches on.
+
+    The quota block always; the rotation block when the county has a teachers table
+    and ``policy.rotation_enabled``.
 
     Parameters
     ----------
     county : the validated county.
     policy : defaults to ``Policy()`` (Chuxiong 2024).
+    pinned : teacher ids that must not move (besides the ``pinned`` column).
+    clusters : partnership clusters (:func:`staffing.clusters.form_clusters`), used
+        when ``policy.rotation_scope == "cluster"``.
 
     Returns
     -------
@@ -69,10 +84,12 @@ def build_model(county: County, policy: Policy | None = None) -> CountyModel:
     10
     """
     policy = policy or Policy()
-    inputs = prepare_inputs(county, policy)
+    inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters)
     prob = pulp.LpProblem("staffing_county", pulp.LpMinimize)
     model = CountyModel(prob=prob, inputs=inputs)
     model.blocks["quota"] = add_quota(prob, inputs, policy)
+    if inputs.rotation is not None:
+        model.blocks["rotation"] = add_rotation(prob, inputs, policy, model.blocks["quota"])
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 
@@ -86,6 +103,8 @@ def optimize(
     mip_gap: float | None = None,
     threads: int | None = None,
     msg: bool = False,
+    pinned: Iterable[str] = (),
+    clusters: pd.DataFrame | None = None,
 ) -> Plan:
     """Plan the county: new quotas through the turnover pool, within the county total.
 
@@ -98,6 +117,8 @@ def optimize(
     mip_gap : relative gap at which the solver may stop early.
     threads : solver threads.
     msg : print the solver's log.
+    pinned : teacher ids that must not move (besides the ``pinned`` column).
+    clusters : partnership clusters, for ``policy.rotation_scope == "cluster"``.
 
     Returns
     -------
@@ -116,7 +137,7 @@ def optimize(
     from staffing.plan import Plan
 
     policy = policy or Policy()
-    model = build_model(county, policy)
+    model = build_model(county, policy, pinned=pinned, clusters=clusters)
     stats: SolveStats = solve(
         model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
         msg=msg,

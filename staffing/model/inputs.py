@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from staffing.data.county import County
+from staffing.errors import StaffingDataError
 from staffing.norms import quota_norms
 from staffing.policy import Policy
 from staffing.vocab import LEAVING_STATUSES
@@ -28,6 +31,9 @@ class ModelInputs:
     policy: Policy
     schools: pd.DataFrame
     county_total: int
+    eligibility: pd.DataFrame | None = None
+    edges: pd.DataFrame | None = None
+    rotation: Any = None  # RotationInputs when the rotation block is on
 
     @property
     def n(self) -> int:
@@ -67,8 +73,21 @@ def leavers_by_school(county: County) -> pd.Series:
     return counts.reindex(index, fill_value=0).astype("int64").rename("leavers")
 
 
-def prepare_inputs(county: County, policy: Policy) -> ModelInputs:
-    """Norms, floors and weights for every school of ``county``."""
+def prepare_inputs(
+    county: County,
+    policy: Policy,
+    *,
+    pinned: Iterable[str] = (),
+    clusters: pd.DataFrame | None = None,
+) -> ModelInputs:
+    """Norms, floors and weights for every school of ``county``, and — when the
+    county has teachers and ``policy.rotation_enabled`` — eligibility, allowed moves
+    and the rotation groups.
+
+    ``quota_floor`` is the lowest quota the quota block may give: the staff staying
+    in post, less (with rotation on) the eligible teachers who might move out; the
+    rotation block then ties each quota to the staff after moves.
+    """
     norms = quota_norms(county, policy)
     schools = county.schools[["name", "township", "level", "location", "is_central",
                               "is_quality", "is_weak"]].join(
@@ -77,5 +96,27 @@ def prepare_inputs(county: County, policy: Policy) -> ModelInputs:
     schools["leavers"] = leavers_by_school(county)
     schools["floor"] = (schools["staff_in_post"] - schools["leavers"]).clip(lower=0)
     schools["shortfall_weight"] = shortfall_weights(schools, policy)
+    schools["quota_floor"] = schools["floor"]
+    if not (policy.rotation_enabled and county.teachers is not None and len(county.teachers)):
+        return ModelInputs(county=county, policy=policy, schools=schools,
+                           county_total=county.county_total)
+
+    from staffing.model.edges import allowed_moves
+    from staffing.model.eligibility import eligibility
+    from staffing.model.rotation import prepare_rotation
+
+    eligible = eligibility(county, policy, pinned)
+    try:
+        edges = allowed_moves(county, policy, clusters)
+    except StaffingDataError as exc:  # say why distances are needed, and the way out
+        hint = " (teacher moves need distances; Policy(rotation_enabled=False) plans quotas only)"
+        raise StaffingDataError([replace(p, rule=p.rule + hint) for p in exc.problems]) from None
+    rotation = prepare_rotation(schools, county.teachers, eligible, edges, county, policy)
+    # Only groups with somewhere to go can leave; their schools get capacity rows.
+    moving_groups = rotation.groups.loc[rotation.flows["group"].unique()]
+    movable = moving_groups.groupby("school_id")["size"].sum()
+    schools["quota_floor"] = (schools["floor"] - movable.reindex(schools.index, fill_value=0)
+                              ).clip(lower=0)
     return ModelInputs(county=county, policy=policy, schools=schools,
-                       county_total=county.county_total)
+                       county_total=county.county_total, eligibility=eligible, edges=edges,
+                       rotation=rotation)

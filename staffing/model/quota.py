@@ -3,7 +3,8 @@
 Variables (one per school ``i``, numbered by the school's position):
 
 * ``q_i``  integer new quota, ``q_i ≥ floor_i`` (staff staying in post cannot be
-  dismissed by a quota change);
+  dismissed by a quota change; with the rotation block on, the bound is the staff
+  after moves, through its ``rotation_capacity`` rows);
 * ``short_i``, ``surplus_i ≥ 0`` with ``q_i + short_i − surplus_i = norm_i``;
 * ``up_i``, ``down_i ≥ 0`` with ``q_i − up_i + down_i = approved_i`` (the change);
 * ``reserve ≥ ⌈pool_reserve_share × total⌉`` quota kept unassigned in the pool;
@@ -81,7 +82,7 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
     s = data.schools
     approved = s["approved_quota"].to_numpy()
     if policy.pool_enabled:
-        quota = _integer_vars(prob, "quota", s["floor"].to_numpy())
+        quota = _integer_vars(prob, "quota", s["quota_floor"].to_numpy())
     else:
         quota = _integer_vars(prob, "quota", approved, approved)
     short = _nonneg_vars(prob, "short", data.n)

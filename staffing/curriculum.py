@@ -1,0 +1,64 @@
+"""Default curriculum hours and teaching loads, the inputs of subject needs.
+
+Sources (``POLICY.md`` part B):
+
+* 义务教育课程方案 (2022): 26 periods a week in grades 1–2, 30 in 3–6, 34 in 7–9;
+  English from grade 3; subject shares of all periods over nine years: Chinese 20–22%,
+  maths 13–15%, foreign language 6–8%, morality & law 6–8%, history + geography 3–4%,
+  science 8–10%, IT 1–3%, PE & health 10–11%, arts 9–11%, labour + integrated
+  practice + local 14–18%. The weekly periods below are one timetable consistent
+  with those totals and shares (a library default: a county sets its own timetable
+  in the Policy). Junior-secondary periods are averages over grades 7–9 (physics
+  from grade 8, chemistry in grade 9, biology in grades 7–8).
+* Weekly teaching load: no national norm; the provincial example in POLICY.md —
+  junior Chinese/maths/English 12, sciences/humanities/PE 14, music/art/IT 16;
+  primary Chinese/maths 14, others 18; village schools and teaching points ≥ 18.
+"""
+
+from __future__ import annotations
+
+#: Grade bands: (name, school part, share of that part's classes).
+GRADE_BANDS: dict[str, tuple[str, float]] = {
+    "primary_1_2": ("primary", 2 / 6),
+    "primary_3_6": ("primary", 4 / 6),
+    "junior_7_9": ("junior", 1.0),
+}
+
+#: Weekly periods per class by grade band and subject.
+PERIODS_PER_WEEK: dict[str, dict[str, float]] = {
+    "primary_1_2": {"chinese": 8, "maths": 4, "morality_law": 2, "science": 1, "pe": 4,
+                    "music": 2, "art": 2, "labour": 3},                                  # 26
+    "primary_3_6": {"chinese": 6, "maths": 5, "english": 2, "morality_law": 2, "science": 2,
+                    "it": 1, "pe": 3, "music": 2, "art": 2, "labour": 5},                 # 30
+    "junior_7_9": {"chinese": 5, "maths": 5, "english": 4, "morality_law": 2, "history": 2,
+                   "geography": 4 / 3, "physics": 4 / 3, "chemistry": 1, "biology": 4 / 3,
+                   "pe": 3, "music": 1, "art": 1, "it": 1, "labour": 5},                  # 34
+}
+
+_PRIMARY_LOAD = {s: 18.0 for s in ("english", "morality_law", "science", "it", "pe", "music",
+                                  "art", "labour")} | {"chinese": 14.0, "maths": 14.0}
+_JUNIOR_LOAD = (
+    {s: 12.0 for s in ("chinese", "maths", "english")}
+    | {s: 14.0 for s in ("morality_law", "history", "geography", "physics", "chemistry",
+                         "biology", "pe", "labour")}
+    | {s: 16.0 for s in ("music", "art", "it")}
+)
+
+#: Weekly teaching periods of one full-time teacher, by school part and subject.
+#: ``small_school``: village schools and teaching points (the class-rule schools).
+TEACHING_LOAD: dict[str, dict[str, float]] = {
+    "primary": _PRIMARY_LOAD,
+    "junior": _JUNIOR_LOAD,
+    "small_school": {s: 18.0 for s in _PRIMARY_LOAD},
+}
+
+#: Needs a teacher of each subject can cover besides their own, in order. A general
+#: (全科) primary teacher covers the primary core subjects; labour and integrated
+#: practice (劳动/综合实践) is commonly taught by class and subject teachers with spare
+#: periods, so every subject's spare time may cover it.
+SUBJECT_COVER: dict[str, tuple[str, ...]] = {
+    "general": ("chinese", "maths", "morality_law", "science", "labour"),
+    **{s: ("labour",) for s in ("chinese", "maths", "english", "morality_law", "science",
+                                "physics", "chemistry", "biology", "history", "geography",
+                                "it", "pe", "music", "art")},
+}

@@ -1,0 +1,151 @@
+"""Which rules bind in a plan, and why needs stay unmet: the tables behind ``explain()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from staffing.vocab import SUBJECTS
+
+if TYPE_CHECKING:
+    from staffing.plan import Plan
+
+__all__ = ["rule_table", "unmet_needs", "RULES"]
+
+#: Rule keys with their English and Chinese names, in the order explain() lists them.
+RULES: dict[str, tuple[str, str]] = {
+    "county_total": ("county total quota", "核定编制总量"),
+    "pool_reserve": ("turnover-pool reserve", "周转池预留"),
+    "occupied_posts": ("occupied posts", "在编占编"),
+    "norm_coverage": ("quota norm coverage", "编制标准"),
+    "subject_need": ("subject needs covered", "学科教师需求"),
+    "rotation_volume": ("rotation ≥ 10% of eligible at urban and quality schools",
+                        "城镇及优质学校交流轮岗比例"),
+    "rotation_backbone_share": ("backbone ≥ 20% of those rotated", "骨干教师占交流比例"),
+    "backbone_rural": ("backbone teachers per 100 pupils at rural schools",
+                       "乡村学校每百名学生骨干教师数"),
+}
+
+
+def _ids(index) -> str:
+    return ", ".join(map(str, list(index)))
+
+
+def _row(key: str, lang: str, **fields) -> dict:
+    en, zh = RULES[key]
+    name = f"{zh} ({en})" if lang == "zh" else f"{en} ({zh})"
+    return {"key": key, "rule": name, **fields}
+
+
+def _quota_rows(plan: Plan, lang: str) -> list[dict]:
+    q = plan.quotas
+    facts = plan._binding_facts()
+    short_ids = q.index[q["shortfall_after"] > 0]
+    floor = q["staff_in_post"] - q["leavers"]
+    at_floor = q.index[(q["new_quota"] == floor) & (q["new_quota"] > q["norm"])]
+    return [
+        _row("county_total", lang, target=facts["total"],
+             achieved=int(q["new_quota"].sum()) + plan.reserve, shortfall=facts["over"],
+             binding=bool(facts["over"] > 0 or (facts["exhausted"] and len(short_ids))),
+             schools_affected=_ids(short_ids if facts["exhausted"] else []),
+             note=("over_county_total: staff in post exceed the total" if facts["over"]
+                   else "")),
+        _row("pool_reserve", lang, target=facts["reserve_min"], achieved=plan.reserve,
+             shortfall=max(0, int(facts["reserve_min"]) - plan.reserve),
+             binding=bool(facts["reserve_min"] > 0 and plan.reserve == facts["reserve_min"]
+                          and len(short_ids)),
+             schools_affected="", note=""),
+        _row("occupied_posts", lang, target=int(floor.sum()),
+             achieved=int(np.minimum(q["new_quota"], floor).sum()), shortfall=0,
+             binding=bool(len(at_floor) and len(short_ids)), schools_affected=_ids(at_floor),
+             note=f"{facts['locked']} posts above norm held by staff in post"),
+        _row("norm_coverage", lang, target=int(q["norm"].sum()),
+             achieved=int(np.minimum(q["new_quota"], q["norm"]).sum()),
+             shortfall=int(q["shortfall_after"].sum()), binding=bool(len(short_ids)),
+             schools_affected=_ids(short_ids),
+             note=plan.shortfalls_reason(lang) if len(short_ids) else ""),
+    ]
+
+
+def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
+    f = plan.rotation
+    cover = plan.coverage
+    unmet = unmet_needs(plan)
+    volume_short = f["volume_short"]
+    share_short = f["backbone_share_short"]
+    deficits = f["backbone_deficit"]
+    zh = lang == "zh"
+    return [
+        _row("subject_need", lang, target=round(float(cover["need"].sum()), 2),
+             achieved=round(float(cover["covered_after"].sum()), 2),
+             shortfall=round(float(cover["unmet_after"].sum()), 2),
+             binding=bool(len(unmet)), schools_affected=_ids(unmet["school_id"].unique()),
+             note=(f"{len(unmet)} needs of ≥ {plan.policy.rotation_min_gap_fte} FTE remain; "
+                   "see plan.unmet" if not zh else
+                   f"仍有{len(unmet)}项≥{plan.policy.rotation_min_gap_fte}人的学科缺口,见plan.unmet")),
+        _row("rotation_volume", lang, target=round(f["rotation_target"], 2),
+             achieved=f["rotated_from_duty_schools"],
+             shortfall=round(sum(volume_short.values()), 2), binding=bool(volume_short),
+             schools_affected=_ids(volume_short),
+             note=("too few eligible teachers can leave without opening larger gaps"
+                   if volume_short and not zh else
+                   "可交流教师不足,或调出会造成更大缺口" if volume_short else "")),
+        _row("rotation_backbone_share", lang,
+             target=round(plan.policy.rotation_backbone_share_min
+                          * f["rotated_from_duty_schools"], 2),
+             achieved=f["backbone_rotated"], shortfall=round(share_short, 2),
+             binding=share_short > 1e-9, schools_affected="",
+             note=("too few eligible backbone teachers at urban and quality schools"
+                   if share_short > 1e-9 and not zh else
+                   "城镇及优质学校可交流骨干教师不足" if share_short > 1e-9 else "")),
+        _row("backbone_rural", lang, target=round(f["backbone_target"], 2),
+             achieved=round(f["backbone_target"] - sum(deficits.values()), 2),
+             shortfall=round(sum(deficits.values()), 2), binding=bool(deficits),
+             schools_affected=_ids(deficits),
+             note=("eligible backbone teachers within reach are used where needs weigh more"
+                   if deficits and not zh else
+                   "可交流骨干教师已优先用于更紧迫的需求" if deficits else "")),
+    ]
+
+
+def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
+    """One row per policy rule: target, achieved, shortfall, binding, schools affected."""
+    rows = _quota_rows(plan, lang)
+    if plan.rotation:
+        rows += _rotation_rows(plan, lang)
+    return pd.DataFrame(rows)
+
+
+def unmet_needs(plan: Plan) -> pd.DataFrame:
+    """Subject needs of at least ``rotation_min_gap_fte`` still unmet after the plan,
+    with the reason in English and Chinese.
+
+    Reasons: no eligible teacher of the subject within ``max_travel_km`` (no candidate
+    move existed); the school's quota left no room; or teachers who could come are
+    needed more where they are (moving them would open a gap that weighs more).
+    """
+    cover = plan.coverage
+    columns = ["school_id", "subject", "need", "unmet_after", "reason", "reason_zh"]
+    if cover.empty:
+        return pd.DataFrame(columns=columns)
+    gap = cover[cover["unmet_after"] >= max(plan.policy.rotation_min_gap_fte, 1e-9)]
+    gap = gap.reset_index()
+    reachable = plan.rotation["candidate_pairs"]
+    has_candidate = pd.MultiIndex.from_frame(gap[["school_id", "subject"]]).isin(reachable)
+    q = plan.quotas
+    full = (q["new_quota"] <= q["staff_in_post"] - q["leavers"]
+            + plan.moves.groupby("to_school").size().reindex(q.index, fill_value=0)
+            - plan.moves.groupby("from_school").size().reindex(q.index, fill_value=0))
+    quota_full = gap["school_id"].map(full).to_numpy(dtype=bool)
+    subject_zh = gap["subject"].map(SUBJECTS)
+    gap["reason"] = np.where(
+        ~has_candidate, "no eligible " + gap["subject"] + " teacher within reach",
+        np.where(quota_full, "no room in the school's quota",
+                 "teachers who could come are needed more where they are"))
+    gap["reason_zh"] = np.where(
+        ~has_candidate, "交通可达范围内无可交流的" + subject_zh + "教师",
+        np.where(quota_full, "学校编制已满", "可调教师在原校更为紧缺"))
+    return gap[columns].sort_values(["unmet_after", "school_id"], ascending=[False, True],
+                                    kind="stable").reset_index(drop=True)

@@ -1,0 +1,353 @@
+"""The rotation block: 县管校聘 exchange and rotation of teachers between schools.
+
+Teachers of one (school, subject, backbone) group who are eligible to rotate are
+interchangeable for the model, so it decides integer flows per group and allowed
+edge, not per teacher; :func:`name_moves` then names the teachers by a fixed rule.
+
+Variables and constraints (stable names, used by ``explain()``):
+
+* ``move_{g}_{t}`` integer ≥ 0: eligible teachers of group ``g`` moved to school
+  ``t`` along an allowed edge; ``rotation_group_{g}``: Σ_t move ≤ group size.
+* ``use_{s}_{k}_{j}`` ≥ 0: teachers of subject ``k`` at ``s`` (after moves) teaching
+  need ``j`` (``j = k`` or a need ``policy.subject_cover[k]`` allows);
+  ``rotation_staff_{s}_{k}``: Σ_j use ≤ staff of subject ``k`` after moves.
+* ``unmet_{s}_{j}`` ≥ 0; ``rotation_need_{s}_{j}``: need − unmet ≤ Σ_k use.
+* ``rotation_capacity_{s}``: staff staying − moved out + moved in ≤ the quota block's
+  new quota (one model: quotas and moves are decided together).
+* ``rotation_volume_{s}`` at urban and quality schools: moved out + short ≥
+  ``rotation_share_min`` × eligible teachers.
+* ``rotation_backbone_share``: backbone moved out of those schools + short ≥
+  ``rotation_backbone_share_min`` × all moved out of them.
+* ``rotation_backbone_target_{s}`` at rural schools: backbone after + deficit ≥
+  ``backbone_per_100_pupils_target`` × pupils / 100.
+
+Objective (lexicographic through the weights' magnitudes): unmet need (urgent
+subjects × ``weight_unmet_urgent``, rural × ``weight_rural``) ≫ rural backbone
+deficit ≫ rotation shortfalls ≫ number of moves and their km.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from staffing.model.solve import values
+from staffing.needs import subject_needs
+from staffing.policy import Policy
+from staffing.vocab import SUBJECTS
+
+__all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation",
+           "read_rotation"]
+
+
+@dataclass(frozen=True)
+class RotationInputs:
+    """Everything the rotation block reads, prepared once, vectorised.
+
+    ``groups``: one row per (school, subject, backbone) group of eligible teachers,
+    with its size. ``flows``: one row per (group, target) pair the model may use,
+    with ``km`` and ``kind``. ``staff``: teachers in post by school × subject (not
+    leaving); ``backbone_staff``: backbone teachers in post per school; ``needs``:
+    FTE need by school × subject; ``sources``: schools with a rotation duty and their
+    eligible counts.
+    """
+
+    groups: pd.DataFrame
+    flows: pd.DataFrame
+    staff: pd.DataFrame
+    backbone_staff: pd.Series
+    needs: pd.DataFrame
+    duty: pd.DataFrame
+
+
+@dataclass
+class RotationHandles:
+    """The rotation block's variables, constraint names and objective terms."""
+
+    inputs: RotationInputs
+    moves: list[pulp.LpVariable]
+    unmet: dict[tuple[str, str], pulp.LpVariable]
+    volume_short: dict[str, pulp.LpVariable]
+    backbone_share_short: pulp.LpVariable | None
+    backbone_deficit: dict[str, pulp.LpVariable]
+    objective: pulp.LpAffineExpression
+
+
+def _cover_pairs(policy: Policy) -> list[tuple[str, str]]:
+    """(teacher subject, need subject) pairs: each subject covers itself, then its list."""
+    pairs = [(k, k) for k in SUBJECTS if k != "general"]
+    pairs += [(k, j) for k, covers in policy.subject_cover.items() for j in covers if j != k]
+    return pairs
+
+
+def prepare_rotation(
+    schools: pd.DataFrame, teachers: pd.DataFrame, eligible: pd.DataFrame,
+    edges: pd.DataFrame, county, policy: Policy,
+) -> RotationInputs:
+    """Groups, candidate flows, staff and needs for the rotation block.
+
+    ``schools`` is the model's school table (indexed by school_id, with location,
+    is_quality, is_weak, is_central); ``edges`` the allowed moves (from_school,
+    to_school, km, kind).
+
+    A flow from group (s, k, b) to school t is a candidate when t lacks at least
+    ``rotation_min_gap_fte`` teachers of subject k before the plan, or — for backbone
+    teachers — when t is a rural or weak school at least that far below the backbone
+    target and needs subject k at all, or when the edge is an exchange into a quality
+    school that needs subject k. Other moves could only add travel (or fill a sliver
+    of a post that itinerant teaching serves better), so they are left out.
+    """
+    index = schools.index
+    in_post = teachers[teachers["status"].eq("in_post")]
+    staff = pd.crosstab(in_post["school_id"], in_post["subject"]).reindex(
+        index=index, columns=list(SUBJECTS), fill_value=0)
+    backbone = eligible["backbone"].reindex(in_post.index)
+    backbone_staff = in_post.loc[backbone.to_numpy()].groupby("school_id").size().reindex(
+        index, fill_value=0)
+    needs = subject_needs(county, policy)
+
+    movable = in_post.loc[eligible["eligible"].reindex(in_post.index).to_numpy()]
+    groups = (
+        movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
+        .groupby(["school_id", "subject", "backbone"], sort=True).size().rename("size")
+        .reset_index()
+    )
+    groups.index.name = "group"
+
+    # Candidate flows: group × allowed edge from its school, then filter by relevance.
+    flows = groups.reset_index().merge(edges, left_on="school_id", right_on="from_school")
+    flows = flows.rename(columns={"to_school": "target"})
+    cover_need = _covered_need_gap(needs, staff, policy)
+    gap = cover_need.stack().rename("gap")
+    gap.index.names = ["target", "subject"]
+    flows = flows.join(gap, on=["target", "subject"])
+    need = needs.stack().rename("need_at_target")
+    need.index.names = ["target", "subject"]
+    flows = flows.join(need, on=["target", "subject"])
+    flows[["gap", "need_at_target"]] = flows[["gap", "need_at_target"]].fillna(0.0)
+    rural_target = schools["location"].eq("rural") | schools["is_weak"].astype(bool)
+    pupils = (county.schools["pupils_primary"] + county.schools["pupils_junior"]).reindex(index)
+    bb_short = (policy.backbone_per_100_pupils_target * pupils / 100.0 - backbone_staff
+                ) >= policy.rotation_min_gap_fte
+    flows["target_rural"] = flows["target"].map(rural_target).to_numpy(dtype=bool)
+    flows["target_bb_short"] = flows["target"].map(bb_short & rural_target).to_numpy(dtype=bool)
+    relevant = (
+        (flows["gap"] >= max(policy.rotation_min_gap_fte, 1e-9))
+        | (flows["backbone"] & flows["target_bb_short"] & (flows["need_at_target"] > 0))
+        | (flows["kind"].eq("exchange") & (flows["need_at_target"] > 0))
+    )
+    flows = flows.loc[relevant, ["group", "school_id", "subject", "backbone", "target", "km",
+                                 "kind"]].sort_values(["group", "target"]).reset_index(drop=True)
+
+    duty_mask = schools["location"].eq("urban") | schools["is_quality"].astype(bool)
+    eligible_per_school = movable.groupby("school_id").size().reindex(index, fill_value=0)
+    duty = pd.DataFrame({"eligible": eligible_per_school[duty_mask]})
+    return RotationInputs(groups=groups, flows=flows, staff=staff,
+                          backbone_staff=backbone_staff, needs=needs, duty=duty)
+
+
+def _covered_need_gap(needs: pd.DataFrame, staff: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Need left uncovered before the plan (covering subjects spread greedily)."""
+    from staffing.needs import coverage
+
+    return needs - coverage(needs, staff, policy)
+
+
+def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationHandles:
+    """Add the rotation block to ``prob``; ``quota`` are the quota block's handles.
+
+    Parameters
+    ----------
+    prob : the county's PuLP problem.
+    data : :class:`~staffing.model.inputs.ModelInputs` with ``rotation`` prepared.
+    policy : weights and rotation rules.
+    quota : :class:`~staffing.model.quota.QuotaHandles` (its ``quota`` variables bound
+        the staff after moves).
+    """
+    r: RotationInputs = data.rotation
+    schools = data.schools
+    pos = {sid: i for i, sid in enumerate(schools.index)}
+    flows = r.flows
+    moves = [prob.add_variable(f"move_{g}_{pos[t]}", lowBound=0, cat=pulp.LpInteger)
+             for g, t in zip(flows["group"], flows["target"], strict=True)]
+    flows = flows.assign(var=moves)
+
+    # Each group moves at most its size.
+    for g, block in flows.groupby("group", sort=True)["var"]:
+        prob += pulp.lpSum(block) <= int(r.groups.at[g, "size"]), f"rotation_group_{g}"
+
+    out_by = flows.groupby(["school_id", "subject"])["var"].agg(list)
+    in_by = flows.groupby(["target", "subject"])["var"].agg(list)
+    out_school = flows.groupby("school_id")["var"].agg(list)
+    in_school = flows.groupby("target")["var"].agg(list)
+
+    # Staff after moves by school and subject, as expressions.
+    def staff_after(s: str, k: str) -> pulp.LpAffineExpression:
+        return (int(r.staff.at[s, k]) - pulp.lpSum(out_by.get((s, k), []))
+                + pulp.lpSum(in_by.get((s, k), [])))
+
+    pairs = _cover_pairs(policy)
+    covers_of: dict[str, list[str]] = {}
+    for k, j in pairs:
+        covers_of.setdefault(j, []).append(k)
+    can_arrive = set(in_by.index)
+    unmet: dict[tuple[str, str], pulp.LpVariable] = {}
+    unmet_cost = []
+    urgent = set(policy.urgent_subjects)
+    rural = schools["location"].eq("rural").to_numpy()
+    for i, s in enumerate(schools.index):
+        need_row = r.needs.loc[s]
+        present = {k for k in SUBJECTS if r.staff.at[s, k] > 0 or (s, k) in can_arrive}
+        use: dict[tuple[str, str], pulp.LpVariable] = {}
+        for k, j in pairs:
+            if k in present and need_row[j] > 0:
+                use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}", lowBound=0)
+        for k in sorted(present):
+            used = [v for (kk, _), v in use.items() if kk == k]
+            if used:
+                prob += pulp.lpSum(used) <= staff_after(s, k), f"rotation_staff_{i}_{k}"
+        for j in SUBJECTS:
+            if need_row[j] <= 0:
+                continue
+            u = prob.add_variable(f"unmet_{i}_{j}", lowBound=0)
+            unmet[(s, j)] = u
+            coverers = [use[(k, j)] for k in covers_of.get(j, []) if (k, j) in use]
+            prob += float(need_row[j]) - u <= pulp.lpSum(coverers), f"rotation_need_{i}_{j}"
+            n = float(need_row[j])
+            frac = n - np.floor(n)
+            if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
+                # Whole teachers cover a fractional need: with S teachers of j after
+                # moves (an integer), unmet ≥ frac × (⌈n⌉ − S) is valid and makes the
+                # LP relaxation of this row integral (an MIR cut, added up front).
+                prob += u >= frac * (np.ceil(n) - staff_after(s, j)), f"rotation_need_round_{i}_{j}"
+            w = policy.weight_unmet_need
+            w *= policy.weight_unmet_urgent if j in urgent else 1.0
+            w *= policy.weight_rural if rural[i] else 1.0
+            w *= policy.weight_unmet_labour if j == "labour" else 1.0
+            unmet_cost.append((w, u))
+
+    unmet_by_school: dict[str, list[pulp.LpVariable]] = {}
+    for (ss, _), u in unmet.items():
+        unmet_by_school.setdefault(ss, []).append(u)
+    # The same cut for a school as a whole: each teacher covers at most one FTE, so
+    # the school's unmet need is at least its total need less its teachers, and with
+    # an integer number of teachers, frac × (⌈need⌉ − teachers) as well.
+    for i, s in enumerate(schools.index):
+        school_unmet = unmet_by_school.get(s, [])
+        n = float(r.needs.loc[s].sum())
+        frac = n - np.floor(n)
+        if not school_unmet or frac <= 1e-9:
+            continue
+        teachers_after = (int(r.staff.loc[s].sum()) - pulp.lpSum(out_school.get(s, []))
+                          + pulp.lpSum(in_school.get(s, [])))
+        prob += (pulp.lpSum(school_unmet) >= frac * (np.ceil(n) - teachers_after)
+                 ), f"rotation_school_need_round_{i}"
+
+    # Capacity: staff after moves within the (joint) new quota. With the pool off the
+    # quota is the approved one, and a school already above it may not grow.
+    floor = schools["floor"]
+    approved = schools["approved_quota"]
+    for i, s in enumerate(schools.index):
+        outs, ins = out_school.get(s, []), in_school.get(s, [])
+        if not (outs or ins):
+            continue
+        after = int(floor.at[s]) - pulp.lpSum(outs) + pulp.lpSum(ins)
+        if policy.pool_enabled:
+            prob += after <= quota.quota[i], f"rotation_capacity_{i}"
+        else:
+            limit = max(int(approved.at[s]), int(floor.at[s]))
+            prob += after <= limit, f"rotation_capacity_{i}"
+
+    # Rotation volume at urban and quality schools, and the backbone share of it.
+    volume_short: dict[str, pulp.LpVariable] = {}
+    duty_out = []
+    duty_backbone_out = []
+    for s, eligible in r.duty["eligible"].items():
+        target = policy.rotation_share_min * int(eligible)
+        if target <= 0:
+            continue
+        short = prob.add_variable(f"rotation_volume_short_{pos[s]}", lowBound=0)
+        volume_short[s] = short
+        outs = out_school.get(s, [])
+        prob += pulp.lpSum(outs) + short >= target, f"rotation_volume_{pos[s]}"
+        duty_out += outs
+    duty_set = set(r.duty.index)
+    is_bb_duty = flows["school_id"].isin(duty_set) & flows["backbone"]
+    duty_backbone_out = flows.loc[is_bb_duty, "var"].tolist()
+    backbone_share_short = None
+    if duty_out and policy.rotation_backbone_share_min > 0:
+        backbone_share_short = prob.add_variable("rotation_backbone_share_short", lowBound=0)
+        prob += (pulp.lpSum(duty_backbone_out) + backbone_share_short
+                 >= policy.rotation_backbone_share_min * pulp.lpSum(duty_out)
+                 ), "rotation_backbone_share"
+
+    # Backbone teachers per 100 pupils at rural schools.
+    backbone_deficit: dict[str, pulp.LpVariable] = {}
+    bb_out = flows[flows["backbone"]].groupby("school_id")["var"].agg(list)
+    bb_in = flows[flows["backbone"]].groupby("target")["var"].agg(list)
+    pupils = (data.county.schools["pupils_primary"] + data.county.schools["pupils_junior"])
+    for i, s in enumerate(schools.index):
+        if not (rural[i] or bool(schools.at[s, "is_weak"])):
+            continue
+        target = policy.backbone_per_100_pupils_target * float(pupils.at[s]) / 100.0
+        if target <= 0:
+            continue
+        d = prob.add_variable(f"backbone_deficit_{i}", lowBound=0)
+        backbone_deficit[s] = d
+        after = (int(r.backbone_staff.at[s]) - pulp.lpSum(bb_out.get(s, []))
+                 + pulp.lpSum(bb_in.get(s, [])))
+        prob += after + d >= target, f"rotation_backbone_target_{i}"
+        frac = target - np.floor(target)
+        if frac > 1e-9:  # the same MIR cut as for needs: backbone teachers are whole
+            prob += d >= frac * (np.ceil(target) - after), f"rotation_backbone_round_{i}"
+
+    move_cost = (policy.weight_move + policy.weight_move_km * flows["km"]).tolist()
+    objective = (
+        pulp.lpSum(w * u for w, u in unmet_cost)
+        + policy.weight_backbone_deficit * pulp.lpSum(backbone_deficit.values())
+        + policy.weight_rotation_shortfall * (
+            pulp.lpSum(volume_short.values())
+            + (backbone_share_short if backbone_share_short is not None else 0))
+        + pulp.lpDot(move_cost, moves)
+    )
+    return RotationHandles(inputs=r, moves=moves, unmet=unmet, volume_short=volume_short,
+                           backbone_share_short=backbone_share_short,
+                           backbone_deficit=backbone_deficit, objective=objective)
+
+
+def read_rotation(h: RotationHandles) -> pd.DataFrame:
+    """Solved flows: one row per (group, target) with a positive count."""
+    flows = h.inputs.flows.copy()
+    flows["count"] = np.rint(values(h.moves)).astype(np.int64)
+    return flows.loc[flows["count"] > 0].reset_index(drop=True)
+
+
+def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
+    """Teachers in post by school × subject once ``moves`` are made."""
+    if moves.empty:
+        return staff.copy()
+    out = pd.crosstab(moves["from_school"], moves["subject"])
+    into = pd.crosstab(moves["to_school"], moves["subject"])
+    delta = into.reindex_like(staff).fillna(0) - out.reindex_like(staff).fillna(0)
+    return (staff + delta).astype("int64")
+
+
+def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Per school and subject with a need: need, covered before, covered after (FTE)."""
+    from staffing.needs import coverage
+
+    before = coverage(r.needs, r.staff, policy)
+    after = coverage(r.needs, staff_after_moves(r.staff, moves), policy)
+    table = pd.DataFrame({
+        "need": r.needs.stack(),
+        "covered_before": before.stack(),
+        "covered_after": after.stack(),
+    })
+    table = table[table["need"] > 0].round(3)
+    table["unmet_before"] = (table["need"] - table["covered_before"]).clip(lower=0).round(3)
+    table["unmet_after"] = (table["need"] - table["covered_after"]).clip(lower=0).round(3)
+    table.index.names = ["school_id", "subject"]
+    return table

@@ -1,0 +1,142 @@
+"""Reference formulations for checking the model: small, slow, written separately.
+
+:func:`teacher_level_model` states the quota + rotation problem with one binary per
+(eligible teacher, candidate target) instead of integer flows per group, without
+the model's valid inequalities, and with its own code for every constraint. On small
+counties its optimum must equal :func:`staffing.optimize`'s objective — the tests
+check that, and ``benchmarks/bench_rotation.py`` times both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pulp
+
+from staffing.data.county import County
+from staffing.model.inputs import prepare_inputs
+from staffing.model.quota import reserve_minimum
+from staffing.policy import Policy
+from staffing.vocab import SUBJECTS
+
+__all__ = ["teacher_level_model"]
+
+
+def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.LpProblem:
+    """The joint quota + rotation problem with teacher-level binaries.
+
+    Same data, candidate moves and objective as :func:`staffing.build_model`; a
+    different formulation (binaries per teacher, no cuts), so equal optima on the same
+    county are evidence that the aggregated model is right.
+    """
+    policy = policy or Policy()
+    data = prepare_inputs(county, policy)
+    s = data.schools
+    ids = list(s.index)
+    prob = pulp.LpProblem("teacher_level", pulp.LpMinimize)
+    terms = []
+
+    # Quotas: integer per school, slack against norm and approved, county total.
+    lows = s["quota_floor"] if policy.pool_enabled else s["approved_quota"]
+    q = {i: prob.add_variable(f"q_{n}", lowBound=int(lows[i]),
+                              upBound=None if policy.pool_enabled else int(s.at[i, "approved_quota"]),
+                              cat=pulp.LpInteger) for n, i in enumerate(ids)}
+    for n, i in enumerate(ids):
+        below = prob.add_variable(f"below_{n}", lowBound=0)
+        above = prob.add_variable(f"above_{n}", lowBound=0)
+        prob += below >= int(s.at[i, "norm"]) - q[i]
+        prob += above >= q[i] - int(s.at[i, "norm"])
+        change = prob.add_variable(f"chg_{n}", lowBound=0)
+        prob += change >= q[i] - int(s.at[i, "approved_quota"])
+        prob += change >= int(s.at[i, "approved_quota"]) - q[i]
+        terms += [float(s.at[i, "shortfall_weight"]) * below, policy.weight_surplus * above,
+                  policy.weight_change * change]
+    reserve = prob.add_variable("reserve", lowBound=reserve_minimum(data.county_total, policy))
+    over = prob.add_variable("over", lowBound=0)
+    prob += pulp.lpSum(q.values()) + reserve - over == data.county_total
+    terms.append(policy.weight_over_total * over)
+    if data.rotation is None:
+        prob.setObjective(pulp.lpSum(terms))
+        return prob
+
+    r = data.rotation
+    teachers = county.teachers
+    elig = data.eligibility
+    movers = teachers[elig["eligible"].reindex(teachers.index).to_numpy()
+                      & teachers["status"].eq("in_post").to_numpy()]
+    movers = movers.assign(backbone=elig["backbone"].reindex(movers.index).to_numpy())
+    candidates = r.flows[["school_id", "subject", "backbone", "target", "km"]].merge(
+        movers.reset_index()[["teacher_id", "school_id", "subject", "backbone"]],
+        on=["school_id", "subject", "backbone"])
+    y = [prob.add_variable(f"y_{n}", cat=pulp.LpBinary) for n in range(len(candidates))]
+    candidates = candidates.assign(var=y)
+    for _, block in candidates.groupby("teacher_id")["var"]:
+        prob += pulp.lpSum(block) <= 1  # one move per teacher at most
+    terms += [(policy.weight_move + policy.weight_move_km * km) * v
+              for km, v in zip(candidates["km"], candidates["var"], strict=True)]
+
+    def moved(**match) -> list[pulp.LpVariable]:
+        mask = np.ones(len(candidates), dtype=bool)
+        for col, value in match.items():
+            mask &= candidates[col].to_numpy() == value
+        return candidates.loc[mask, "var"].tolist()
+
+    urgent = set(policy.urgent_subjects)
+    cover_of = {j: [j] if j != "general" else [] for j in SUBJECTS}
+    for k, js in policy.subject_cover.items():
+        for j in js:
+            if k not in cover_of[j]:
+                cover_of[j].append(k)
+    for n, i in enumerate(ids):
+        rural = s.at[i, "location"] == "rural"
+        after = {k: int(r.staff.at[i, k]) - pulp.lpSum(moved(school_id=i, subject=k))
+                 + pulp.lpSum(moved(target=i, subject=k)) for k in SUBJECTS}
+        share = {(k, j): prob.add_variable(f"share_{n}_{k}_{j}", lowBound=0)
+                 for j in SUBJECTS for k in cover_of[j] if r.needs.at[i, j] > 0}
+        for k in SUBJECTS:
+            parts = [v for (kk, _), v in share.items() if kk == k]
+            if parts:
+                prob += pulp.lpSum(parts) <= after[k]
+        for j in SUBJECTS:
+            need = float(r.needs.at[i, j])
+            if need <= 0:
+                continue
+            gap = prob.add_variable(f"gap_{n}_{j}", lowBound=0)
+            prob += gap >= need - pulp.lpSum(v for (_, jj), v in share.items() if jj == j)
+            w = policy.weight_unmet_need * (policy.weight_unmet_urgent if j in urgent else 1.0)
+            w *= (policy.weight_rural if rural else 1.0)
+            w *= (policy.weight_unmet_labour if j == "labour" else 1.0)
+            terms.append(w * gap)
+        total_after = (int(s.at[i, "floor"]) - pulp.lpSum(moved(school_id=i))
+                       + pulp.lpSum(moved(target=i)))
+        if moved(school_id=i) or moved(target=i):
+            if policy.pool_enabled:
+                prob += total_after <= q[i]
+            else:
+                prob += total_after <= max(int(s.at[i, "approved_quota"]), int(s.at[i, "floor"]))
+        if rural or bool(s.at[i, "is_weak"]):
+            pupils = int(county.schools.at[i, "pupils_primary"] + county.schools.at[i, "pupils_junior"])
+            target = policy.backbone_per_100_pupils_target * pupils / 100.0
+            if target > 0:
+                deficit = prob.add_variable(f"bbdef_{n}", lowBound=0)
+                prob += deficit >= target - (
+                    int(r.backbone_staff.at[i]) - pulp.lpSum(moved(school_id=i, backbone=True))
+                    + pulp.lpSum(moved(target=i, backbone=True)))
+                terms.append(policy.weight_backbone_deficit * deficit)
+
+    duty_out, duty_bb = [], []
+    for n, (i, eligible) in enumerate(r.duty["eligible"].items()):
+        goal = policy.rotation_share_min * int(eligible)
+        if goal <= 0:
+            continue
+        short = prob.add_variable(f"volshort_{n}", lowBound=0)
+        prob += pulp.lpSum(moved(school_id=i)) + short >= goal
+        terms.append(policy.weight_rotation_shortfall * short)
+        duty_out += moved(school_id=i)
+        duty_bb += moved(school_id=i, backbone=True)
+    if duty_out and policy.rotation_backbone_share_min > 0:
+        short = prob.add_variable("bbshare_short", lowBound=0)
+        prob += pulp.lpSum(duty_bb) + short >= policy.rotation_backbone_share_min * pulp.lpSum(
+            duty_out)
+        terms.append(policy.weight_rotation_shortfall * short)
+    prob.setObjective(pulp.lpSum(terms))
+    return prob
