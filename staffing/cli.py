@@ -78,6 +78,11 @@ def _print_plan(plan, lang: str, top: int = 8) -> None:
         cols = ["name", "location", "norm", "new_quota", "shortfall_after"]
         _print_table(translate_columns(translate_values(short[cols].head(top), lang), lang))
         print(f"{label('reason', lang)}: {plan.shortfalls_reason(lang)}")
+    unmet = plan.unmet
+    if len(unmet):
+        print(f"\n{label('top_unmet_needs', lang)} ({min(top, len(unmet))}/{len(unmet)}):")
+        table = plan._unmet_for(lang).head(top)
+        _print_table(translate_columns(translate_values(table, lang), lang))
 
 
 def _demo_county():

@@ -73,6 +73,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "error": ("error", "出错"),
     "quota_gap": ("Quota − norm", "编制与标准差额"),
     "plan_status": ("Plan status", "方案状态"),
+    "top_unmet_needs": ("Largest subject needs still unmet", "仍未满足的主要学科需求"),
     "top_unmet": ("Schools still below norm, most urgent first", "仍低于编制标准的学校(按优先级)"),
     "value": ("Value", "值"),
 }

@@ -310,7 +310,7 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
         "covered_before"].unstack().reindex_like(r.needs).fillna(0.0)
     flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
     moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
-                       gaps.clip(lower=0))
+                       gaps.clip(lower=0), keep=inputs.previous)
     cover = coverage_table(r, moves, inputs.policy)
     duty_out = moves[moves["from_school"].isin(r.duty.index)]
     policy = inputs.policy
@@ -330,6 +330,7 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
         "backbone_deficit_before": float(
             (policy.backbone_per_100_pupils_target * pupils[rural] / 100.0
              - r.backbone_staff[rural]).clip(lower=0).sum()),
+        "previous_dropped": _dropped_announcements(inputs.previous, moves),
         "candidate_pairs": pd.MultiIndex.from_frame(
             r.flows[["target", "subject"]].drop_duplicates()),
     }
@@ -340,3 +341,13 @@ def _positive(variables: dict) -> dict[str, float]:
     """The named slack variables that came back above zero, as plain floats."""
     return {k: round(float(v.varValue or 0), 6) for k, v in variables.items()
             if (v.varValue or 0) > 1e-6}
+
+
+def _dropped_announcements(previous: pd.DataFrame | None, moves: pd.DataFrame) -> list[str]:
+    """Teachers whose announced move the new plan could not keep (no longer eligible,
+    gone, or the edge is no longer allowed): said, never dropped silently."""
+    if previous is None or previous.empty:
+        return []
+    keys = ["teacher_id", "from_school", "to_school"]
+    kept = previous[keys].merge(moves[keys], on=keys)
+    return sorted(set(previous["teacher_id"]) - set(kept["teacher_id"]))

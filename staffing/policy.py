@@ -182,6 +182,9 @@ class Policy:
     # Cost of one move, and of one km of one move (fewest, shortest moves among equals).
     weight_move: float = _f(0.05, _WEIGHT)
     weight_move_km: float = _f(0.002, _WEIGHT)
+    # Cost of each move beyond those announced in a previous plan (optimize(previous=…)):
+    # replanning keeps announced moves and changes little else.
+    weight_replan_change: float = _f(5.0, _WEIGHT)
 
     # --- Geography and clusters (集团化办学 / 学区制), Chuxiong measure 8 ---------------------
     # Library default: one-way road distance a rotating or itinerant teacher can be asked

@@ -144,3 +144,22 @@ def test_teacher_level_binary_model_reaches_the_same_optimum(seed):
     stats = solve(reference, time_limit=120)
     assert plan.status == stats.status == "optimal"
     assert plan.objective == pytest.approx(stats.objective, rel=1e-6, abs=1e-4)
+
+
+def test_replanning_keeps_announced_moves_and_changes_little_else():
+    county = st.synth.county(seed=4, n_schools=20)
+    first = st.optimize(county)
+    assert len(first.moves) > 2
+    # The bureau announces the plan; a changed weight must not undo the announcements.
+    again = st.optimize(county, st.Policy(weight_rural=1.2), previous=first)
+    kept = first.moves.merge(again.moves, on=["teacher_id", "from_school", "to_school"])
+    assert len(kept) == len(first.moves)
+    assert again.rotation["previous_dropped"] == []
+
+
+def test_an_announced_move_that_became_impossible_is_named():
+    county = english_county()
+    first = st.optimize(county)
+    again = st.optimize(county, pinned=["U-900"], previous=first)
+    assert again.moves.empty
+    assert again.rotation["previous_dropped"] == ["U-900"]

@@ -56,6 +56,7 @@ def build_model(
     *,
     pinned: Iterable[str] = (),
     clusters: pd.DataFrame | None = None,
+    previous: Plan | pd.DataFrame | None = None,
 ) -> CountyModel:
     """Build the county's PuLP problem from the blocks the policy switches on.
 
@@ -69,6 +70,8 @@ def build_model(
     pinned : teacher ids that must not move (besides the ``pinned`` column).
     clusters : partnership clusters (:func:`staffing.clusters.form_clusters`), used
         when ``policy.rotation_scope == "cluster"``.
+    previous : a previous plan (or its ``moves`` table) whose moves were announced:
+        they are kept, and other moves cost ``weight_replan_change`` each.
 
     Returns
     -------
@@ -84,7 +87,9 @@ def build_model(
     10
     """
     policy = policy or Policy()
-    inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters)
+    announced = getattr(previous, "moves", previous)
+    inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters,
+                            previous=announced)
     prob = pulp.LpProblem("staffing_county", pulp.LpMinimize)
     model = CountyModel(prob=prob, inputs=inputs)
     model.blocks["quota"] = add_quota(prob, inputs, policy)
@@ -105,6 +110,7 @@ def optimize(
     msg: bool = False,
     pinned: Iterable[str] = (),
     clusters: pd.DataFrame | None = None,
+    previous: Plan | pd.DataFrame | None = None,
 ) -> Plan:
     """Plan the county: new quotas through the turnover pool, within the county total.
 
@@ -119,6 +125,9 @@ def optimize(
     msg : print the solver's log.
     pinned : teacher ids that must not move (besides the ``pinned`` column).
     clusters : partnership clusters, for ``policy.rotation_scope == "cluster"``.
+    previous : a previous plan whose moves were announced (non-disruptive replanning):
+        its moves are kept where the teacher can still make them; the rest change as
+        little as they must.
 
     Returns
     -------
@@ -137,7 +146,7 @@ def optimize(
     from staffing.plan import Plan
 
     policy = policy or Policy()
-    model = build_model(county, policy, pinned=pinned, clusters=clusters)
+    model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous)
     stats: SolveStats = solve(
         model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
         msg=msg,

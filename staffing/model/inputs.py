@@ -34,6 +34,7 @@ class ModelInputs:
     eligibility: pd.DataFrame | None = None
     edges: pd.DataFrame | None = None
     rotation: Any = None  # RotationInputs when the rotation block is on
+    previous: pd.DataFrame | None = None  # moves announced in a previous plan
 
     @property
     def n(self) -> int:
@@ -79,6 +80,7 @@ def prepare_inputs(
     *,
     pinned: Iterable[str] = (),
     clusters: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> ModelInputs:
     """Norms, floors and weights for every school of ``county``, and — when the
     county has teachers and ``policy.rotation_enabled`` — eligibility, allowed moves
@@ -111,7 +113,10 @@ def prepare_inputs(
     except StaffingDataError as exc:  # say why distances are needed, and the way out
         hint = " (teacher moves need distances; Policy(rotation_enabled=False) plans quotas only)"
         raise StaffingDataError([replace(p, rule=p.rule + hint) for p in exc.problems]) from None
-    rotation = prepare_rotation(schools, county.teachers, eligible, edges, county, policy)
+    if previous is not None:
+        previous = previous[["teacher_id", "from_school", "to_school"]].astype(str)
+    rotation = prepare_rotation(schools, county.teachers, eligible, edges, county, policy,
+                                previous)
     # Only groups with somewhere to go can leave; their schools get capacity rows.
     moving_groups = rotation.groups.loc[rotation.flows["group"].unique()]
     movable = moving_groups.groupby("school_id")["size"].sum()
@@ -119,4 +124,4 @@ def prepare_inputs(
                               ).clip(lower=0)
     return ModelInputs(county=county, policy=policy, schools=schools,
                        county_total=county.county_total, eligibility=eligible, edges=edges,
-                       rotation=rotation)
+                       rotation=rotation, previous=previous)

@@ -23,11 +23,11 @@ def name_moves(
 ) -> pd.DataFrame:
     """Turn solved group flows into named teacher moves.
 
-    **Rule.** Within each (school, subject, backbone) group, teachers already named
-    in ``keep`` (moves announced in a previous plan) go first, then the longest
-    serving at the school, then by ``teacher_id``; the group's flows are filled in
-    order of target ``school_id``. The same flows and teachers always give the same
-    names.
+    **Rule.** Teachers named in ``keep`` (moves announced in a previous plan) take
+    their announced move where the flow has room. The rest of each (school, subject,
+    backbone) group's flows, in order of target ``school_id``, go to the longest
+    serving at the school, then by ``teacher_id``. The same flows and teachers always
+    give the same names.
 
     Parameters
     ----------
@@ -44,28 +44,40 @@ def name_moves(
     """
     if flows.empty:
         return pd.DataFrame(columns=MOVE_COLUMNS)
+    key = ["school_id", "subject", "backbone"]
     pool = teachers.loc[eligible["eligible"].reindex(teachers.index).to_numpy()].copy()
     pool["backbone"] = eligible["backbone"].reindex(pool.index).to_numpy()
-    pool["kept_to"] = ""
-    if keep is not None and len(keep):
-        kept = keep.set_index("teacher_id")["to_school"]
-        pool["kept_to"] = kept.reindex(pool.index).fillna("").astype(str).to_numpy()
-    pool = pool.reset_index()
-    pool = pool.sort_values(
-        ["school_id", "subject", "backbone", "kept_to", "years_at_school", "teacher_id"],
-        ascending=[True, True, True, False, False, True], kind="stable")
-    pool["rank"] = pool.groupby(["school_id", "subject", "backbone"]).cumcount()
+    pool = pool.reset_index().sort_values(
+        [*key, "years_at_school", "teacher_id"], ascending=[True, True, True, False, True],
+        kind="stable")
+    f = flows.sort_values([*key, "target"], kind="stable").reset_index(drop=True)
 
-    f = flows.sort_values(["school_id", "subject", "backbone", "target"], kind="stable")
-    f = f.reset_index(drop=True)
-    f["start"] = f.groupby(["school_id", "subject", "backbone"])["count"].cumsum() - f["count"]
+    # 1. Announced moves first: each kept teacher on the flow to their announced target.
+    kept = pd.DataFrame(columns=[*key, "target", "teacher_id"])
+    if keep is not None and len(keep):
+        announced = pool.merge(keep[["teacher_id", "to_school"]].rename(
+            columns={"to_school": "target"}), on="teacher_id")
+        announced = announced.merge(f[[*key, "target", "count"]], on=[*key, "target"])
+        announced["rank"] = announced.groupby([*key, "target"]).cumcount()
+        kept = announced.loc[announced["rank"] < announced["count"], [*key, "target",
+                                                                      "teacher_id"]]
+        used = kept.groupby([*key, "target"]).size().rename("used")
+        f = f.join(used, on=[*key, "target"])
+        f["count"] = f["count"] - f["used"].fillna(0).astype(int)
+        pool = pool[~pool["teacher_id"].isin(kept["teacher_id"])]
+
+    # 2. The rest by the rule: longest service at the school, then teacher_id.
+    pool = pool.assign(rank=pool.groupby(key).cumcount())
+    f["start"] = f.groupby(key)["count"].cumsum() - f["count"]
     rows = f.loc[f.index.repeat(f["count"])].copy()
     rows["rank"] = rows["start"] + rows.groupby(level=0).cumcount()
-    named = rows.merge(pool[["school_id", "subject", "backbone", "rank", "teacher_id"]],
-                       on=["school_id", "subject", "backbone", "rank"], how="left",
+    named = rows.merge(pool[[*key, "rank", "teacher_id"]], on=[*key, "rank"], how="left",
                        validate="one_to_one")
     if named["teacher_id"].isna().any():  # the model never moves more than a group holds
         raise AssertionError("a flow exceeds its group's eligible teachers")
+    if len(kept):
+        extra = kept.merge(flows[[*key, "target", "km", "kind"]], on=[*key, "target"])
+        named = pd.concat([named, extra], ignore_index=True)
 
     rural = schools["location"].eq("rural") | schools["is_weak"].astype(bool)
     kind = named["kind"].where(

@@ -85,7 +85,7 @@ def _cover_pairs(policy: Policy) -> list[tuple[str, str]]:
 
 def prepare_rotation(
     schools: pd.DataFrame, teachers: pd.DataFrame, eligible: pd.DataFrame,
-    edges: pd.DataFrame, county, policy: Policy,
+    edges: pd.DataFrame, county, policy: Policy, previous: pd.DataFrame | None = None,
 ) -> RotationInputs:
     """Groups, candidate flows, staff and needs for the rotation block.
 
@@ -139,8 +139,23 @@ def prepare_rotation(
         | (flows["backbone"] & flows["target_bb_short"] & (flows["need_at_target"] > 0))
         | (flows["kind"].eq("exchange") & (flows["need_at_target"] > 0))
     )
+    flows["announced"] = 0
+    if previous is not None and len(previous):
+        # Moves announced in a previous plan stay candidates whatever the gaps now,
+        # with a lower bound of how many were announced on that (group, target).
+        announced = previous[["teacher_id", "from_school", "to_school"]].merge(
+            movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
+            .reset_index()[["teacher_id", "school_id", "subject", "backbone"]],
+            left_on=["teacher_id", "from_school"], right_on=["teacher_id", "school_id"])
+        counts = announced.groupby(["school_id", "subject", "backbone", "to_school"]).size()
+        counts.index.names = ["school_id", "subject", "backbone", "target"]
+        flows["announced"] = flows.join(counts.rename("n"),
+                                        on=["school_id", "subject", "backbone", "target"]
+                                        )["n"].fillna(0).astype(int).to_numpy()
+        relevant |= flows["announced"] > 0
     flows = flows.loc[relevant, ["group", "school_id", "subject", "backbone", "target", "km",
-                                 "kind"]].sort_values(["group", "target"]).reset_index(drop=True)
+                                 "kind", "announced"]].sort_values(["group", "target"]
+                                                                   ).reset_index(drop=True)
 
     duty_mask = schools["location"].eq("urban") | schools["is_quality"].astype(bool)
     eligible_per_school = movable.groupby("school_id").size().reindex(index, fill_value=0)
@@ -171,8 +186,9 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
     schools = data.schools
     pos = {sid: i for i, sid in enumerate(schools.index)}
     flows = r.flows
-    moves = [prob.add_variable(f"move_{g}_{pos[t]}", lowBound=0, cat=pulp.LpInteger)
-             for g, t in zip(flows["group"], flows["target"], strict=True)]
+    moves = [prob.add_variable(f"move_{g}_{pos[t]}", lowBound=int(kept), cat=pulp.LpInteger)
+             for g, t, kept in zip(flows["group"], flows["target"], flows["announced"],
+                                   strict=True)]
     flows = flows.assign(var=moves)
 
     # Each group moves at most its size.
@@ -304,7 +320,11 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
         if frac > 1e-9:  # the same MIR cut as for needs: backbone teachers are whole
             prob += d >= frac * (np.ceil(target) - after), f"rotation_backbone_round_{i}"
 
-    move_cost = (policy.weight_move + policy.weight_move_km * flows["km"]).tolist()
+    # Replanning after moves were announced: every move beyond them also costs
+    # weight_replan_change, so a new plan changes as little as it must.
+    replanning = bool(flows["announced"].any())
+    move_cost = (policy.weight_move + policy.weight_move_km * flows["km"]
+                 + (policy.weight_replan_change if replanning else 0.0)).tolist()
     objective = (
         pulp.lpSum(w * u for w, u in unmet_cost)
         + policy.weight_backbone_deficit * pulp.lpSum(backbone_deficit.values())
@@ -312,6 +332,8 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
             pulp.lpSum(volume_short.values())
             + (backbone_share_short if backbone_share_short is not None else 0))
         + pulp.lpDot(move_cost, moves)
+        # announced moves are forced (lower bounds): take their replan cost back out
+        - (policy.weight_replan_change * float(flows["announced"].sum()) if replanning else 0.0)
     )
     return RotationHandles(inputs=r, moves=moves, unmet=unmet, volume_short=volume_short,
                            backbone_share_short=backbone_share_short,
