@@ -39,6 +39,9 @@ class Plan:
         backbone, kind, distance_km, reason, reason_zh); empty without teachers.
     coverage : per school and subject: need, covered before and after (FTE); empty
         without teachers.
+    clusters : partnership clusters (school_id → cluster_id, lead_school, role), when
+        the rotation block ran (it needs coordinates, and so do clusters).
+    shadow : shadow-training hosts for new rural teachers (跟岗培训).
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
     """
@@ -56,6 +59,7 @@ class Plan:
         moves: pd.DataFrame | None = None,
         coverage: pd.DataFrame | None = None,
         rotation: dict | None = None,
+        clusters: pd.DataFrame | None = None,
     ) -> None:
         self.county = county
         self.policy = policy
@@ -67,6 +71,7 @@ class Plan:
         self.moves = pd.DataFrame(columns=MOVE_COLUMNS) if moves is None else moves
         self.coverage = pd.DataFrame() if coverage is None else coverage
         self.rotation = rotation or {}
+        self.clusters = pd.DataFrame() if clusters is None else clusters
         has_solution = solver.status in ("optimal", "feasible")
         self.status = "feasible" if has_solution and over_county_total > 0 else solver.status
         self.objective = solver.objective
@@ -91,7 +96,7 @@ class Plan:
                 "optimal", "feasible"))
         return cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
                    pool=pool, reserve=reserve, over_county_total=over, moves=moves,
-                   coverage=coverage, rotation=rotation)
+                   coverage=coverage, rotation=rotation, clusters=inputs.clusters)
 
     # ------------------------------------------------------------------ summaries
     def summary(self, lang: str = "en") -> pd.DataFrame:
@@ -145,6 +150,16 @@ class Plan:
         )
         out.index = pd.Index([r[0] for r in rows], name="key")
         return out
+
+    @property
+    def shadow(self) -> pd.DataFrame:
+        """Shadow-training hosts for new rural teachers: their cluster lead, or the
+        nearest urban quality or central school with room (Chuxiong measure 7)."""
+        from staffing.training import SHADOW_COLUMNS, shadow_hosts
+
+        if self.clusters.empty or self.county.teachers is None:
+            return pd.DataFrame(columns=SHADOW_COLUMNS)
+        return shadow_hosts(self.county, self.policy, clusters=self.clusters)
 
     @property
     def unmet(self) -> pd.DataFrame:
@@ -277,6 +292,8 @@ class Plan:
             "moves": translate_columns(translate_values(self._moves_for(lang), lang), lang),
             "coverage": translate_columns(translate_values(self.coverage, lang), lang),
             "unmet": translate_columns(translate_values(self._unmet_for(lang), lang), lang),
+            "clusters": translate_columns(translate_values(self.clusters, lang), lang),
+            "shadow": translate_columns(translate_values(self.shadow, lang), lang),
             "explain": translate_columns(self.explain(lang=lang), lang),
         }
 

@@ -216,6 +216,8 @@ class Policy:
     # Statutory retirement reform (全国人大常委会, effective 2025-01-01): women teachers are
     # professional staff on the cadre track (55 → 58); "worker" is the 50 → 55 track.
     female_retirement_track: str = _f("cadre", choices=("cadre", "worker"))
+    # Library default: new rural teachers one host school can mentor at a time (跟岗培训).
+    mentor_capacity_per_host: int = _f(5, _POSITIVE)
     # Chuxiong measure 12: staff within 5 years of statutory retirement may retire early.
     early_retirement_window_years: int = _f(5, (0, 15, True, True))
 

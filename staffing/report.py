@@ -21,6 +21,8 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "moves": ("moves", "交流轮岗"),
     "coverage": ("coverage", "学科需求"),
     "unmet": ("unmet", "学科缺口"),
+    "clusters": ("clusters", "学校共同体"),
+    "shadow": ("shadow training", "跟岗培训"),
     "explain": ("explain", "规则说明"),
 }
 
@@ -28,7 +30,8 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
 def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
 
-    Sheets, in order: summary, quotas, pool, moves, coverage, unmet, explain — with
+    Sheets, in order: summary, quotas, pool, moves, coverage, unmet, clusters,
+    shadow training, explain — with
     Chinese sheet names, headers and labels when ``lang="zh"``.
     """
     col = 0 if check_lang(lang) == "en" else 1

@@ -35,15 +35,12 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from staffing.data.county import County
-
-if TYPE_CHECKING:
-    from staffing.policy import Policy
+from staffing.policy import Policy
 
 __all__ = [
     "CountyFacts",
@@ -60,9 +57,10 @@ __all__ = [
     "DEMO_N_SCHOOLS",
 ]
 
-#: The school year the synthetic data describes (the Chuxiong plan is of 2024). Ages,
-#: service years and retirements are counted to this year, never to today's date.
-REFERENCE_YEAR: int = 2024
+#: The school year the synthetic data describes: the one a default Policy plans
+#: (``Policy.plan_year``). Ages, service years and retirements are counted to this
+#: year, never to today's date.
+REFERENCE_YEAR: int = Policy().plan_year
 
 
 @dataclass(frozen=True)

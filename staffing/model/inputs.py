@@ -35,6 +35,7 @@ class ModelInputs:
     edges: pd.DataFrame | None = None
     rotation: Any = None  # RotationInputs when the rotation block is on
     previous: pd.DataFrame | None = None  # moves announced in a previous plan
+    clusters: pd.DataFrame | None = None  # partnership clusters (given or formed)
 
     @property
     def n(self) -> int:
@@ -103,12 +104,15 @@ def prepare_inputs(
         return ModelInputs(county=county, policy=policy, schools=schools,
                            county_total=county.county_total)
 
+    from staffing.clusters import form_clusters
     from staffing.model.edges import allowed_moves
     from staffing.model.eligibility import eligibility
     from staffing.model.rotation import prepare_rotation
 
     eligible = eligibility(county, policy, pinned)
     try:
+        if clusters is None:  # moves need coordinates; so do clusters
+            clusters = form_clusters(county, policy)
         edges = allowed_moves(county, policy, clusters)
     except StaffingDataError as exc:  # say why distances are needed, and the way out
         hint = " (teacher moves need distances; Policy(rotation_enabled=False) plans quotas only)"
@@ -124,4 +128,4 @@ def prepare_inputs(
                               ).clip(lower=0)
     return ModelInputs(county=county, policy=policy, schools=schools,
                        county_total=county.county_total, eligibility=eligible, edges=edges,
-                       rotation=rotation, previous=previous)
+                       rotation=rotation, previous=previous, clusters=clusters)

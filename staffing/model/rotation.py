@@ -37,6 +37,7 @@ import pulp
 from staffing.model.solve import values
 from staffing.needs import subject_needs
 from staffing.policy import Policy
+from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
 
 __all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation",
@@ -101,7 +102,10 @@ def prepare_rotation(
     of a post that itinerant teaching serves better), so they are left out.
     """
     index = schools.index
-    in_post = teachers[teachers["status"].eq("in_post")]
+    # Teaching here this year: in post, and not away shadow-training (跟岗培训: new rural
+    # teachers spend their first year at a host school; they still hold their post).
+    training = new_rural_teachers(county, policy).index
+    in_post = teachers[teachers["status"].eq("in_post") & ~teachers.index.isin(training)]
     staff = pd.crosstab(in_post["school_id"], in_post["subject"]).reindex(
         index=index, columns=list(SUBJECTS), fill_value=0)
     backbone = eligible["backbone"].reindex(in_post.index)
