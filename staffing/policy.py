@@ -228,6 +228,22 @@ class Policy:
     backbone_share_target: float = _f(0.10, _SHARE)
     # Chuxiong goals: nine-year retention (巩固率) ≥ 98%, used for enrolment projection.
     retention_rate: float = _f(0.98, _SHARE)
+    # Chuxiong goals: 巩固率 is a nine-year rate (pupils finishing grade 9 per pupil
+    # entering grade 1), so the yearly survival is retention_rate ** (1/8);
+    # "annual" applies retention_rate at every grade step instead.
+    retention_basis: str = _f("nine_year", choices=("nine_year", "annual"))
+    # Library defaults, direction from Chuxiong measure 5 (乡村人口外流, 缓解"城区挤"):
+    # yearly change of grade-1 intake by location (urban +2%, town flat, rural −4%).
+    intake_trend_urban: float = _f(0.02, (-1.0, 1.0, False, True))
+    intake_trend_town: float = _f(0.0, (-1.0, 1.0, False, True))
+    intake_trend_rural: float = _f(-0.04, (-1.0, 1.0, False, True))
+    # Chuxiong measure 5 (撤并人数少或离集镇学校近的校点) names no numbers; library
+    # defaults for the consolidation scenario: village schools and teaching points below
+    # this many pupils, within this many road km of a town school with room, merge;
+    # receivers open this many extra classes.
+    consolidation_max_pupils: int = _f(100, _NON_NEGATIVE)
+    consolidation_max_km: float = _f(10.0, _POSITIVE)
+    consolidation_extra_classes: int = _f(0, _NON_NEGATIVE)
     # National class-size norms (POLICY.md B): primary ≤ 45, junior ≤ 50.
     primary_class_size_max: int = _f(45, _POSITIVE)
     junior_class_size_max: int = _f(50, _POSITIVE)
