@@ -6,9 +6,11 @@ through the turnover pool, with the reasons behind them.
 """
 
 from staffing import synth
+from staffing.compare import compare
 from staffing.data import County, load_county
 from staffing.errors import StaffingDataError
 from staffing.model import build_model, optimize
+from staffing.needs import subject_needs
 from staffing.norms import quota_norms
 from staffing.plan import Plan
 from staffing.policy import Policy, PolicyError
@@ -22,9 +24,11 @@ __all__ = [
     "PolicyError",
     "StaffingDataError",
     "build_model",
+    "compare",
     "load_county",
     "optimize",
     "quota_norms",
+    "subject_needs",
     "synth",
     "__version__",
 ]

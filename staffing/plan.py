@@ -258,10 +258,15 @@ class Plan:
             raise KeyError(f"no school {school_id!r} in this plan")
         r = self.quotas.loc[school_id]
         basis = label(r["basis"], lang)
+        out = int((self.moves["from_school"] == school_id).sum()) if len(self.moves) else 0
+        into = int((self.moves["to_school"] == school_id).sum()) if len(self.moves) else 0
         if lang == "zh":
             text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
                     f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
                     f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。")
+            if out or into:
+                text += (f"交流轮岗调出{out}人、调入{into}人,编制随人调整"
+                         f"(调整后在岗{r['staff_in_post'] - r['leavers'] - out + into}人)。")
             if r["shortfall_after"] > 0:
                 text += f"仍缺编{r['shortfall_after']}人:{self._county_reason('zh')}。"
             elif r["change"] < 0:
@@ -270,6 +275,9 @@ class Plan:
         text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
                 f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
                 f"{r['new_quota']} ({r['change']:+d}).")
+        if out or into:
+            text += (f" {out} teachers rotate out and {into} in; the quota follows them "
+                     f"(staff after moves {r['staff_in_post'] - r['leavers'] - out + into}).")
         if r["shortfall_after"] > 0:
             text += f" Still {r['shortfall_after']} short of norm: {self._county_reason('en')}."
         elif r["change"] < 0:
@@ -308,6 +316,25 @@ class Plan:
         keep = "reason_zh" if lang == "zh" else "reason"
         drop = "reason" if lang == "zh" else "reason_zh"
         return u.drop(columns=[drop]).rename(columns={keep: "reason"})
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Equity and coverage figures before and after (metric, before, after)."""
+        from staffing.metrics import plan_metrics
+
+        return plan_metrics(self)
+
+    @property
+    def plot(self):
+        """Plots of the plan: ``plan.plot.gaps()``, ``.ptr()``, ``.moves()`` (Axes)."""
+        from staffing.plots import PlanPlots
+
+        return PlanPlots(self)
+
+    def _repr_html_(self) -> str:
+        from staffing.html import plan_html
+
+        return plan_html(self)
 
     def __repr__(self) -> str:
         s = self.summary()

@@ -123,6 +123,11 @@ class County:
 
     __hash__ = None  # type: ignore[assignment]  # mutable container
 
+    def _repr_html_(self) -> str:
+        from staffing.html import county_html
+
+        return county_html(self)
+
     def __repr__(self) -> str:
         return (
             f"County({self.name!r}, {self.n_schools} schools, {self.n_teachers} teachers, "
