@@ -262,6 +262,8 @@ class Policy:
             value = getattr(self, f.name)
             if type(f.default) is float and type(value) is int:
                 object.__setattr__(self, f.name, float(value))
+            elif (type(f.default) is int and isinstance(value, float) and value.is_integer()):
+                object.__setattr__(self, f.name, int(value))  # 50.0 for a count is 50
         problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
         if problems:
             raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
