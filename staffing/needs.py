@@ -11,7 +11,7 @@ from staffing.norms import small_school_mask
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
 
-__all__ = ["subject_needs", "teachers_by_subject", "coverage"]
+__all__ = ["subject_needs", "teachers_by_subject", "coverage", "needs_gap"]
 
 
 def subject_needs(county: County, policy: Policy | None = None) -> pd.DataFrame:
@@ -100,3 +100,8 @@ def coverage(needs: pd.DataFrame, staff: pd.DataFrame, policy: Policy) -> pd.Dat
             covered[:, k] += take
             spare -= take
     return pd.DataFrame(covered, index=needs.index, columns=needs.columns)
+
+
+def needs_gap(needs: pd.DataFrame, staff: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Need left uncovered by ``staff`` (FTE), per school and subject, never negative."""
+    return (needs - coverage(needs, staff, policy)).clip(lower=0.0)

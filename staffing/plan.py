@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 
 from staffing.i18n import check_lang, label, translate_columns, translate_values
-from staffing.model.naming import MOVE_COLUMNS, name_moves
+from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
 from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
 from staffing.model.rotation import coverage_table, read_rotation
+from staffing.model.solve import values
+from staffing.training import new_rural_teachers
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -130,7 +132,11 @@ class Plan:
             urgent = c["subject"].isin(self.policy.urgent_subjects)
             deficit = sum(self.rotation["backbone_deficit"].values())
             rows += [
-                ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0, len(self.moves)),
+                ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0,
+                 int(self.moves["kind"].ne("itinerant").sum())),
+                ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0,
+                 round(float(self.moves.loc[self.moves["kind"].eq("itinerant"), "fte"].sum()),
+                       1)),
                 ("unmet_need_fte", "Unmet subject need (FTE)", "学科缺口(折合人数)",
                  round(float(c.unmet_before.sum()), 1), round(float(c.unmet_after.sum()), 1)),
                 ("unmet_urgent_fte", "Unmet urgent-subject need (FTE)", "紧缺学科缺口(折合人数)",
@@ -355,8 +361,17 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
     flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
     moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
                        gaps.clip(lower=0), keep=inputs.previous)
+    if "itinerant" in model.blocks and solved:
+        arcs = model.blocks["itinerant"].arcs
+        arcs = arcs.assign(fte=values(arcs["var"].tolist()).round(6))
+        arcs = arcs[arcs["fte"] > 1e-6]
+        training = new_rural_teachers(inputs.county, inputs.policy).index
+        visits = name_itinerant(arcs, inputs.county.teachers, moves, inputs.schools, training)
+        if len(visits):
+            moves = pd.concat([moves, visits], ignore_index=True)
     cover = coverage_table(r, moves, inputs.policy)
-    duty_out = moves[moves["from_school"].isin(r.duty.index)]
+
+    duty_out = moves[moves["from_school"].isin(r.duty.index) & moves["kind"].ne("itinerant")]
     policy = inputs.policy
     pupils = inputs.county.schools["pupils_primary"] + inputs.county.schools["pupils_junior"]
     rural = inputs.schools["location"].eq("rural") | inputs.schools["is_weak"]
@@ -393,5 +408,5 @@ def _dropped_announcements(previous: pd.DataFrame | None, moves: pd.DataFrame) -
     if previous is None or previous.empty:
         return []
     keys = ["teacher_id", "from_school", "to_school"]
-    kept = previous[keys].merge(moves[keys], on=keys)
+    kept = previous[keys].merge(moves.loc[moves["kind"].ne("itinerant"), keys], on=keys)
     return sorted(set(previous["teacher_id"]) - set(kept["teacher_id"]))

@@ -165,6 +165,16 @@ class Policy:
     # general (全科) primary teacher covers the primary core subjects.
     subject_cover: FrozenTable = _f(FrozenTable(curriculum.SUBJECT_COVER), table="names")
 
+    # --- Itinerant teaching (走教), Chuxiong measure 8 and the 2014 rotation forms ---------
+    # Library switch: lead and central school teachers of urgent-need subjects may teach
+    # part of their week at member schools of their cluster.
+    itinerant_enabled: bool = _f(True)
+    # Library default: weekly periods one teacher can give to itinerant teaching.
+    itinerant_periods_per_teacher: float = _f(6.0, _NON_NEGATIVE)
+    # Cost of one FTE of itinerant cover, and of one FTE-km of travel for it.
+    weight_itinerant: float = _f(1.0, _WEIGHT)
+    weight_itinerant_km: float = _f(0.05, _WEIGHT)
+
     # --- Rotation model weights (library defaults; lexicographic by magnitude) ---------
     # Cost of one full-time teacher of unmet subject need (urban/town, core subject).
     weight_unmet_need: float = _f(1000.0, _WEIGHT)

@@ -80,6 +80,21 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
             mask &= candidates[col].to_numpy() == value
         return candidates.loc[mask, "var"].tolist()
 
+    # Itinerant cover: the same candidate arcs, one continuous FTE each.
+    from staffing.model.itinerant import arcs_for_model
+
+    arcs = arcs_for_model(county, policy, data.clusters, r)
+    z = [prob.add_variable(f"z_{n}", lowBound=0) for n in range(len(arcs))]
+    arcs = arcs.assign(var=z)
+    terms += [(policy.weight_itinerant + policy.weight_itinerant_km * km) * v
+              for km, v in zip(arcs["km"], arcs["var"], strict=True)]
+
+    def visits(**match) -> list[pulp.LpVariable]:
+        mask = np.ones(len(arcs), dtype=bool)
+        for col, value in match.items():
+            mask &= arcs[col].to_numpy() == value
+        return arcs.loc[mask, "var"].tolist()
+
     urgent = set(policy.urgent_subjects)
     cover_of = {j: [j] if j != "general" else [] for j in SUBJECTS}
     for k, js in policy.subject_cover.items():
@@ -93,15 +108,21 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
         share = {(k, j): prob.add_variable(f"share_{n}_{k}_{j}", lowBound=0)
                  for j in SUBJECTS for k in cover_of[j] if r.needs.at[i, j] > 0}
         for k in SUBJECTS:
-            parts = [v for (kk, _), v in share.items() if kk == k]
+            parts = [v for (kk, _), v in share.items() if kk == k] + visits(source=i, subject=k)
             if parts:
                 prob += pulp.lpSum(parts) <= after[k]
+            away = visits(source=i, subject=k)
+            if away:
+                cap = float(arcs.loc[arcs["source"].eq(i) & arcs["subject"].eq(k),
+                                     "cap_fte"].iloc[0])
+                prob += pulp.lpSum(away) <= cap * after[k]
         for j in SUBJECTS:
             need = float(r.needs.at[i, j])
             if need <= 0:
                 continue
             gap = prob.add_variable(f"gap_{n}_{j}", lowBound=0)
-            prob += gap >= need - pulp.lpSum(v for (_, jj), v in share.items() if jj == j)
+            prob += gap >= need - pulp.lpSum(v for (_, jj), v in share.items() if jj == j) \
+                - pulp.lpSum(visits(target=i, subject=j))
             w = policy.weight_unmet_need * (policy.weight_unmet_urgent if j in urgent else 1.0)
             w *= (policy.weight_rural if rural else 1.0)
             w *= (policy.weight_unmet_labour if j == "labour" else 1.0)

@@ -248,8 +248,9 @@ def test_plan_metrics_before_are_the_county_metrics(plan):
 def test_plan_metrics_after_use_staff_and_teachers_after_the_moves(plan):
     m = plan_metrics(plan)["after"]
     q = plan.quotas
-    moved_in = plan.moves["to_school"].value_counts().reindex(q.index, fill_value=0)
-    moved_out = plan.moves["from_school"].value_counts().reindex(q.index, fill_value=0)
+    moves = plan.moves[plan.moves["kind"].ne("itinerant")]  # itinerant teachers stay put
+    moved_in = moves["to_school"].value_counts().reindex(q.index, fill_value=0)
+    moved_out = moves["from_school"].value_counts().reindex(q.index, fill_value=0)
     staff = q["staff_in_post"] - q["leavers"] + moved_in - moved_out
     assert (staff_after_plan(plan) == staff).all()
     assert m["staff"] == staff.sum() == q["staff_in_post"].sum() - q["leavers"].sum()
@@ -258,9 +259,10 @@ def test_plan_metrics_after_use_staff_and_teachers_after_the_moves(plan):
 
     # teachers after: each moved teacher at the destination
     after = plan.county.teachers.copy()
-    for row in plan.moves.itertuples():  # an independent, plain-loop statement
+    for row in moves.itertuples():  # an independent, plain-loop statement
         after.loc[row.teacher_id, "school_id"] = row.to_school
-    cover = urgent_subject_coverage(after, plan.county, plan.policy)
+    visits = plan.moves[plan.moves["kind"].eq("itinerant")]
+    cover = urgent_subject_coverage(after, plan.county, plan.policy, itinerant=visits)
     assert m["urgent_coverage"] == pytest.approx(cover["mean"])
     assert m["backbone_per_100_pupils"] == pytest.approx(
         backbone_per_100_pupils(after, plan.county.schools))
@@ -278,12 +280,14 @@ def test_itinerant_moves_count_as_cover_but_keep_the_teacher_in_post(plan):
     s = plan.county.schools
     # a school without an IT teacher, visited by one from another school
     has_it = t.loc[t["subject"].eq("it") & t["status"].ne("leaving"), "school_id"]
-    lacking = s.index.difference(pd.Index(has_it.unique()))
+    visited = plan.moves.loc[plan.moves["kind"].eq("itinerant")
+                             & plan.moves["subject"].eq("it"), "to_school"]
+    lacking = s.index.difference(pd.Index(has_it.unique())).difference(pd.Index(visited))
     assert len(has_it) and len(lacking)
     walker = has_it.index[0]
     visit = pd.DataFrame([{"teacher_id": walker, "from_school": has_it.iloc[0],
                            "to_school": lacking[0], "subject": "it", "backbone": False,
-                           "kind": "itinerant", "distance_km": 5.0, "reason": "",
+                           "kind": "itinerant", "distance_km": 5.0, "fte": 0.3, "reason": "",
                            "reason_zh": ""}])
     with_visit = copy.copy(plan)
     with_visit.moves = pd.concat([plan.moves, visit], ignore_index=True)

@@ -20,6 +20,8 @@ def test_cluster_scope_keeps_every_move_inside_one_cluster():
     assert len(plan.moves)
     cid = plan.clusters["cluster_id"]
     assert (plan.moves["from_school"].map(cid) == plan.moves["to_school"].map(cid)).all()
+    visits = plan.moves[plan.moves["kind"].eq("itinerant")]
+    assert (visits["from_school"].map(cid) == visits["to_school"].map(cid)).all()
     wide = st.optimize(county)
     assert wide.objective <= plan.objective + 1e-6  # a narrower scope never helps
 
@@ -66,5 +68,20 @@ def test_a_teacher_away_shadow_training_does_not_cover_the_need():
     county = st.County(schools, pd.concat([teachers, extra], ignore_index=True),
                        name="with trainee")
     plan = st.optimize(county)
-    assert plan.moves["teacher_id"].tolist() == ["U-900"]
+    moved = plan.moves[plan.moves["kind"].ne("itinerant")]
+    assert moved["teacher_id"].tolist() == ["U-900"]
     assert plan.shadow["teacher_id"].tolist() == ["R-500"]
+
+
+def test_itinerant_teaching_fills_a_gap_no_move_could_fill():
+    # R needs a third of an IT teacher and has none; no IT teacher may rotate, but U's
+    # two IT teachers have a spare 1.1 FTE: one teaches at R part of the week (走教).
+    plan = st.optimize(english_county())
+    visits = plan.moves[plan.moves["kind"].eq("itinerant") & plan.moves["subject"].eq("it")]
+    assert visits[["from_school", "to_school"]].drop_duplicates().values.tolist() == [["U", "R"]]
+    assert visits["fte"].sum() > 0.3
+    assert plan.coverage.loc[("R", "it"), "unmet_after"] < 1e-6
+    assert "走教" in visits["reason_zh"].iloc[0]
+    without = st.optimize(english_county(), st.Policy(itinerant_enabled=False))
+    assert without.coverage.loc[("R", "it"), "unmet_after"] > 0.3
+    assert not without.moves["kind"].eq("itinerant").any()

@@ -7,10 +7,10 @@ import pandas as pd
 
 from staffing.vocab import SUBJECTS
 
-__all__ = ["name_moves", "MOVE_COLUMNS"]
+__all__ = ["name_moves", "name_itinerant", "MOVE_COLUMNS"]
 
 MOVE_COLUMNS = ["teacher_id", "from_school", "to_school", "subject", "backbone", "kind",
-                "distance_km", "reason", "reason_zh"]
+                "distance_km", "fte", "reason", "reason_zh"]
 
 
 def name_moves(
@@ -112,8 +112,72 @@ def name_moves(
         "backbone": named["backbone"].astype(bool),
         "kind": kind,
         "distance_km": named["km"].astype(float).round(1),
+        "fte": 1.0,
         "reason": reason,
         "reason_zh": reason_zh,
     })
     return out.sort_values(["from_school", "to_school", "teacher_id"], kind="stable").reset_index(
         drop=True)
+
+
+def name_itinerant(
+    arcs: pd.DataFrame,
+    teachers: pd.DataFrame,
+    moves: pd.DataFrame,
+    schools: pd.DataFrame,
+    not_teaching: pd.Index,
+) -> pd.DataFrame:
+    """Name the teachers who give the solved itinerant cover (走教).
+
+    **Rule.** For each source school and subject, its teachers of that subject who
+    stay and teach there this year take the cover in order — backbone teachers first,
+    then the longest serving at the school, then by ``teacher_id`` — each up to the
+    arc's per-teacher FTE; arcs are served in order of target ``school_id``. An arc
+    may be shared by two teachers, one row each.
+
+    Parameters
+    ----------
+    arcs : solved arcs (source, target, subject, km, cap_fte, fte > 0).
+    teachers : the county's teachers table.
+    moves : the plan's moves (teachers who leave cannot teach itinerant).
+    schools : the model's school table (names).
+    not_teaching : teacher ids away this year (e.g. shadow training).
+    """
+    if arcs.empty:
+        return pd.DataFrame(columns=MOVE_COLUMNS)
+    staying = teachers[teachers["status"].eq("in_post")
+                       & ~teachers.index.isin(moves["teacher_id"])
+                       & ~teachers.index.isin(not_teaching)].reset_index()
+    staying["is_backbone"] = staying["backbone"].ne("none")
+    staying = staying.sort_values(["school_id", "subject", "is_backbone", "years_at_school",
+                                   "teacher_id"], ascending=[True, True, False, False, True])
+    roster = {key: list(g["teacher_id"]) for key, g in staying.groupby(["school_id", "subject"])}
+    backbone = staying.set_index("teacher_id")["is_backbone"]
+    rows = []
+    for (source, subject), block in arcs.sort_values(["source", "subject", "target"]).groupby(
+            ["source", "subject"], sort=True):
+        names = roster.get((source, subject), [])
+        cap = float(block["cap_fte"].iloc[0])
+        used = dict.fromkeys(names, 0.0)
+        for target, km, fte in zip(block["target"], block["km"], block["fte"], strict=True):
+            left = float(fte)
+            for name in names:
+                if left <= 1e-6:
+                    break
+                take = min(cap - used[name], left)
+                if take <= 1e-6:
+                    continue
+                used[name] += take
+                left -= take
+                rows.append((name, source, target, subject, bool(backbone[name]), km, take))
+    out = pd.DataFrame(rows, columns=["teacher_id", "from_school", "to_school", "subject",
+                                      "backbone", "distance_km", "fte"])
+    target_name = out["to_school"].map(schools["name"])
+    out["kind"] = "itinerant"
+    out["distance_km"] = out["distance_km"].astype(float).round(1)
+    out["fte"] = out["fte"].round(3)
+    out["reason"] = ("itinerant: teaches " + out["subject"] + " at " + target_name + " ("
+                     + out["fte"].astype(str) + " FTE)")
+    out["reason_zh"] = ("走教:到" + target_name + "任教" + out["subject"].map(SUBJECTS) + "("
+                        + out["fte"].astype(str) + "人)")
+    return out[MOVE_COLUMNS]

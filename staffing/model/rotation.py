@@ -35,7 +35,7 @@ import pandas as pd
 import pulp
 
 from staffing.model.solve import values
-from staffing.needs import subject_needs
+from staffing.needs import needs_gap, subject_needs
 from staffing.policy import Policy
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
@@ -124,7 +124,7 @@ def prepare_rotation(
     # Candidate flows: group × allowed edge from its school, then filter by relevance.
     flows = groups.reset_index().merge(edges, left_on="school_id", right_on="from_school")
     flows = flows.rename(columns={"to_school": "target"})
-    cover_need = _covered_need_gap(needs, staff, policy)
+    cover_need = needs_gap(needs, staff, policy)
     gap = cover_need.stack().rename("gap")
     gap.index.names = ["target", "subject"]
     flows = flows.join(gap, on=["target", "subject"])
@@ -168,14 +168,8 @@ def prepare_rotation(
                           backbone_staff=backbone_staff, needs=needs, duty=duty)
 
 
-def _covered_need_gap(needs: pd.DataFrame, staff: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Need left uncovered before the plan (covering subjects spread greedily)."""
-    from staffing.needs import coverage
-
-    return needs - coverage(needs, staff, policy)
-
-
-def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationHandles:
+def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
+                 itinerant=None) -> RotationHandles:
     """Add the rotation block to ``prob``; ``quota`` are the quota block's handles.
 
     Parameters
@@ -185,6 +179,8 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
     policy : weights and rotation rules.
     quota : :class:`~staffing.model.quota.QuotaHandles` (its ``quota`` variables bound
         the staff after moves).
+    itinerant : :class:`~staffing.model.itinerant.ItinerantHandles`, optional: its
+        cover counts at the member school and uses the source's teachers.
     """
     r: RotationInputs = data.rotation
     schools = data.schools
@@ -199,34 +195,48 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
     for g, block in flows.groupby("group", sort=True)["var"]:
         prob += pulp.lpSum(block) <= int(r.groups.at[g, "size"]), f"rotation_group_{g}"
 
-    out_by = flows.groupby(["school_id", "subject"])["var"].agg(list)
-    in_by = flows.groupby(["target", "subject"])["var"].agg(list)
-    out_school = flows.groupby("school_id")["var"].agg(list)
-    in_school = flows.groupby("target")["var"].agg(list)
+    # Plain dicts: pandas lookups by a (school, subject) key cost ~20 µs each.
+    out_by = flows.groupby(["school_id", "subject"])["var"].agg(list).to_dict()
+    in_by = flows.groupby(["target", "subject"])["var"].agg(list).to_dict()
+    out_school = flows.groupby("school_id")["var"].agg(list).to_dict()
+    in_school = flows.groupby("target")["var"].agg(list).to_dict()
+    staff_now = r.staff.to_dict("index")
+    after_cache: dict[tuple[str, str], pulp.LpAffineExpression] = {}
 
-    # Staff after moves by school and subject, as expressions.
+    # Staff after moves by school and subject, as expressions (built once; callers
+    # only use them inside arithmetic, which copies).
     def staff_after(s: str, k: str) -> pulp.LpAffineExpression:
-        return (int(r.staff.at[s, k]) - pulp.lpSum(out_by.get((s, k), []))
-                + pulp.lpSum(in_by.get((s, k), [])))
+        if (s, k) not in after_cache:
+            after_cache[(s, k)] = (int(staff_now[s][k]) - pulp.lpSum(out_by.get((s, k), []))
+                                   + pulp.lpSum(in_by.get((s, k), [])))
+        return after_cache[(s, k)]
+
+    itin_in = itinerant.into() if itinerant is not None else {}
+    itin_out = itinerant.out_of() if itinerant is not None else {}
+    if itinerant is not None:
+        caps = itinerant.arcs.groupby(["source", "subject"])["cap_fte"].first()
+        for (src, k), zs in itin_out.items():
+            prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * staff_after(src, k)
+                     ), f"itinerant_cap_{pos[src]}_{k}"
 
     pairs = _cover_pairs(policy)
     covers_of: dict[str, list[str]] = {}
     for k, j in pairs:
         covers_of.setdefault(j, []).append(k)
-    can_arrive = set(in_by.index)
+    can_arrive = set(in_by)
     unmet: dict[tuple[str, str], pulp.LpVariable] = {}
     unmet_cost = []
     urgent = set(policy.urgent_subjects)
     rural = schools["location"].eq("rural").to_numpy()
     for i, s in enumerate(schools.index):
         need_row = r.needs.loc[s]
-        present = {k for k in SUBJECTS if r.staff.at[s, k] > 0 or (s, k) in can_arrive}
+        present = {k for k in SUBJECTS if staff_now[s][k] > 0 or (s, k) in can_arrive}
         use: dict[tuple[str, str], pulp.LpVariable] = {}
         for k, j in pairs:
             if k in present and need_row[j] > 0:
                 use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}", lowBound=0)
         for k in sorted(present):
-            used = [v for (kk, _), v in use.items() if kk == k]
+            used = [v for (kk, _), v in use.items() if kk == k] + itin_out.get((s, k), [])
             if used:
                 prob += pulp.lpSum(used) <= staff_after(s, k), f"rotation_staff_{i}_{k}"
         for j in SUBJECTS:
@@ -234,20 +244,25 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
                 continue
             u = prob.add_variable(f"unmet_{i}_{j}", lowBound=0)
             unmet[(s, j)] = u
+            visiting = itin_in.get((s, j), [])
             coverers = [use[(k, j)] for k in covers_of.get(j, []) if (k, j) in use]
-            prob += float(need_row[j]) - u <= pulp.lpSum(coverers), f"rotation_need_{i}_{j}"
+            prob += (float(need_row[j]) - u <= pulp.lpSum(coverers) + pulp.lpSum(visiting)
+                     ), f"rotation_need_{i}_{j}"
             n = float(need_row[j])
             frac = n - np.floor(n)
             if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
                 # Whole teachers cover a fractional need: with S teachers of j after
-                # moves (an integer), unmet ≥ frac × (⌈n⌉ − S) is valid and makes the
-                # LP relaxation of this row integral (an MIR cut, added up front).
-                prob += u >= frac * (np.ceil(n) - staff_after(s, j)), f"rotation_need_round_{i}_{j}"
+                # moves (an integer), unmet + itinerant cover ≥ frac × (⌈n⌉ − S) is valid
+                # and makes the LP relaxation of this row integral (an MIR cut).
+                prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff_after(s, j))
+                         ), f"rotation_need_round_{i}_{j}"
             w = policy.weight_unmet_need
             w *= policy.weight_unmet_urgent if j in urgent else 1.0
             w *= policy.weight_rural if rural[i] else 1.0
             w *= policy.weight_unmet_labour if j == "labour" else 1.0
             unmet_cost.append((w, u))
+        _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
+                              itin_in)
 
     unmet_by_school: dict[str, list[pulp.LpVariable]] = {}
     for (ss, _), u in unmet.items():
@@ -263,8 +278,9 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
             continue
         teachers_after = (int(r.staff.loc[s].sum()) - pulp.lpSum(out_school.get(s, []))
                           + pulp.lpSum(in_school.get(s, [])))
-        prob += (pulp.lpSum(school_unmet) >= frac * (np.ceil(n) - teachers_after)
-                 ), f"rotation_school_need_round_{i}"
+        visiting = [z for (t, _), zs in itin_in.items() if t == s for z in zs]
+        prob += (pulp.lpSum(school_unmet) + pulp.lpSum(visiting)
+                 >= frac * (np.ceil(n) - teachers_after)), f"rotation_school_need_round_{i}"
 
     # Capacity: staff after moves within the (joint) new quota. With the pool off the
     # quota is the approved one, and a school already above it may not grow.
@@ -344,6 +360,32 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota) -> RotationH
                            backbone_deficit=backbone_deficit, objective=objective)
 
 
+def _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
+                          itin_in) -> None:
+    """The whole-teacher (MIR) cut for the needs of school ``s`` that share coverers.
+
+    Let J be the needs covered by more than their own subject but not by every subject
+    present (by default the core subjects general 全科 teachers may teach; labour,
+    covered by all, has the school-wide cut). Only teachers of N(J), the subjects that
+    may cover some need in J, and itinerant visitors can cover J, so Σ_J unmet + Σ_J
+    visits ≥ need(J) − S(N(J)), S(N(J)) being those teachers after moves. That row is
+    implied by the use/need rows, but S(N(J)) is a whole number, so the left side ≥
+    frac(need(J)) × (⌈need(J)⌉ − S(N(J))) holds too and is not implied. It cuts off LP
+    points that cover a fractional core need with a fraction of a moved teacher.
+    """
+    shared = [j for j in SUBJECTS if need_row[j] > 0
+              and 1 < len(present.intersection(covers_of.get(j, []))) < len(present)]
+    n = float(sum(need_row[j] for j in shared))
+    frac = n - np.floor(n)
+    if not shared or frac <= 1e-9:
+        return
+    coverers = sorted(set().union(*(present.intersection(covers_of[j]) for j in shared)))
+    teachers = pulp.lpSum(staff_after(s, k) for k in coverers)
+    visiting = [z for j in shared for z in itin_in.get((s, j), [])]
+    prob += (pulp.lpSum(unmet[(s, j)] for j in shared) + pulp.lpSum(visiting)
+             >= frac * (np.ceil(n) - teachers)), f"rotation_cover_round_{i}"
+
+
 def read_rotation(h: RotationHandles) -> pd.DataFrame:
     """Solved flows: one row per (group, target) with a positive count."""
     flows = h.inputs.flows.copy()
@@ -352,13 +394,24 @@ def read_rotation(h: RotationHandles) -> pd.DataFrame:
 
 
 def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
-    """Teachers in post by school × subject once ``moves`` are made."""
+    """Teaching staff by school × subject once ``moves`` are made.
+
+    Moves of kind ``itinerant`` carry an ``fte``: that much of a teacher's time leaves
+    the source school and teaches at the target (the result is then fractional).
+    """
     if moves.empty:
-        return staff.copy()
-    out = pd.crosstab(moves["from_school"], moves["subject"])
-    into = pd.crosstab(moves["to_school"], moves["subject"])
+        return staff.astype(float)
+    itinerant = moves["kind"].eq("itinerant") if "kind" in moves else np.zeros(len(moves), bool)
+    permanent, visits = moves[~itinerant], moves[itinerant]
+    out = pd.crosstab(permanent["from_school"], permanent["subject"])
+    into = pd.crosstab(permanent["to_school"], permanent["subject"])
     delta = into.reindex_like(staff).fillna(0) - out.reindex_like(staff).fillna(0)
-    return (staff + delta).astype("int64")
+    if len(visits):
+        fte = visits["fte"].astype(float)
+        gone = fte.groupby([visits["from_school"], visits["subject"]]).sum().unstack()
+        came = fte.groupby([visits["to_school"], visits["subject"]]).sum().unstack()
+        delta = delta + came.reindex_like(staff).fillna(0) - gone.reindex_like(staff).fillna(0)
+    return (staff + delta).astype(float)
 
 
 def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:

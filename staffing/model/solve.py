@@ -102,8 +102,13 @@ def _make_solver(
     if name == "highs":
         if not msg:
             _quiet_highs_banner()
-        # Fixed seed: the same model gives the same answer, run after run.
-        return pulp.HiGHS(**kwargs, random_seed=0, **options)
+        # Fixed seed: the same model gives the same answer, run after run. The root
+        # reduced-cost heuristic (a sub-MIP fixing columns by root reduced costs) is
+        # off: on county models it nests sub-MIPs and took 3–10 s of 4–11 s solves at
+        # 150 schools while the root cuts had already proved the bound; RINS/RENS
+        # still find the optimum (docs/performance.md). Caller options win.
+        defaults = {"random_seed": 0, "mip_heuristic_run_root_reduced_cost": False}
+        return pulp.HiGHS(**kwargs, **{**defaults, **options})
     cbc_options = [f"{k} {v}" for k, v in options.items()] or None
     if hasattr(pulp, "PULP_CBC_CMD"):  # PuLP 3.x: the CBC bundled with PuLP
         with warnings.catch_warnings():  # 3.3 warns that 4.0 drops it; 4.x has COIN_CMD
