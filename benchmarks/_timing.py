@@ -22,8 +22,10 @@ def repeat(fn: Callable[[], Any], runs: int = 5) -> tuple[float, float, float, A
     return statistics.median(times), min(times), max(times), result
 
 
-def bare_highs_seconds(prob: pulp.LpProblem, runs: int = 5) -> float:
-    """Median seconds of highspy alone on ``prob`` exported as MPS (read excluded)."""
+def bare_highs_seconds(prob: pulp.LpProblem, runs: int = 5, mip_gap: float | None = None,
+                       options: dict | None = None) -> float:
+    """Median seconds of highspy alone on ``prob`` exported as MPS (read excluded), with
+    the options the library passes (so the ratio measures the library, not options)."""
     import highspy
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -34,6 +36,10 @@ def bare_highs_seconds(prob: pulp.LpProblem, runs: int = 5) -> float:
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
             h.setOptionValue("random_seed", 0)
+            if mip_gap is not None:
+                h.setOptionValue("mip_rel_gap", float(mip_gap))
+            for key, value in (options or {}).items():
+                h.setOptionValue(key, value)
             h.readModel(str(path))
             start = time.perf_counter()
             h.run()
@@ -45,8 +51,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     """Print rows as an aligned text table (floats to 3 decimals)."""
     if not rows:
         return
-    cols = list(rows[0])
-    cells = [[f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols] for r in rows]
+    cols = list(dict.fromkeys(c for r in rows for c in r))  # every column, first-seen order
+    cells = [[f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols]
+             for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     print("  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
     for row in cells:

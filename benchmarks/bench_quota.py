@@ -24,7 +24,8 @@ def measure(name: str, county: st.County, runs: int = 5) -> dict:
     models = iter([st.build_model(county, policy) for _ in range(runs)])
     solve_med, _, _, _ = repeat(lambda: solve(next(models).prob), runs)
     total_med, total_min, total_max, plan = repeat(lambda: st.optimize(county, policy), runs)
-    bare = bare_highs_seconds(model.prob, runs)
+    bare = bare_highs_seconds(model.prob, runs, mip_gap=1e-3,
+                              options={"mip_heuristic_run_root_reduced_cost": False})
     size = model.size()
     return {
         "county": name,

@@ -72,6 +72,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "host_school": ("Host school", "跟岗学校"),
     "until": ("Training until (school year)", "培训至(学年)"),
     "fte": ("FTE", "折合人数"),
+    "rank_got": ("Choice obtained", "获得志愿序号"),
+    "via": ("Via", "方式"),
+    "transfer": ("voluntary transfer", "跨校竞聘"),
     "total": ("Total", "合计"),
     "optimal": ("optimal", "最优"),
     "feasible": ("feasible", "可行"),
@@ -114,7 +117,7 @@ def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     vocab = {**LEVELS, **LOCATIONS, **SUBJECTS,
              **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
                                           "release", "draw", "rotation", "support",
-                                          "exchange", "itinerant")}}
+                                          "exchange", "itinerant", "transfer")}}
     for col in ("level", "location", "subject", "basis", "entry", "kind"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: vocab.get(v, v))

@@ -44,6 +44,8 @@ class Plan:
     clusters : partnership clusters (school_id → cluster_id, lead_school, role), when
         the rotation block ran (it needs coordinates, and so do clusters).
     shadow : shadow-training hosts for new rural teachers (跟岗培训).
+    transfers : voluntary transfers (跨校竞聘) settled before the plan, when
+        ``optimize(preferences=…)`` was given requests; empty otherwise.
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
     """
@@ -74,6 +76,8 @@ class Plan:
         self.coverage = pd.DataFrame() if coverage is None else coverage
         self.rotation = rotation or {}
         self.clusters = pd.DataFrame() if clusters is None else clusters
+        #: Voluntary transfers settled before planning (optimize(preferences=…)).
+        self.transfers = pd.DataFrame()
         has_solution = solver.status in ("optimal", "feasible")
         self.status = "feasible" if has_solution and over_county_total > 0 else solver.status
         self.objective = solver.objective
@@ -308,6 +312,7 @@ class Plan:
             "unmet": translate_columns(translate_values(self._unmet_for(lang), lang), lang),
             "clusters": translate_columns(translate_values(self.clusters, lang), lang),
             "shadow": translate_columns(translate_values(self.shadow, lang), lang),
+            "transfers": translate_columns(translate_values(self.transfers, lang), lang),
             "explain": translate_columns(self.explain(lang=lang), lang),
         }
 

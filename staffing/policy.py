@@ -165,6 +165,32 @@ class Policy:
     # general (全科) primary teacher covers the primary core subjects.
     subject_cover: FrozenTable = _f(FrozenTable(curriculum.SUBJECT_COVER), table="names")
 
+    # --- Voluntary transfers (跨校竞聘), 县管校聘 practice; see docs/transfers.md --------------
+    # Priority at a school = points on the county points scale (积分), highest first.
+    # No national or Chuxiong text fixes the items' weights; library defaults in the
+    # spirit of common county scales: points per year at the current school (本校任教年限),
+    # per year of service (教龄), per backbone level (county 1, prefecture 2,
+    # province 3), per family point toward a school (夫妻分居/照顾家庭) and per year of
+    # hardship (rural) service.
+    priority_weight_years_at_school: float = _f(1.0, _NON_NEGATIVE)
+    priority_weight_service_years: float = _f(0.5, _NON_NEGATIVE)  # library default, as above
+    priority_weight_backbone: float = _f(2.0, _NON_NEGATIVE)
+    # Library defaults, as above: family points and hardship years.
+    priority_weight_family: float = _f(1.0, _NON_NEGATIVE)
+    priority_weight_hardship: float = _f(1.0, _NON_NEGATIVE)
+    # Library default: optimize(preferences=…) settles transfer requests before rotation
+    # ("transfers_first", the only mode implemented) or ignores them ("off").
+    transfer_mode: str = _f("transfers_first", choices=("transfers_first", "off"))
+    # Combe, Tercieux and Terrier (2022): "to_be" (teacher-optimal block exchange); "da"
+    # (deferred acceptance with a guaranteed post, the French baseline); "da_to_be".
+    transfer_mechanism: str = _f("to_be", choices=("to_be", "da", "da_to_be"))
+    # Combe, Tercieux and Terrier (2022), block condition: a teacher takes an occupied
+    # post only if she outranks, at that school, the teacher who gives it up.
+    transfer_school_consent: bool = _f(True)
+    # Library default: posts vacated by moves into vacancies are not offered again in
+    # the same round (keeps TO-BE strategy-proof); rotation and hiring fill them.
+    transfer_reopen_vacated: bool = _f(False)
+
     # --- Itinerant teaching (走教), Chuxiong measure 8 and the 2014 rotation forms ---------
     # Library switch: lead and central school teachers of urgent-need subjects may teach
     # part of their week at member schools of their cluster.

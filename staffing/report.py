@@ -23,6 +23,7 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "unmet": ("unmet", "学科缺口"),
     "clusters": ("clusters", "学校共同体"),
     "shadow": ("shadow training", "跟岗培训"),
+    "transfers": ("transfers", "跨校竞聘"),
     "explain": ("explain", "规则说明"),
 }
 
@@ -31,7 +32,7 @@ def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
 
     Sheets, in order: summary, quotas, pool, moves, coverage, unmet, clusters,
-    shadow training, explain — with
+    shadow training, transfers, explain — with
     Chinese sheet names, headers and labels when ``lang="zh"``.
     """
     col = 0 if check_lang(lang) == "en" else 1

@@ -119,6 +119,7 @@ def optimize(
     pinned: Iterable[str] = (),
     clusters: pd.DataFrame | None = None,
     previous: Plan | pd.DataFrame | None = None,
+    preferences: pd.DataFrame | None = None,
 ) -> Plan:
     """Plan the county: new quotas through the turnover pool, within the county total.
 
@@ -140,6 +141,11 @@ def optimize(
     previous : a previous plan whose moves were announced (non-disruptive replanning):
         its moves are kept where the teacher can still make them; the rest change as
         little as they must.
+    preferences : teachers' transfer requests (teacher_id, rank, school_id). With
+        ``policy.transfer_mode == "transfers_first"`` they are settled first by
+        ``policy.transfer_mechanism`` (TO-BE by default; :mod:`staffing.transfers`), on
+        the posts of teachers leaving this year, and rotation plans what remains;
+        ``plan.transfers`` lists them and ``plan.county`` is the county after them.
 
     Returns
     -------
@@ -158,9 +164,17 @@ def optimize(
     from staffing.plan import Plan
 
     policy = policy or Policy()
+    transfers = None
+    if preferences is not None and policy.transfer_mode == "transfers_first":
+        from staffing.transfers import settle_transfers
+
+        county, transfers = settle_transfers(county, policy, preferences, vacancies="leaving")
     model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous)
     stats: SolveStats = solve(
         model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
         msg=msg,
     )
-    return Plan.from_model(model, stats)
+    plan = Plan.from_model(model, stats)
+    if transfers is not None:
+        plan.transfers = transfers
+    return plan
