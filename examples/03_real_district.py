@@ -16,7 +16,8 @@ absent the script says so and exits 0.
 How the list becomes a County (each choice is printed when the script runs):
 
 * ``PPD`` → the county; ``KODSEKOLAH``, ``NAMASEKOLAH`` → school id and name;
-  ``DUN`` (state constituency) → township, the nearest sub-district unit in the list;
+  ``DUN`` (state constituency) → township, the nearest sub-district unit in the list
+  (``PARLIMEN``, the parliamentary constituency, where a federal territory has no DUN);
 * ``PERINGKAT`` Rendah → ``primary``, Menengah → ``junior`` (Malaysian secondary
   schools teach Forms 1–5: they are staffed here by the junior-secondary ratio);
 * ``LOKASI`` Bandar → ``urban``, Luar Bandar → ``rural``;
@@ -119,7 +120,9 @@ def to_schools(rows: pd.DataFrame, policy: st.Policy) -> tuple[pd.DataFrame, pd.
     schools = pd.DataFrame({
         "school_id": r["KODSEKOLAH"].astype(str).to_numpy(),
         "name": r["NAMASEKOLAH"].astype(str).to_numpy(),
-        "township": r["DUN"].astype(str).to_numpy(),
+        # Federal territories have no state constituency (DUN): use the parliamentary one.
+        "township": r["DUN"].where(r["DUN"].notna() & r["DUN"].astype(str).str.strip().ne(""),
+                                   r["PARLIMEN"]).astype(str).to_numpy(),
         "level": level.to_numpy(),
         "location": r["LOKASI"].map(LOCATION).to_numpy(),
         "pupils_primary": np.where(primary, pupils, 0),
@@ -165,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
               "(set STAFFING_REALDATA to the realdata folder). Nothing to do.")
         return 0
 
-    table = pd.read_csv(path, dtype={"KODSEKOLAH": str, "DUN": str}, encoding="utf-8")
+    table = pd.read_csv(path, dtype={"KODSEKOLAH": str, "DUN": str, "PARLIMEN": str},
+                        encoding="utf-8")
     district = choose_district(table, args.district)
     rows = table[table["PPD"].eq(district)]
     print(f"{district} ({rows['NEGERI'].iloc[0]}): {len(rows)} schools in {path.name}")

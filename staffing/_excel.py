@@ -23,7 +23,7 @@ _CORE_STAMP = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\
 
 def _width(values: pd.Series, header: str) -> float:
     """A column width that fits the header and the longest cell (CJK counts double)."""
-    texts = [str(header), *values.astype(str).head(500).tolist()]
+    texts = [str(header), *(str(v) for v in values.head(500).tolist())]  # NaN included
     longest = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts)
     return min(max(8.0, longest + 2.0), 60.0)
 

@@ -1,7 +1,8 @@
 """The ``staffing`` command: demo, validate, plan.
 
 Exit codes: 0 success; 1 the input data are invalid (every problem printed); 2 bad
-command-line usage; 3 the solver found no plan (status infeasible or error).
+command-line usage; 3 the solver found no plan (status infeasible or error). ``batch``
+adds 4 (some counties failed), 5 (all failed) and 130 (interrupted); see docs/batch.md.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--time-limit", type=float, default=60.0, help="solver seconds")
     plan.add_argument("--lang", choices=["en", "zh"], default="en",
                       help="language of the workbook and printed tables")
+
+    from staffing.batch import add_batch_parser
+
+    add_batch_parser(sub)
     return p
 
 
@@ -139,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     from staffing.policy import PolicyError
 
     args = _parser().parse_args(argv)
-    handler = {"demo": _cmd_demo, "validate": _cmd_validate, "plan": _cmd_plan}[args.command]
+    from staffing.batch import run_batch_command
+
+    handler = {"demo": _cmd_demo, "validate": _cmd_validate, "plan": _cmd_plan,
+               "batch": run_batch_command}[args.command]
     try:
         return handler(args)
     except StaffingDataError as exc:

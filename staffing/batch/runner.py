@@ -1,0 +1,387 @@
+"""``plan_many``: plan every county of a folder, each in its own worker process."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from staffing.batch.engines import Engine
+from staffing.batch.events import EventLog
+from staffing.batch.inputs import CountyInput, find_inputs
+from staffing.batch.manifest import (
+    FORMAT,
+    MANIFEST_FILE,
+    Manifest,
+    finished_entry,
+    now,
+    pending_entry,
+    remove_stale_temporaries,
+    reusable,
+    skipped_entry,
+)
+from staffing.batch.worker import error_record, plan_county, versions
+from staffing.i18n import check_lang
+from staffing.policy import Policy
+
+__all__ = ["plan_many", "BatchResult", "BatchLockedError", "EXIT_OK", "EXIT_SOME_FAILED",
+           "EXIT_ALL_FAILED", "EXIT_INTERRUPTED", "STOP_AFTER_ENV"]
+
+#: Exit codes of a batch (the CLI's 1, 2 and 3 keep their meaning: data, usage, no plan).
+EXIT_OK, EXIT_SOME_FAILED, EXIT_ALL_FAILED, EXIT_INTERRUPTED = 0, 4, 5, 130
+#: Test hook: stop the run as if interrupted once this many counties have finished.
+STOP_AFTER_ENV = "STAFFING_BATCH_STOP_AFTER"
+_LOCK_FILE = ".staffing-batch.lock"
+_BROKEN_POOL_HINT = (
+    " A worker process died: out of memory, a crash in a native library, or a script"
+    " that calls plan_many without `if __name__ == \"__main__\":` (worker processes"
+    " re-import the main script). Re-run to retry: finished counties are kept."
+)
+
+
+class BatchLockedError(RuntimeError):
+    """Another batch run is writing to the same OUT_DIR."""
+
+
+@dataclass
+class BatchResult:
+    """What :func:`plan_many` did.
+
+    Attributes
+    ----------
+    out_dir : the OUT_DIR.
+    manifest : the manifest as written to ``out_dir / "manifest.json"``.
+    wall_s : wall-clock seconds of the run.
+
+    An interrupted run returns no BatchResult: :func:`plan_many` re-raises the
+    KeyboardInterrupt after saving the manifest (state ``interrupted``).
+    """
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    wall_s: float
+    counties: dict[str, dict[str, Any]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.counties = self.manifest["counties"]
+
+    @property
+    def manifest_path(self) -> Path:
+        """``out_dir / "manifest.json"``."""
+        return self.out_dir / MANIFEST_FILE
+
+    def names(self, status: str) -> list[str]:
+        """Counties with ``status`` (``ok``, ``failed``, ``skipped``, ``pending``)."""
+        return [k for k, e in self.counties.items() if e["status"] == status]
+
+    @property
+    def ok(self) -> list[str]:
+        """Counties planned in this run."""
+        return self.names("ok")
+
+    @property
+    def failed(self) -> list[str]:
+        """Counties that failed (bad data, no plan, a crashed worker)."""
+        return self.names("failed")
+
+    @property
+    def skipped(self) -> list[str]:
+        """Counties whose outputs from an earlier run still stand."""
+        return self.names("skipped")
+
+    @property
+    def completion_order(self) -> list[str]:
+        """Counties planned in this run, in the order they finished."""
+        return self.manifest["completion_order"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all ok or skipped; 4 some failed; 5 all failed."""
+        if not self.failed:
+            return EXIT_OK
+        return EXIT_ALL_FAILED if len(self.failed) == len(self.counties) else EXIT_SOME_FAILED
+
+    def table(self) -> Any:
+        """One row per county: status, plan status, seconds, error."""
+        import pandas as pd
+
+        rows = [{"county": k, "status": e["status"], "plan_status": e["plan_status"],
+                 "seconds": (e.get("timings") or {}).get("total_s"),
+                 "error": (e.get("error") or {}).get("type")} for k, e in self.counties.items()]
+        return pd.DataFrame(rows, columns=["county", "status", "plan_status", "seconds",
+                                           "error"]).set_index("county")
+
+    def __repr__(self) -> str:
+        c = self.manifest["counts"]
+        return (f"BatchResult({str(self.out_dir)!r}, ok={c['ok']}, failed={c['failed']}, "
+                f"skipped={c['skipped']}, pending={c['pending']}, wall_s={self.wall_s:.1f})")
+
+
+def plan_many(
+    inputs: str | Path | Iterable[str | Path],
+    policy: Policy | str | Path | None = None,
+    *,
+    out_dir: str | Path,
+    executor: Any = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    lang: str = "zh",
+    time_limit: float | None = 60.0,
+    log: str | Path | IO[str] | None = None,
+    progress: bool | None = None,
+) -> BatchResult:
+    """Plan many counties in parallel: one plan workbook and summary per county.
+
+    Each county becomes ``out_dir/<county>/plan.xlsx`` and ``summary.json``, written
+    atomically by the worker that planned it; ``out_dir/manifest.json`` records what
+    every output was made from and is rewritten (atomically) as counties finish.
+    A county with bad data, or one the solver cannot plan, gets an error entry and
+    the others go on. Counties whose input bytes, policy and language match complete
+    outputs of an earlier run are skipped unless ``force``.
+
+    Parameters
+    ----------
+    inputs : an INPUT_DIR whose entries are counties (workbooks, table files, folders
+        of CSVs), one county, or a list of them. Sorted by output name.
+    policy : a :class:`~staffing.Policy`, a TOML file, or ``None`` for the defaults.
+    out_dir : where outputs and the manifest go (created if needed). Only one run
+        may write to it at a time.
+    executor : a ``concurrent.futures``-style executor or a ``dask.distributed``
+        ``Client`` to run the counties on (not closed here).
+    workers : size of the local process pool (default: CPUs available).
+    scheduler : a Dask scheduler address, ``"tcp://host:8786"``; every worker must
+        have ``staffing`` installed and see ``inputs`` and ``out_dir`` at the same paths.
+    force : re-plan every county.
+    lang : ``"zh"`` or ``"en"``: language of the workbooks and summary labels.
+    time_limit : solver seconds per county; a county stopped by it keeps the best
+        plan found, with status ``feasible`` and its gap in the manifest.
+    log : append JSON-lines events to this file (or stream).
+    progress : show a progress bar; ``None``: when stderr is a terminal.
+
+    Returns
+    -------
+    BatchResult
+        ``.exit_code`` is 0 (all ok or skipped), 4 (some failed) or 5 (all failed).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``inputs`` does not exist.
+    ValueError
+        No county inputs were found, or the options are inconsistent.
+    BatchLockedError
+        Another run is writing to ``out_dir``.
+    KeyboardInterrupt
+        After Ctrl-C (or the CLI's SIGTERM): pending counties are cancelled, running
+        ones finish, and the manifest is saved before the exception propagates.
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> import staffing as st
+    >>> from staffing.batch import plan_many
+    >>> data = pathlib.Path(tempfile.mkdtemp())
+    >>> for seed, name in enumerate(["双柏县", "牟定县"]):
+    ...     st.synth.county(seed, name=name, n_schools=8, teachers=False).to_excel(
+    ...         data / f"{name}.xlsx")
+    >>> quiet = {"workers": 2, "progress": False, "log": io.StringIO()}
+    >>> result = plan_many(data, out_dir=data / "out", **quiet)
+    >>> result.ok, result.exit_code
+    (['双柏县', '牟定县'], 0)
+    >>> plan_many(data, out_dir=data / "out", **quiet).skipped
+    ['双柏县', '牟定县']
+    """
+    check_lang(lang)
+    if executor is not None and scheduler is not None:
+        raise ValueError("give either executor= or scheduler=, not both")
+    policy = _as_policy(policy)
+    out = Path(out_dir).resolve()
+    if isinstance(inputs, str | Path) and Path(inputs).resolve() == out:
+        raise ValueError(f"OUT_DIR must not be INPUT_DIR ({out}): outputs would mix with inputs")
+    found, ignored = find_inputs(inputs, exclude=[out])
+    if not found:
+        where = inputs if isinstance(inputs, str | Path) else "the list given"
+        raise ValueError(f"no county inputs found in {where}: expected .xlsx workbooks, "
+                         ".csv/.parquet schools tables or folders of CSVs")
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with _locked(out):
+        return _run(found, ignored, policy, out, inputs, executor=executor, workers=workers,
+                    scheduler=scheduler, force=force, lang=lang, time_limit=time_limit,
+                    log=log, progress=progress, start=start)
+
+
+def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy, out: Path,
+         inputs: Any, *, executor: Any, workers: int | None, scheduler: str | None,
+         force: bool, lang: str, time_limit: float | None, log: Any,
+         progress: bool | None, start: float) -> BatchResult:
+    fingerprint = policy.fingerprint()
+    remove_stale_temporaries(out, [c.name for c in found])
+    previous = Manifest.previous_entries(out / MANIFEST_FILE)
+    engine = Engine(executor=executor, workers=workers, scheduler=scheduler,
+                    n_tasks=len(found))
+    run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:6]}"
+    options = {"lang": lang, "time_limit": time_limit, "solver": "highs", "threads": 1}
+    manifest = Manifest(out / MANIFEST_FILE, {
+        "format": FORMAT,
+        "run": {"id": run_id, "state": "running", "started_at": now(), "updated_at": None,
+                "finished_at": None, "wall_s": None, "force": bool(force),
+                "engine": engine.describe()},
+        "inputs": str(Path(inputs).resolve()) if isinstance(inputs, str | Path) else None,
+        "out_dir": str(out),
+        "versions": versions(),
+        "options": options,
+        "ignored": ignored,
+        "not_in_inputs": sorted(set(previous) - {c.name for c in found}),
+        "policy_fingerprint": fingerprint,
+        "policy": policy.to_dict(),
+    })
+    todo = []
+    for inp in found:
+        if not force and reusable(previous.get(inp.name), inp, fingerprint, lang, out):
+            manifest.set(inp.name, skipped_entry(previous[inp.name], inp))
+        else:
+            manifest.set(inp.name, pending_entry(inp, fingerprint, lang))
+            todo.append(inp)
+    manifest.save()
+
+    stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
+    with EventLog(len(found), log=log, progress=progress) as events:
+        events.emit("run_start", run=run_id, counties=len(found), to_plan=len(todo),
+                    out_dir=str(out), policy_fingerprint=fingerprint, lang=lang)
+        for item in ignored:
+            events.emit("ignored", **item)
+        for name in manifest.counties:
+            if manifest.counties[name]["status"] == "skipped":
+                events.emit("skipped", county=name, status="skipped", seconds=0.0)
+        if todo:
+            try:
+                _execute(todo, engine, manifest, events, policy, out, options, run_id,
+                         stop_after)
+            except KeyboardInterrupt:
+                _finish(manifest, start, "interrupted")
+                events.emit("interrupted", run=run_id, **_short_counts(manifest))
+                raise
+            except BaseException:  # the engine itself failed (e.g. scheduler lost)
+                _finish(manifest, start, "aborted")
+                raise
+        _finish(manifest, start, "complete")
+        events.emit("run_end", run=run_id, seconds=round(time.perf_counter() - start, 3),
+                    **_short_counts(manifest))
+    return BatchResult(out_dir=out, manifest=manifest.to_dict(),
+                       wall_s=time.perf_counter() - start)
+
+
+def _execute(todo: list[CountyInput], engine: Engine, manifest: Manifest, events: EventLog,
+             policy: Policy, out: Path, options: dict[str, Any], run_id: str,
+             stop_after: int) -> None:
+    """Submit the counties, largest first (shortest overall wall time), and record
+    each as it finishes. On interrupt: cancel what has not started, let running
+    counties finish, record those, and re-raise."""
+    policy_dict = policy.to_dict()
+    order = sorted(todo, key=lambda c: (-c.size, c.name))
+    with engine:
+        manifest.header["run"]["engine"] = engine.describe()
+        futures: dict[Any, CountyInput] = {}
+        for rank, inp in enumerate(order):
+            opts = {**options, "county": inp.name}
+            fut = engine.submit(plan_county, str(inp.path), policy_dict, str(out), opts,
+                                priority=len(order) - rank)
+            futures[fut] = inp
+            events.emit("start", county=inp.name, input=str(inp.path))
+        done = 0
+        try:
+            for fut in engine.as_completed(futures):
+                _record(fut, futures[fut], manifest, events, run_id)
+                done += 1
+                if stop_after and done >= stop_after:
+                    raise KeyboardInterrupt(f"{STOP_AFTER_ENV}={stop_after}")
+        except KeyboardInterrupt:
+            engine.cancel(futures)
+            manifest.save()
+            running = [f for f in futures if not f.cancelled()]
+            engine.wait(running)  # a second Ctrl-C leaves at once; outputs stay atomic
+            for fut in running:
+                inp = futures[fut]
+                if (manifest.counties[inp.name]["status"] == "pending"
+                        and fut.exception() is None):
+                    _record(fut, inp, manifest, events, run_id)
+            raise
+
+
+def _record(fut: Any, inp: CountyInput, manifest: Manifest, events: EventLog, run_id: str
+            ) -> None:
+    """Put one finished county in the manifest (saved at once) and the log."""
+    pending = manifest.counties[inp.name]
+    try:
+        result = fut.result()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 — the worker process itself died
+        error = error_record(exc)
+        if isinstance(exc, BrokenProcessPool):
+            error["message"] += _BROKEN_POOL_HINT
+        result = {"status": "failed", "error": error, "finished_at": now()}
+    entry = finished_entry(pending, result, run_id)
+    manifest.set(inp.name, entry, finished=True)
+    manifest.save()
+    seconds = (entry.get("timings") or {}).get("total_s")
+    if entry["status"] == "ok":
+        events.emit("done", county=inp.name, status="ok", plan_status=entry["plan_status"],
+                    seconds=seconds, gap=entry["gap"])
+    else:
+        err = entry["error"] or {}
+        events.emit("failed", county=inp.name, status="failed", seconds=seconds,
+                    error=err.get("type"), message=str(err.get("message", "")).split("\n")[0])
+
+
+def _finish(manifest: Manifest, start: float, state: str) -> None:
+    run = manifest.header["run"]
+    run["state"] = state
+    run["finished_at"] = now()
+    run["wall_s"] = round(time.perf_counter() - start, 3)
+    manifest.save()
+
+
+def _short_counts(manifest: Manifest) -> dict[str, int]:
+    c = manifest.counts()
+    return {k: c[k] for k in ("ok", "failed", "skipped", "pending")}
+
+
+def _as_policy(policy: Policy | str | Path | None) -> Policy:
+    if policy is None:
+        return Policy()
+    if isinstance(policy, Policy):
+        return policy
+    return Policy.from_toml(policy)
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on OUT_DIR for the run (POSIX ``flock``; elsewhere none).
+
+    The lock dies with the process, so a killed run never leaves OUT_DIR locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory lock
+        yield
+        return
+    with open(out / _LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BatchLockedError(
+                f"another staffing batch is writing to {out}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
