@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_path"]
+__all__ = ["atomic_write_bytes", "atomic_path", "atomic_dir"]
 
 
 @contextlib.contextmanager
@@ -48,3 +49,29 @@ def atomic_write_with(target: str | Path, writer: Callable[[Path], None]) -> Non
     """Call ``writer(tmp_path)`` and move the result to ``target`` atomically."""
     with atomic_path(target) as tmp:
         writer(tmp)
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; swap it in for ``target`` on success.
+
+    Readers see the old folder or the new one, never a half-written one: the new folder
+    is renamed into place, and an old one is first renamed aside and then removed.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

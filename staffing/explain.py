@@ -20,6 +20,7 @@ RULES: dict[str, tuple[str, str]] = {
     "pool_reserve": ("turnover-pool reserve", "周转池预留"),
     "occupied_posts": ("occupied posts", "在编占编"),
     "norm_coverage": ("quota norm coverage", "编制标准"),
+    "one_more_post": ("what one more post (编制) would buy", "增加一个编制的价值"),
     "subject_need": ("subject needs covered", "学科教师需求"),
     "rotation_volume": ("rotation ≥ 10% of eligible at urban and quality schools",
                         "城镇及优质学校交流轮岗比例"),
@@ -61,12 +62,32 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              achieved=int(np.minimum(q["new_quota"], floor).sum()), shortfall=0,
              binding=bool(len(at_floor) and len(short_ids)), schools_affected=_ids(at_floor),
              note=f"{facts['locked']} posts above norm held by staff in post"),
+        _one_more_row(plan, lang),
         _row("norm_coverage", lang, target=int(q["norm"].sum()),
              achieved=int(np.minimum(q["new_quota"], q["norm"]).sum()),
              shortfall=int(q["shortfall_after"].sum()), binding=bool(len(short_ids)),
              schools_affected=_ids(short_ids),
              note=plan.shortfalls_reason(lang) if len(short_ids) else ""),
     ]
+
+
+def _one_more_row(plan: Plan, lang: str) -> dict:
+    """The dual value of the county total, with what it compares to."""
+    value = plan.value_of_one_more_post
+    weights = plan.quotas["shortfall_weight"]
+    short = plan.quotas["shortfall_after"] > 0
+    if np.isnan(value):
+        note = "no solution" if lang == "en" else "无解"
+    elif value <= 1e-6:
+        note = ("one more post would change nothing: none of the short schools can use it"
+                if lang == "en" else "增加编制不会改变方案")
+    else:
+        best = float(weights[short].max()) if short.any() else float("nan")
+        note = (f"lowers the weighted objective by {value:.1f}; one post of shortfall at the "
+                f"most urgent short school weighs {best:.0f}" if lang == "en" else
+                f"可使加权目标降低{value:.1f};最紧迫缺编学校每个编制的权重为{best:.0f}")
+    return _row("one_more_post", lang, target=1, achieved=round(value, 2), shortfall=0,
+                binding=bool(value > 1e-6), schools_affected="", note=note)
 
 
 def _rotation_rows(plan: Plan, lang: str) -> list[dict]:

@@ -78,6 +78,8 @@ class Plan:
         self.clusters = pd.DataFrame() if clusters is None else clusters
         #: Voluntary transfers settled before planning (optimize(preferences=…)).
         self.transfers = pd.DataFrame()
+        self._model: CountyModel | None = None
+        self._one_more: float | None = None
         has_solution = solver.status in ("optimal", "feasible")
         self.status = "feasible" if has_solution and over_county_total > 0 else solver.status
         self.objective = solver.objective
@@ -100,9 +102,11 @@ class Plan:
         if "rotation" in model.blocks:
             moves, coverage, rotation = _read_rotation(model, solved=stats.status in (
                 "optimal", "feasible"))
-        return cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
+        plan = cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
                    pool=pool, reserve=reserve, over_county_total=over, moves=moves,
                    coverage=coverage, rotation=rotation, clusters=inputs.clusters)
+        plan._model = model if stats.status in ("optimal", "feasible") else None
+        return plan
 
     # ------------------------------------------------------------------ summaries
     def summary(self, lang: str = "en") -> pd.DataFrame:
@@ -160,6 +164,22 @@ class Plan:
         )
         out.index = pd.Index([r[0] for r in rows], name="key")
         return out
+
+    @property
+    def value_of_one_more_post(self) -> float:
+        """What one more 编制 would buy: the fall in the weighted objective if the county
+        total were one post higher (the dual of ``quota_county_total`` in the LP with the
+        moves fixed; NaN without a solution). Compare it with the weights: 100 is one
+        post of shortfall at an urban school, 150 at a rural one (Policy defaults)."""
+        if self._one_more is None:
+            if self._model is None:
+                self._one_more = float("nan")
+            else:
+                from staffing.model.solve import marginal_value
+
+                q = self._model.quota
+                self._one_more = -marginal_value(self._model.prob, q.county_total, q.quota)
+        return self._one_more
 
     @property
     def shadow(self) -> pd.DataFrame:
@@ -300,6 +320,12 @@ class Plan:
         from staffing.report import write_plan_excel
 
         write_plan_excel(self, path, lang=lang)
+
+    def to_dir(self, path: str | Path, *, format: str = "csv", lang: str = "en") -> Path:
+        """Write each table as a CSV (or Parquet) file in folder ``path``, atomically."""
+        from staffing.report import write_plan_dir
+
+        return write_plan_dir(self, path, format=format, lang=lang)
 
     def tables(self, lang: str = "en") -> dict[str, pd.DataFrame]:
         """The plan's tables with headers and labels in ``lang``, for reports."""

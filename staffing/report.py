@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from staffing._excel import write_frames
+from staffing._io import atomic_dir
 from staffing.i18n import check_lang
 
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["write_plan_excel", "SHEET_LABELS"]
+__all__ = ["write_plan_excel", "write_plan_dir", "SHEET_LABELS"]
 
 #: Sheet names in each language, in the order they appear.
 SHEET_LABELS: dict[str, tuple[str, str]] = {
@@ -38,3 +39,25 @@ def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     col = 0 if check_lang(lang) == "en" else 1
     tables = plan.tables(lang)
     write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS})
+
+
+def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",
+                   lang: str = "en") -> Path:
+    """Write every table of ``plan`` as one file per table in folder ``path``.
+
+    ``format`` is ``"csv"`` (UTF-8 with BOM, so Excel opens Chinese text) or
+    ``"parquet"`` (needs pyarrow: ``pip install staffing[parquet]``). File names are
+    the English table keys (``quotas.csv``, ``moves.csv``, …) whatever ``lang`` the
+    headers are in. The folder is replaced atomically.
+    """
+    if format not in ("csv", "parquet"):
+        raise ValueError(f"format must be 'csv' or 'parquet', not {format!r}")
+    tables = plan.tables(lang)
+    with atomic_dir(path) as tmp:
+        for key, frame in tables.items():
+            if format == "csv":
+                frame.to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig")
+            else:
+                frame.astype({c: str for c in frame.columns if frame[c].dtype == object}
+                             ).to_parquet(tmp / f"{key}.parquet", index=False)
+    return Path(path)

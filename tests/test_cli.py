@@ -72,3 +72,17 @@ def test_demo_prints_norms_and_the_plan(capsys):
     assert main(["demo"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "Norm (posts)" in out and "Plan status" in out and "Teachers moved" in out
+
+
+def test_plan_to_dir_writes_every_table_and_replaces_the_folder(tmp_path):
+    plan = st.optimize(st.synth.county(seed=11, n_schools=12))
+    folder = plan.to_dir(tmp_path / "out")
+    names = sorted(p.name for p in folder.iterdir())
+    assert "quotas.csv" in names and "moves.csv" in names and "summary.csv" in names
+    import pandas as pd
+
+    quotas = pd.read_csv(folder / "quotas.csv", encoding="utf-8-sig", dtype={"School ID": str})
+    assert quotas["New quota"].tolist() == plan.quotas["new_quota"].tolist()
+    plan.to_dir(tmp_path / "out", format="parquet", lang="zh")  # replaces, no leftovers
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".parquet"] * len(names)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -216,3 +216,20 @@ def test_highs_and_cbc_agree_on_generated_counties(seed):
 def test_unknown_solver_is_rejected_by_name():
     with pytest.raises(ValueError, match="unknown solver"):
         st.optimize(make_county([school("A", 95, 8, 5)]), solver="gurobi")
+
+
+def test_one_more_post_is_worth_the_weight_of_the_school_that_would_get_it():
+    # Quota is scarce: the urban school stays 2 short; one more post goes there (100 +
+    # a change cost of 0.01), so the county total's dual is worth 100.01.
+    county = make_county([school("D", 95, 7, 4), school("U", 190, 8, 8),
+                          school("R", 190, 8, 8, location="rural")])
+    plan = st.optimize(county)
+    assert plan.value_of_one_more_post == pytest.approx(100.0 - 0.01, abs=0.02)
+    row = plan.explain().set_index("key").loc["one_more_post"]
+    assert row["binding"] and "100" in row["note"]
+
+
+def test_one_more_post_is_worth_nothing_when_no_school_is_short():
+    county = make_county([school("A", 95, 8, 5), school("B", 190, 10, 7)], total=19)
+    plan = st.optimize(county)
+    assert plan.value_of_one_more_post == pytest.approx(0.0, abs=1e-6)

@@ -24,7 +24,8 @@ import pulp
 
 from staffing.errors import SolverError
 
-__all__ = ["SolveStats", "solve", "values", "available_solvers", "STATUSES", "SOLVERS"]
+__all__ = ["SolveStats", "solve", "values", "available_solvers", "marginal_value", "STATUSES",
+           "SOLVERS"]
 
 #: The four statuses a plan can have.
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "error")
@@ -247,3 +248,31 @@ def values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
         dtype=float,
         count=len(variables),
     )
+
+
+def marginal_value(prob: pulp.LpProblem, constraint: pulp.LpConstraint,
+                   relax: Sequence[pulp.LpVariable]) -> float:
+    """The dual value of ``constraint`` in the LP with the other integers fixed.
+
+    Every integer variable not in ``relax`` is fixed at its (rounded) solution value,
+    those in ``relax`` become continuous, the LP is solved, and the constraint's dual
+    (the change in the objective per unit of its right-hand side) is returned. The
+    problem's bounds and categories are restored afterwards; its variable values are
+    those of the LP. Call it after :func:`solve` found a solution.
+    """
+    relaxed = set(map(id, relax))
+    integers = [v for v in prob.variables() if v.cat == pulp.LpInteger]
+    saved = [(v, v.lowBound, v.upBound) for v in integers]
+    try:
+        for v in integers:
+            v.cat = pulp.LpContinuous
+            if id(v) not in relaxed:
+                fixed = float(np.rint(v.varValue or 0.0))
+                v.lowBound = v.upBound = fixed
+        stats = solve(prob, solver="highs")
+        if stats.status != "optimal":
+            return math.nan
+        return float(constraint.pi) if constraint.pi is not None else math.nan
+    finally:
+        for v, lo, up in saved:
+            v.lowBound, v.upBound, v.cat = lo, up, pulp.LpInteger
