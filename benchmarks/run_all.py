@@ -1,0 +1,107 @@
+"""Every headline performance measure of staffing, in one table.
+
+Run: ``.venv/bin/python benchmarks/run_all.py [--province] [--runs 5]``. Each row is a
+median with its min and max; ratios compare the library with the bare HiGHS solve of
+the same exported model, the aggregated model with the teacher-level one, and the plan
+with a greedy plan a bureau would make by hand. The detailed tables come from the
+bench_*.py scripts; the numbers are recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_batch  # noqa: E402
+from _timing import bare_highs_seconds, print_table, repeat  # noqa: E402
+
+import staffing as st  # noqa: E402
+from staffing.baseline import evaluate, greedy_plan  # noqa: E402
+from staffing.model.solve import solve  # noqa: E402
+from staffing.testing import teacher_level_model  # noqa: E402
+
+GAP = 1e-3  # optimize()'s default relative gap
+HIGHS_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False}
+
+
+def row(measure: str, values: list[float], target: str, met: bool | str, unit: str = "s"):
+    return {"measure": measure, "median": statistics.median(values), "min": min(values),
+            "max": max(values), "unit": unit, "target": target, "met": met}
+
+
+def one_county(runs: int) -> list[dict]:
+    county = st.synth.county(seed=0, n_schools=150)
+    total, lo, hi, plan = repeat(lambda: st.optimize(county), runs)
+    model = st.build_model(county)
+    bare = bare_highs_seconds(model.prob, runs, mip_gap=GAP, options=HIGHS_OPTIONS)
+    small = st.synth.county(seed=0, n_schools=40)
+    agg, _, _, _ = repeat(lambda: st.optimize(small), runs)
+    start = time.perf_counter()
+    solve(teacher_level_model(small), mip_gap=GAP, time_limit=600)
+    ref = time.perf_counter() - start
+    return [
+        row("one county, 150 schools, 3,200 teachers: optimize", [total, lo, hi], "< 2 s",
+            total < 2),
+        row("  library total / bare HiGHS (same model, same options)", [total / bare],
+            "≤ 1.5", total / bare <= 1.5, unit="ratio"),
+        row("  teacher-level / aggregated model, 40 schools", [ref / agg], "≥ 5",
+            ref / agg >= 5, unit="ratio"),
+    ]
+
+
+def versus_greedy() -> list[dict]:
+    """Unmet subject need and rural posts short: plan ÷ greedy, per prefecture county."""
+    need, rural = [], []
+    for county in st.synth.prefecture(0).values():
+        policy = st.Policy()
+        plan = st.optimize(county, policy)
+        hand = greedy_plan(county, policy)
+        ours = evaluate(county, policy, plan.quotas["new_quota"], plan.moves)
+        theirs = evaluate(county, policy, hand["quotas"]["new_quota"], hand["moves"])
+        need.append(ours["unmet_need_fte"] / theirs["unmet_need_fte"])
+        rural.append((ours["rural_posts_short"] + 1) / (theirs["rural_posts_short"] + 1))
+    return [
+        row("plan / greedy: unmet subject need (prefecture counties)", need, "< 1",
+            max(need) < 1, unit="ratio"),
+        row("plan / greedy: rural posts short (+1 smoothed)", rural, "≤ 1",
+            max(rural) <= 1, unit="ratio"),
+    ]
+
+
+def batches(runs: int, province: bool) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        inputs = bench_batch.write_prefecture(tmp / "prefecture")
+        walls = [bench_batch.run(inputs, tmp / f"out{i}", workers=2)["wall_s"]
+                 for i in range(runs)]
+        rows.append(row("prefecture, 10 counties, 2 workers", walls, "< 10 s",
+                        statistics.median(walls) < 10))
+        if province:
+            inputs = bench_batch.write_province(tmp / "province")
+            result = bench_batch.run(inputs, tmp / "outp", workers=2)
+            rows.append(row("province, 130 counties, 2 workers", [result["wall_s"]],
+                            "< 120 s", result["wall_s"] < 120))
+            if result["peak"] is not None:
+                gib = result["peak"] / 2**30
+                rows.append(row("  peak memory", [gib], "< 2 GiB", gib < 2, unit="GiB"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--province", action="store_true", help="also the 130-county run")
+    args = parser.parse_args()
+    rows = one_county(args.runs) + versus_greedy() + batches(min(args.runs, 3), args.province)
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
