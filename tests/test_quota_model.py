@@ -233,3 +233,9 @@ def test_one_more_post_is_worth_nothing_when_no_school_is_short():
     county = make_county([school("A", 95, 8, 5), school("B", 190, 10, 7)], total=19)
     plan = st.optimize(county)
     assert plan.value_of_one_more_post == pytest.approx(0.0, abs=1e-6)
+
+
+def test_solves_with_different_thread_counts_in_one_process():
+    county = make_county([school("A", 95, 8, 5), school("B", 190, 7, 7)])
+    statuses = [st.optimize(county, threads=t).status for t in (None, 1, None, 2, 1)]
+    assert statuses == ["optimal"] * 5

@@ -89,6 +89,23 @@ def _quiet_highs_banner() -> None:
         os.close(saved)
 
 
+_HIGHS_THREADS: dict[str, int | None] = {}
+
+
+def _highs_thread_count(threads: int | None) -> None:
+    """Let HiGHS use ``threads`` even after a solve with another count in this process.
+
+    HiGHS starts one global task scheduler per process with the thread count of the
+    first solve, and a later solve asking for another count fails ("Not Set"). Reset
+    the scheduler when the count changes (solves in one process run one at a time).
+    """
+    if "last" in _HIGHS_THREADS and _HIGHS_THREADS["last"] != threads:
+        import highspy
+
+        highspy.Highs.resetGlobalScheduler(True)
+    _HIGHS_THREADS["last"] = threads
+
+
 def _make_solver(
     name: str, *, time_limit: float | None, mip_gap: float | None, threads: int | None,
     msg: bool, options: dict[str, Any],
@@ -103,6 +120,7 @@ def _make_solver(
     if name == "highs":
         if not msg:
             _quiet_highs_banner()
+        _highs_thread_count(threads)
         # Fixed seed: the same model gives the same answer, run after run. The root
         # reduced-cost heuristic (a sub-MIP fixing columns by root reduced costs) is
         # off: on county models it nests sub-MIPs and took 3–10 s of 4–11 s solves at
