@@ -168,8 +168,8 @@ class Plan:
     @property
     def value_of_one_more_post(self) -> float:
         """What one more 编制 would buy: the fall in the weighted objective if the county
-        total were one post higher (the dual of ``quota_county_total`` in the LP with the
-        moves fixed; NaN without a solution). Compare it with the weights: 100 is one
+        total were one post higher (the LP with the moves fixed, re-solved with one more
+        post; NaN without a solution). Compare it with the weights: 100 is one
         post of shortfall at an urban school, 150 at a rural one (Policy defaults)."""
         if self._one_more is None:
             if self._model is None:
@@ -178,7 +178,7 @@ class Plan:
                 from staffing.model.solve import marginal_value
 
                 q = self._model.quota
-                self._one_more = -marginal_value(self._model.prob, q.county_total, q.quota)
+                self._one_more = marginal_value(self._model.prob, q.reserve, q.quota)
         return self._one_more
 
     @property

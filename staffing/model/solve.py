@@ -268,29 +268,36 @@ def values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
     )
 
 
-def marginal_value(prob: pulp.LpProblem, constraint: pulp.LpConstraint,
+def marginal_value(prob: pulp.LpProblem, slack: pulp.LpVariable,
                    relax: Sequence[pulp.LpVariable]) -> float:
-    """The dual value of ``constraint`` in the LP with the other integers fixed.
+    """The fall in the objective if ``slack`` could go one unit below its lower bound.
 
-    Every integer variable not in ``relax`` is fixed at its (rounded) solution value,
-    those in ``relax`` become continuous, the LP is solved, and the constraint's dual
-    (the change in the objective per unit of its right-hand side) is returned. The
-    problem's bounds and categories are restored afterwards; its variable values are
-    those of the LP. Call it after :func:`solve` found a solution.
+    Every integer variable not in ``relax`` is fixed at its (rounded) solution value and
+    those in ``relax`` become continuous; the LP is solved as it is and again with
+    ``slack``'s lower bound one lower, and the difference of the two objectives is
+    returned. For the pool reserve in ``Σ quota + reserve − over = total`` that is the
+    value of one more post in the county total — measured by re-solving, not read off
+    a dual, because the LP is degenerate there (the dual is any value between the
+    worth of one post more and one post less). The problem's bounds and categories are
+    restored; its variable values are those of the last LP. Call it after :func:`solve`.
     """
-    relaxed = set(map(id, relax))
+    relaxed = {v.name for v in relax}  # by name: PuLP 4 hands out fresh wrapper objects
     integers = [v for v in prob.variables() if v.cat == pulp.LpInteger]
     saved = [(v, v.lowBound, v.upBound) for v in integers]
+    low = slack.lowBound
     try:
         for v in integers:
             v.cat = pulp.LpContinuous
-            if id(v) not in relaxed:
+            if v.name not in relaxed:
                 fixed = float(np.rint(v.varValue or 0.0))
                 v.lowBound = v.upBound = fixed
-        stats = solve(prob, solver="highs")
-        if stats.status != "optimal":
+        base = solve(prob, solver="highs")
+        slack.lowBound = (low or 0) - 1
+        more = solve(prob, solver="highs")
+        if base.status != "optimal" or more.status != "optimal":
             return math.nan
-        return float(constraint.pi) if constraint.pi is not None else math.nan
+        return base.objective - more.objective
     finally:
+        slack.lowBound = low
         for v, lo, up in saved:
             v.lowBound, v.upBound, v.cat = lo, up, pulp.LpInteger
