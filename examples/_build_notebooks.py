@@ -124,7 +124,7 @@ base_policy = st.Policy()
 baseline = st.optimize(county, base_policy)
 baseline.summary()"""),
     ("md", """\
-## Three variations
+## Three rule changes
 
 * **Primary ratio 1 : 18** — a tighter primary norm (more posts needed from the same
   county total);
@@ -141,6 +141,20 @@ scenarios = {
 compare(scenarios)"""),
     ("code", """\
 compare(scenarios, lang="zh")"""),
+    ("md", """\
+## Consolidation: merge small schools near towns
+
+Chuxiong measure 5 merges small village schools and teaching points near a town school
+with room (never the remote ones a county keeps open). `consolidate` returns a new
+county and the table of what merged where; plan it like any other."""),
+    ("code", """\
+from staffing.scenarios import consolidate
+
+merged_county, merges = consolidate(county, base_policy)
+merges[["school_id", "name", "merged_into", "receiver_name", "distance_km", "pupils"]]"""),
+    ("code", """\
+scenarios["merge small schools"] = st.optimize(merged_county, base_policy)
+compare(scenarios)"""),
     ("md", """\
 ## Reading a difference
 

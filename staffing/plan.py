@@ -14,6 +14,7 @@ from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_m
 from staffing.model.rotation import coverage_table, read_rotation
 from staffing.model.solve import values
 from staffing.training import new_rural_teachers
+from staffing.vocab import SUBJECTS
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -288,8 +289,10 @@ class Plan:
             raise KeyError(f"no school {school_id!r} in this plan")
         r = self.quotas.loc[school_id]
         basis = label(r["basis"], lang)
-        out = int((self.moves["from_school"] == school_id).sum()) if len(self.moves) else 0
-        into = int((self.moves["to_school"] == school_id).sum()) if len(self.moves) else 0
+        permanent = self.moves[self.moves["kind"].ne("itinerant")] if len(self.moves) else \
+            self.moves
+        out = int((permanent["from_school"] == school_id).sum()) if len(permanent) else 0
+        into = int((permanent["to_school"] == school_id).sum()) if len(permanent) else 0
         if lang == "zh":
             text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
                     f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
@@ -301,18 +304,27 @@ class Plan:
                 text += f"仍缺编{r['shortfall_after']}人:{self._county_reason('zh')}。"
             elif r["change"] < 0:
                 text += f"收回{-r['change']}个空编入周转池。"
+            for row in self._unmet_at(school_id):
+                text += (f"{SUBJECTS[row.subject]}仍缺{row.unmet_after:.1f}人:{row.reason_zh}。")
             return text
         text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
                 f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
                 f"{r['new_quota']} ({r['change']:+d}).")
         if out or into:
-            text += (f" {out} teachers rotate out and {into} in; the quota follows them "
+            text += (f" Rotation: {out} out, {into} in; the quota follows them "
                      f"(staff after moves {r['staff_in_post'] - r['leavers'] - out + into}).")
         if r["shortfall_after"] > 0:
             text += f" Still {r['shortfall_after']} short of norm: {self._county_reason('en')}."
         elif r["change"] < 0:
             text += f" {-r['change']} vacant posts released to the turnover pool."
+        for row in self._unmet_at(school_id):
+            text += f" {row.subject}: {row.unmet_after:.1f} FTE still unmet ({row.reason})."
         return text
+
+    def _unmet_at(self, school_id: str) -> list:
+        """The school's unmet subject needs (rows of :attr:`unmet`), largest first."""
+        unmet = self.unmet
+        return list(unmet[unmet["school_id"] == school_id].itertuples())
 
     # ------------------------------------------------------------------ output
     def to_excel(self, path: str | Path, lang: str = "en") -> None:

@@ -175,3 +175,12 @@ def test_an_announced_move_that_became_impossible_is_named():
     again = st.optimize(county, pinned=["U-900"], previous=first)
     assert moved(again).empty
     assert again.rotation["previous_dropped"] == ["U-900"]
+
+
+def test_school_story_names_moves_and_unmet_needs_in_both_languages():
+    plan = st.optimize(english_county(), st.Policy(max_travel_km=5.0))  # nothing in reach
+    story = plan.explain("R")
+    assert "english: 0.7 FTE still unmet (no eligible english teacher within reach)" in story
+    assert "英语仍缺0.7人" in plan.explain("R", lang="zh")
+    moved_plan = st.optimize(english_county())
+    assert "Rotation: 1 out, 0 in" in moved_plan.explain("U")
