@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP_CORE := $(VENV)/.installed-core
 STAMP_DEV  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-pulp4 lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,23 @@ test: $(STAMP_DEV)
 	$(PY) -m ruff check staffing tests examples benchmarks
 	$(PY) -m pytest -q
 
+# The model on Python 3.12+ with PuLP 4 (its own solver API), when such a Python is
+# installed: CI runs it after `make test`; it skips with a message otherwise.
+PY312 ?= $(shell for c in python3.13 python3.12; do \
+	$$c -c "import sys" >/dev/null 2>&1 && { command -v $$c; exit 0; }; done; \
+	v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9]' | head -n 1); \
+	[ -n "$$v" ] && PYENV_VERSION=$$v pyenv which python 2>/dev/null)
+PULP4_TESTS := tests/test_policy.py tests/test_quota_model.py tests/test_rotation.py \
+	tests/test_partnerships.py tests/test_baseline.py
+
+test-pulp4:
+	@if [ -z "$(PY312)" ]; then echo "test-pulp4: no python3.12 here, skipped"; exit 0; fi; \
+	[ -x .venv312/bin/python ] || $(PY312) -m venv .venv312; \
+	.venv312/bin/python -m pip install --quiet --upgrade pip && \
+	.venv312/bin/python -m pip install --quiet -e . "pytest>=7.4" "hypothesis>=6.90" && \
+	.venv312/bin/python -c "import pulp; print('PuLP', pulp.__version__)" && \
+	.venv312/bin/python -m pytest -q -p no:cacheprovider $(PULP4_TESTS)
+
 lint: $(STAMP_DEV)
 	$(PY) -m ruff check staffing tests examples benchmarks
 
@@ -33,4 +50,4 @@ bench: $(STAMP_DEV)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv312 build *.egg-info .pytest_cache .ruff_cache
