@@ -13,6 +13,7 @@ from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
 from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
 from staffing.model.rotation import coverage_table, read_rotation
 from staffing.model.solve import values
+from staffing.needs import needs_gap
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
 
@@ -356,15 +357,11 @@ class Plan:
 
     def _moves_for(self, lang: str) -> pd.DataFrame:
         """Moves with the reason in ``lang`` only."""
-        keep = "reason_zh" if lang == "zh" else "reason"
-        drop = "reason" if lang == "zh" else "reason_zh"
-        return self.moves.drop(columns=[drop]).rename(columns={keep: "reason"})
+        return _reason_in(self.moves, lang)
 
     def _unmet_for(self, lang: str) -> pd.DataFrame:
-        u = self.unmet
-        keep = "reason_zh" if lang == "zh" else "reason"
-        drop = "reason" if lang == "zh" else "reason_zh"
-        return u.drop(columns=[drop]).rename(columns={keep: "reason"})
+        """Unmet needs with the reason in ``lang`` only."""
+        return _reason_in(self.unmet, lang)
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -394,16 +391,21 @@ class Plan:
         )
 
 
+def _reason_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with one ``reason`` column, in ``lang`` (it carries reason and reason_zh)."""
+    keep, drop = ("reason_zh", "reason") if lang == "zh" else ("reason", "reason_zh")
+    return frame.drop(columns=[drop]).rename(columns={keep: "reason"})
+
+
 def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Named moves, coverage and the rotation rules' figures from a solved model."""
     h = model.blocks["rotation"]
     inputs = model.inputs
     r = h.inputs
-    gaps = r.needs - coverage_table(r, pd.DataFrame(columns=MOVE_COLUMNS), inputs.policy)[
-        "covered_before"].unstack().reindex_like(r.needs).fillna(0.0)
+    gaps = needs_gap(r.needs, r.staff, inputs.policy)
     flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
     moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
-                       gaps.clip(lower=0), keep=inputs.previous)
+                       gaps, keep=inputs.previous)
     if "itinerant" in model.blocks and solved:
         arcs = model.blocks["itinerant"].arcs
         arcs = arcs.assign(fte=values(arcs["var"].tolist()).round(6))

@@ -264,6 +264,9 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
         _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
                               itin_in)
 
+    visiting_by_school: dict[str, list[pulp.LpVariable]] = {}
+    for (t, _), zs in itin_in.items():
+        visiting_by_school.setdefault(t, []).extend(zs)
     unmet_by_school: dict[str, list[pulp.LpVariable]] = {}
     for (ss, _), u in unmet.items():
         unmet_by_school.setdefault(ss, []).append(u)
@@ -278,7 +281,7 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
             continue
         teachers_after = (int(r.staff.loc[s].sum()) - pulp.lpSum(out_school.get(s, []))
                           + pulp.lpSum(in_school.get(s, [])))
-        visiting = [z for (t, _), zs in itin_in.items() if t == s for z in zs]
+        visiting = visiting_by_school.get(s, [])
         prob += (pulp.lpSum(school_unmet) + pulp.lpSum(visiting)
                  >= frac * (np.ceil(n) - teachers_after)), f"rotation_school_need_round_{i}"
 
