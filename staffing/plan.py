@@ -13,6 +13,7 @@ from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
 from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
 from staffing.model.rotation import coverage_table, read_rotation
 from staffing.model.solve import values
+from staffing.multiyear import HIRE_TABLE_COLUMNS, read_years
 from staffing.needs import needs_gap
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
@@ -48,6 +49,17 @@ class Plan:
     shadow : shadow-training hosts for new rural teachers (跟岗培训).
     transfers : voluntary transfers (跨校竞聘) settled before the plan, when
         ``optimize(preferences=…)`` was given requests; empty otherwise.
+    horizon : later school years planned with this one (``optimize(horizon=…)``).
+    hires : recruitment by school, subject and year, with approval year, urgent flag,
+        first teaching year and the shadow-training host of rural recruits (empty for a
+        single-year plan or a county without teachers).
+    quota_path : school × (norm | quota, calendar year): every year's norm and quota.
+    years : one column per calendar year: pupils, norms, quotas, staff, retirements,
+        hires, urgent share, unmet need, pool balance and loans.
+    cover_by_year : need, covered and unmet FTE per school, subject and later year.
+    projection : the enrolment projection the plan used (school_id, year 0 … horizon).
+    retirements : listed teachers retiring within the horizon, with the year their
+        post falls vacant.
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
     """
@@ -80,6 +92,13 @@ class Plan:
         self.clusters = pd.DataFrame() if clusters is None else clusters
         #: Voluntary transfers settled before planning (optimize(preferences=…)).
         self.transfers = pd.DataFrame()
+        self.horizon = 0
+        self.hires = pd.DataFrame(columns=HIRE_TABLE_COLUMNS)
+        self.quota_path = pd.DataFrame()
+        self.years = pd.DataFrame()
+        self.cover_by_year = pd.DataFrame()
+        self.projection = pd.DataFrame()
+        self.retirements = pd.DataFrame()
         self._model: CountyModel | None = None
         self._one_more: float | None = None
         has_solution = solver.status in ("optimal", "feasible")
@@ -108,7 +127,32 @@ class Plan:
                    pool=pool, reserve=reserve, over_county_total=over, moves=moves,
                    coverage=coverage, rotation=rotation, clusters=inputs.clusters)
         plan._model = model if stats.status in ("optimal", "feasible") else None
+        if model.horizon is not None:
+            plan._add_years(read_years(model, quotas, moves, coverage,
+                                       solved=stats.status in ("optimal", "feasible")))
         return plan
+
+    def _add_years(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Attach the tables of a multi-year plan; later quotas join ``quotas``."""
+        self.horizon = len(tables["years"].columns) - 1
+        self.hires = tables["hires"]
+        self.quota_path = tables["quota_path"]
+        self.years = tables["years"]
+        self.cover_by_year = tables["cover"]
+        self.projection = tables["projection"]
+        self.retirements = tables["retirements"]
+        self.pool = tables["pool"]
+        later = self.quota_path["quota"].iloc[:, 1:]
+        self.quotas = self.quotas.join(later.rename(columns=lambda y: f"new_quota_{y}"))
+        over = self.years.loc["over_county_total"]
+        if self.status == "optimal" and int(over.sum()) > 0:
+            self.status = "feasible"
+
+    def _pool_this_year(self) -> pd.DataFrame:
+        """The pool ledger of the first planning year."""
+        if "year" not in self.pool:
+            return self.pool
+        return self.pool[self.pool["year"].eq(self.policy.plan_year)]
 
     # ------------------------------------------------------------------ summaries
     def summary(self, lang: str = "en") -> pd.DataFrame:
@@ -120,8 +164,9 @@ class Plan:
         q = self.quotas
         rural = q["location"].eq("rural")
         moved = int(q["change"].clip(lower=0).sum())
-        opening = int(self.pool["balance"].iloc[0])
-        closing = int(self.pool["balance"].iloc[-1])
+        pool = self._pool_this_year()
+        opening = int(pool["balance"].iloc[0])
+        closing = int(pool["balance"].iloc[-1])
         rows = [
             ("schools_below_norm", "Schools below norm", "低于编制标准的学校",
              int((q.shortfall_before > 0).sum()), int((q.shortfall_after > 0).sum())),

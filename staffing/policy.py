@@ -256,6 +256,17 @@ class Policy:
     mentor_capacity_per_host: int = _f(5, _POSITIVE)
     # Chuxiong measure 12: staff within 5 years of statutory retirement may retire early.
     early_retirement_window_years: int = _f(5, (0, 15, True, True))
+    # Library default: a subject gap a multi-year plan may recruit for must reach this
+    # many full-time teachers in some year (general 全科 hires count the core subjects
+    # they cover); smaller gaps are left to cover by colleagues.
+    hire_min_gap_fte: float = _f(0.5, _POSITIVE)
+    # Cost of one new hire for each school year they hold a post within the horizon
+    # (a salary): a hire must cover a quarter post of urban core need to be worth it.
+    weight_hire: float = _f(250.0, _WEIGHT)
+    # Guizhou 黔西南州 2021 (POLICY.md B) lends pool quota against attrition; library
+    # default cost of one post lent out of the reserve for a year (used only when
+    # pool_reserve_share keeps a reserve; loans come before shortfalls, after nothing else).
+    weight_pool_loan: float = _f(5.0, _WEIGHT)
 
     # --- Posts, teaching load and quality goals -----------------------------------------
     # Chuxiong measure 10 (岗位能上能下): professional post levels, highest first.

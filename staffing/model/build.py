@@ -7,7 +7,7 @@ and each step is callable on its own for people who want the model itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +15,11 @@ import pandas as pd
 import pulp
 
 from staffing.data.county import County
+from staffing.model.hiring import add_hiring, budget_by_year
+from staffing.model.horizon import HorizonInputs, prepare_horizon
 from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.itinerant import add_itinerant, arcs_for_model
+from staffing.model.pool import add_year_quotas
 from staffing.model.quota import QuotaHandles, add_quota
 from staffing.model.rotation import add_rotation
 from staffing.model.solve import SolveStats, solve
@@ -35,6 +38,8 @@ class CountyModel:
     prob: pulp.LpProblem
     inputs: ModelInputs
     blocks: dict[str, Any] = field(default_factory=dict)
+    #: Per-year data of a multi-year model (``build_model(horizon=…)``), else None.
+    horizon: HorizonInputs | None = None
 
     @property
     def quota(self) -> QuotaHandles:
@@ -58,11 +63,15 @@ def build_model(
     pinned: Iterable[str] = (),
     clusters: pd.DataFrame | None = None,
     previous: Plan | pd.DataFrame | None = None,
+    horizon: int = 0,
+    hiring_budget: int | Mapping[int, int] | None = None,
 ) -> CountyModel:
     """Build the county's PuLP problem from the blocks the policy switches on.
 
     The quota block always; the rotation block when the county has a teachers table
-    and ``policy.rotation_enabled``.
+    and ``policy.rotation_enabled``; with ``horizon ≥ 1`` the quotas of the later
+    years and the pool loans (:mod:`staffing.model.pool`), and — with a teachers
+    table — recruitment and subject cover of those years (:mod:`staffing.model.hiring`).
 
     Parameters
     ----------
@@ -73,6 +82,8 @@ def build_model(
         when ``policy.rotation_scope == "cluster"``.
     previous : a previous plan (or its ``moves`` table) whose moves were announced:
         they are kept, and other moves cost ``weight_replan_change`` each.
+    horizon : later school years planned together with this one (0: this year only).
+    hiring_budget : most hires per year: one number, or ``{calendar year: number}``.
 
     Returns
     -------
@@ -88,6 +99,8 @@ def build_model(
     10
     """
     policy = policy or Policy()
+    if isinstance(horizon, bool) or horizon < 0 or int(horizon) != horizon:
+        raise ValueError(f"horizon = {horizon!r}: expected a whole number of years ≥ 0")
     announced = getattr(previous, "moves", previous)
     if announced is not None and "kind" in announced:  # itinerant cover is replanned freely
         announced = announced[announced["kind"].ne("itinerant")]
@@ -103,6 +116,19 @@ def build_model(
             model.blocks["itinerant"] = itinerant
         model.blocks["rotation"] = add_rotation(prob, inputs, policy, model.blocks["quota"],
                                                 itinerant)
+    if horizon > 0:
+        hz = prepare_horizon(inputs, int(horizon))
+        model.horizon = hz
+        years = add_year_quotas(prob, inputs, hz, policy, model.quota)
+        model.blocks["years"] = years
+        if county.teachers is not None and len(county.teachers):
+            rotation = model.blocks.get("rotation")
+            model.blocks["hiring"] = add_hiring(
+                prob, inputs, hz, policy, years,
+                rotation.staff_after if rotation is not None else None,
+                budget=budget_by_year(hiring_budget, hz.calendar))
+    elif hiring_budget is not None:
+        raise ValueError("hiring_budget needs horizon ≥ 1: hires are approved a year ahead")
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 
@@ -120,6 +146,8 @@ def optimize(
     clusters: pd.DataFrame | None = None,
     previous: Plan | pd.DataFrame | None = None,
     preferences: pd.DataFrame | None = None,
+    horizon: int = 0,
+    hiring_budget: int | Mapping[int, int] | None = None,
 ) -> Plan:
     """Plan the county: new quotas through the turnover pool, within the county total.
 
@@ -146,6 +174,14 @@ def optimize(
         ``policy.transfer_mechanism`` (TO-BE by default; :mod:`staffing.transfers`), on
         the posts of teachers leaving this year, and rotation plans what remains;
         ``plan.transfers`` lists them and ``plan.county`` is the county after them.
+    horizon : later school years to plan with this one, in one model (default 0: this
+        year only; 5 plans six school years). Rotation and itinerant cover are decided
+        for this year; every year gets quotas within the county total, recruitment by
+        subject (approved the year before, ≥ ``urgent_share_min`` in urgent-need
+        subjects, rural recruits shadow-training first) and pool loans. See
+        ``plan.hires``, ``plan.years``, ``plan.quota_path``, ``plan.projection``,
+        ``plan.retirements`` and docs/multiyear.md.
+    hiring_budget : most hires per year (one number, or ``{calendar year: number}``).
 
     Returns
     -------
@@ -169,7 +205,8 @@ def optimize(
         from staffing.transfers import settle_transfers
 
         county, transfers = settle_transfers(county, policy, preferences, vacancies="leaving")
-    model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous)
+    model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous,
+                        horizon=horizon, hiring_budget=hiring_budget)
     stats: SolveStats = solve(
         model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
         msg=msg,

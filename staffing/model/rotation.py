@@ -28,6 +28,7 @@ deficit ≫ rotation shortfalls ≫ number of moves and their km.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ from staffing.policy import Policy
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
 
-__all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation",
+__all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
            "read_rotation"]
 
 
@@ -75,9 +76,12 @@ class RotationHandles:
     backbone_share_short: pulp.LpVariable | None
     backbone_deficit: dict[str, pulp.LpVariable]
     objective: pulp.LpAffineExpression
+    #: ``staff_after(school_id, subject)``: teaching staff of that subject once the
+    #: moves are made, as an expression (later years of a multi-year plan build on it).
+    staff_after: Callable[[str, str], pulp.LpAffineExpression] | None = None
 
 
-def _cover_pairs(policy: Policy) -> list[tuple[str, str]]:
+def cover_pairs(policy: Policy) -> list[tuple[str, str]]:
     """(teacher subject, need subject) pairs: each subject covers itself, then its list."""
     pairs = [(k, k) for k in SUBJECTS if k != "general"]
     pairs += [(k, j) for k, covers in policy.subject_cover.items() for j in covers if j != k]
@@ -219,7 +223,7 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
             prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * staff_after(src, k)
                      ), f"itinerant_cap_{pos[src]}_{k}"
 
-    pairs = _cover_pairs(policy)
+    pairs = cover_pairs(policy)
     covers_of: dict[str, list[str]] = {}
     for k, j in pairs:
         covers_of.setdefault(j, []).append(k)
@@ -360,7 +364,8 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     )
     return RotationHandles(inputs=r, moves=moves, unmet=unmet, volume_short=volume_short,
                            backbone_share_short=backbone_share_short,
-                           backbone_deficit=backbone_deficit, objective=objective)
+                           backbone_deficit=backbone_deficit, objective=objective,
+                           staff_after=staff_after)
 
 
 def _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,

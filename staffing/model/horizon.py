@@ -1,0 +1,245 @@
+"""What the later years of a multi-year plan read: norms, needs, staff and attrition.
+
+A plan with ``horizon = H`` covers school years 0 … H, year 0 starting on 1 September
+of ``policy.plan_year``. Year 0 is the single-year model (quotas, rotation, itinerant
+cover); years 1 … H add quotas, recruitment and subject cover per year. For those
+years this module prepares, once and vectorised:
+
+* pupils and classes from the enrolment projection (:mod:`staffing.projection`), and
+  from them each school's quota norm and subject needs;
+* who is still there: a listed teacher retires from the school year that starts on
+  or after the statutory retirement date (:mod:`staffing.retirement`, 2025 reform),
+  so a teacher retiring in March 2028 leaves a vacancy from September 2028; teachers
+  marked ``leaving`` are gone from year 0 already;
+* who teaches: teachers in post, less new rural teachers still shadow-training
+  (跟岗培训, ``shadow_training_years`` from their hire year);
+* what the pool may lend (:func:`loanable_posts`), and how many trainees the host
+  schools can still mentor.
+
+Staff who are not listed in the teachers table (``staff_in_post`` above the listed
+count) are assumed to stay: nobody knows their retirement dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from staffing.model.inputs import ModelInputs
+from staffing.needs import subject_needs
+from staffing.norms import quota_norms
+from staffing.policy import Policy
+from staffing.projection import projected_county, projection_summary
+from staffing.retirement import retirement_dates
+from staffing.vocab import LEAVING_STATUSES, SUBJECTS
+
+__all__ = ["HorizonInputs", "prepare_horizon", "school_year_of", "loanable_posts",
+           "shadow_host_schools"]
+
+
+@dataclass(frozen=True)
+class HorizonInputs:
+    """Per-year data of a multi-year plan (years ``1 … horizon``; year 0 is ``inputs``).
+
+    Attributes
+    ----------
+    horizon : number of years after year 0.
+    calendar : calendar year of each planning year ``t`` (``plan_year + t``), by ``t``.
+    projection : :func:`staffing.projection.projection_summary` (school_id, year 0 … H).
+    norms : school × year (1 … H) → quota norm (posts).
+    needs : year → school × subject FTE need.
+    teaching : year → school × subject teachers teaching there before moves and hires.
+    holding : school × year (1 … H) → staff holding a post before moves and hires.
+    retirements : one row per listed teacher who retires within the horizon.
+    loanable : year (0 … H) × k → posts schools above norm repay within k years
+        (:func:`loanable_posts`).
+    mentor_room : year (1 … H) → trainee places left at host schools (empty Series when
+        the county has no host school or training is off).
+    """
+
+    horizon: int
+    calendar: dict[int, int]
+    projection: pd.DataFrame
+    norms: pd.DataFrame
+    needs: dict[int, pd.DataFrame]
+    teaching: dict[int, pd.DataFrame]
+    holding: pd.DataFrame
+    retirements: pd.DataFrame
+    loanable: pd.DataFrame
+    mentor_room: pd.Series
+
+    @property
+    def years(self) -> range:
+        """The later planning years, ``1 … horizon``."""
+        return range(1, self.horizon + 1)
+
+
+def school_year_of(dates: pd.Series, plan_year: int) -> np.ndarray:
+    """The planning year from which a post left on ``dates`` is vacant.
+
+    A date on or before 1 September of ``plan_year + t`` empties the post for school
+    year ``t``; dates before year 1 count as year 1 (the teacher is in post in year
+    0 by the data).
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2027-03-10", "2027-09-01", "2027-10-01", "2020-01-01"]))
+    >>> school_year_of(d, 2026).tolist()
+    [1, 1, 2, 1]
+    """
+    year = dates.dt.year.to_numpy()
+    after_start = (dates.dt.month.to_numpy() > 9) | (
+        (dates.dt.month.to_numpy() == 9) & (dates.dt.day.to_numpy() > 1))
+    return np.maximum(year - plan_year + after_start.astype(int), 1)
+
+
+def shadow_host_schools(schools: pd.DataFrame) -> pd.Index:
+    """Schools that may host shadow training: urban quality schools and central schools."""
+    return schools.index[(schools["is_quality"].astype(bool) & schools["location"].eq("urban"))
+                         | schools["is_central"].astype(bool)]
+
+
+def loanable_posts(holding: pd.DataFrame, norms: pd.DataFrame, leaving_year: pd.DataFrame,
+                   loan_years: int) -> pd.DataFrame:
+    """Posts the pool may lend in each year: the attrition of schools above norm.
+
+    For year ``t``, a school holding more staff than its norm repays the pool as its
+    staff retire; what it repays within ``k`` years is the smaller of its surplus and
+    its retirements in years ``t + 1 … t + k``.
+
+    Parameters
+    ----------
+    holding, norms : school × year (0 … H) staff holding posts and norms.
+    leaving_year : listed teachers with ``school_id`` and ``year`` (planning year from
+        which their post is vacant).
+    loan_years : ``policy.pool_loan_years``.
+
+    Returns
+    -------
+    DataFrame indexed by year ``t`` with one column per ``k = 1 … loan_years``: posts
+    repaid within ``k`` years (the last column is what may be lent).
+
+    Examples
+    --------
+    >>> holding = pd.DataFrame({0: [12, 5]}, index=["A", "B"])
+    >>> norms = pd.DataFrame({0: [10, 8]}, index=["A", "B"])
+    >>> leaving = pd.DataFrame({"school_id": ["A", "A", "A", "B"], "year": [1, 3, 3, 1]})
+    >>> loanable_posts(holding, norms, leaving, 3).loc[0].tolist()
+    [1, 1, 2]
+    """
+    out = {}
+    for t in holding.columns:
+        surplus = (holding[t] - norms[t]).clip(lower=0)
+        row = []
+        for k in range(1, loan_years + 1):
+            window = leaving_year["year"].between(t + 1, t + k)
+            retiring = leaving_year.loc[window].groupby("school_id").size().reindex(
+                holding.index, fill_value=0)
+            row.append(int(np.minimum(surplus, retiring).sum()))
+        out[t] = row
+    return pd.DataFrame.from_dict(out, orient="index",
+                                  columns=pd.RangeIndex(1, loan_years + 1, name="within"))
+
+
+def _teachers_by_subject(teachers: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    return pd.crosstab(teachers["school_id"], teachers["subject"]).reindex(
+        index=index, columns=list(SUBJECTS), fill_value=0).astype("int64")
+
+
+def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
+    """Norms, needs, staff and attrition of years ``1 … horizon`` for ``data.county``.
+
+    Parameters
+    ----------
+    data : the year-0 model inputs (:func:`staffing.model.inputs.prepare_inputs`).
+    horizon : number of later years (≥ 1).
+
+    Returns
+    -------
+    HorizonInputs
+    """
+    county, policy = data.county, data.policy
+    index = data.schools.index
+    years = range(1, horizon + 1)
+    calendar = {t: policy.plan_year + t for t in range(horizon + 1)}
+    summary = projection_summary(county, policy, horizon=horizon)
+    norms, needs = {}, {}
+    for t in years:
+        later = projected_county(county, t, policy, summary=summary)
+        norms[t] = quota_norms(later, policy)["norm"].reindex(index)
+        needs[t] = subject_needs(later, policy).reindex(index)
+    norms = pd.DataFrame(norms).astype("int64")
+
+    teachers = county.teachers
+    if teachers is None or teachers.empty:
+        holding = pd.DataFrame({t: data.schools["floor"] for t in years}).astype("int64")
+        empty = pd.DataFrame(0, index=index, columns=list(SUBJECTS), dtype="int64")
+        return HorizonInputs(
+            horizon=horizon, calendar=calendar, projection=summary, norms=norms, needs=needs,
+            teaching={t: empty for t in years}, holding=holding,
+            retirements=_retirement_table(teachers, policy, horizon),
+            loanable=pd.DataFrame(0, index=range(horizon + 1),
+                                  columns=pd.RangeIndex(1, policy.pool_loan_years + 1)),
+            mentor_room=pd.Series(dtype="int64"))
+
+    staying = teachers[~teachers["status"].isin(LEAVING_STATUSES)]
+    dates = retirement_dates(staying, policy)
+    gone = pd.DataFrame({"school_id": staying["school_id"],
+                         "year": school_year_of(dates["retirement_date"], policy.plan_year)},
+                        index=staying.index)
+    gone_by = {t: gone.loc[gone["year"] <= t].groupby("school_id").size().reindex(
+        index, fill_value=0) for t in years}
+    holding = pd.DataFrame({t: data.schools["floor"] - gone_by[t] for t in years}
+                           ).clip(lower=0).astype("int64")
+
+    in_post = staying[staying["status"].eq("in_post")]
+    rural_school = in_post["school_id"].map(county.schools["location"]).eq("rural")
+    trains_until = np.where(rural_school, in_post["hire_year"] + policy.shadow_training_years - 1,
+                            -1)
+    teaching = {}
+    for t in years:
+        here = (gone["year"].reindex(in_post.index) > t) & (trains_until < calendar[t])
+        teaching[t] = _teachers_by_subject(in_post.loc[here.to_numpy()], index)
+
+    holding_all = holding.assign(**{"0": data.schools["floor"]}).rename(columns={"0": 0})
+    norms_all = norms.assign(**{"0": data.schools["norm"]}).rename(columns={"0": 0})
+    loanable = loanable_posts(holding_all[sorted(holding_all.columns)],
+                              norms_all[sorted(norms_all.columns)], gone,
+                              policy.pool_loan_years)
+
+    hosts = shadow_host_schools(data.schools)
+    mentor_room = pd.Series(dtype="int64")
+    if len(hosts) and policy.shadow_training_years > 0:
+        still = {t: int((trains_until >= calendar[t]).sum()) for t in years}
+        mentor_room = pd.Series({t: max(len(hosts) * policy.mentor_capacity_per_host - still[t],
+                                        0) for t in years}, dtype="int64")
+    return HorizonInputs(
+        horizon=horizon, calendar=calendar, projection=summary, norms=norms, needs=needs,
+        teaching=teaching, holding=holding,
+        retirements=_retirement_table(staying, policy, horizon, dates=dates, gone=gone),
+        loanable=loanable, mentor_room=mentor_room)
+
+
+def _retirement_table(teachers: pd.DataFrame | None, policy: Policy, horizon: int, *,
+                      dates: pd.DataFrame | None = None,
+                      gone: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Listed teachers retiring within the horizon, by date."""
+    columns = ["teacher_id", "school_id", "subject", "sex", "track", "retirement_date", "year",
+               "vacant_from", "birth_date_estimated"]
+    if teachers is None or teachers.empty or dates is None or gone is None:
+        return pd.DataFrame(columns=columns)
+    within = gone["year"] <= horizon
+    out = pd.DataFrame({
+        "teacher_id": teachers.index[within],
+        "school_id": teachers.loc[within, "school_id"].to_numpy(),
+        "subject": teachers.loc[within, "subject"].to_numpy(),
+        "sex": teachers.loc[within, "sex"].to_numpy(),
+        "track": dates.loc[within, "track"].to_numpy(),
+        "retirement_date": dates.loc[within, "retirement_date"].to_numpy(),
+        "year": gone.loc[within, "year"].to_numpy(),
+    })
+    out["vacant_from"] = policy.plan_year + out["year"]
+    out["birth_date_estimated"] = dates.loc[within, "birth_date_estimated"].to_numpy()
+    return out.sort_values(["retirement_date", "teacher_id"], kind="stable").reset_index(drop=True)
