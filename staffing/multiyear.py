@@ -48,7 +48,7 @@ YEAR_LABELS: dict[str, tuple[str, str]] = {
     "unmet_need_fte": ("Unmet subject need (FTE)", "学科缺口(折合人数)"),
     "unmet_urgent_fte": ("Unmet urgent-subject need (FTE)", "紧缺学科缺口(折合人数)"),
     "pool_balance": ("Turnover pool balance", "周转池余额"),
-    "pool_loan": ("Posts lent by the pool", "周转池借用编制"),
+    "pool_loan": ("Pool posts on loan (outstanding)", "周转池借出未还编制"),
     "over_county_total": ("Staff above the county total", "超出编制总量"),
 }
 
@@ -91,8 +91,8 @@ def read_years(model: CountyModel, quotas: pd.DataFrame, moves: pd.DataFrame | N
     cover = cover_by_year(hz, staff, policy) if staff else pd.DataFrame(
         columns=["school_id", "subject", "year", "need", "covered", "unmet"])
 
-    loans = loan_table(years_h, hz) if solved else pd.DataFrame(
-        columns=["year", "posts", "repay_by"])
+    loans = loan_table(years_h, hz) if solved else loan_table(type(years_h)(
+        quota={}, reserve={}, over={}), hz)
     pool = _ledger(path, schools, calendar, inputs.county_total, loans)
     summary = _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, solved)
     return {"quota_path": quota_path, "hires": hires, "pool": pool, "years": summary,
@@ -158,13 +158,19 @@ def _ledger(path: pd.DataFrame, schools: pd.DataFrame, calendar: dict[int, int],
         q = schools[["name"]].assign(approved_quota=before.to_numpy(),
                                      change=(path[t] - before).to_numpy())
         ledger = pool_ledger(q, total)
-        lent = loans.loc[loans["year"].eq(year)]
-        if len(lent):
-            row = pd.DataFrame([{"entry": "loan", "school_id": "", "name": "",
-                                 "posts": int(lent["posts"].iloc[0]),
-                                 "balance": int(ledger["balance"].iloc[-1]),
-                                 "repay_by": int(lent["repay_by"].iloc[0])}])
-            ledger = pd.concat([ledger.iloc[:-1], row, ledger.iloc[-1:]], ignore_index=True)
+        memo = loans.loc[loans["year"].eq(year)]
+        rows = []
+        if len(memo) and int(memo["lent"].iloc[0]) > 0:
+            rows.append({"entry": "loan", "posts": int(memo["lent"].iloc[0]),
+                         "repay_by": memo["repay_by"].iloc[0]})
+        if len(memo) and float(memo["repaid"].iloc[0]) > 1e-6:
+            rows.append({"entry": "repayment", "posts": int(round(memo["repaid"].iloc[0])),
+                         "repay_by": pd.NA})
+        if rows:  # memo lines: the balance already moved with the draws and releases
+            memo_rows = pd.DataFrame(rows).assign(school_id="", name="",
+                                                  balance=int(ledger["balance"].iloc[-1]))
+            ledger = pd.concat([ledger.iloc[:-1], memo_rows, ledger.iloc[-1:]],
+                               ignore_index=True)
         frames.append(ledger.assign(year=year))
         before = path[t]
     out = pd.concat(frames, ignore_index=True)
@@ -204,7 +210,7 @@ def _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, so
             c = cover[cover["year"] == year]
             unmet, subj = c["unmet"], pd.Index(c["subject"])
         closing = pool[(pool["year"] == year) & (pool["entry"] == "closing")]["balance"]
-        lent = loans.loc[loans["year"].eq(year), "posts"]
+        lent = loans.loc[loans["year"].eq(year), "outstanding"]
         rows[year] = {
             "pupils": int(round(float(pupils))),
             "norm": int(norm.sum()),
@@ -220,7 +226,7 @@ def _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, so
             "unmet_urgent_fte": round(float(unmet[np.asarray(subj.isin(urgent))].sum()), 1)
             if len(unmet) else 0.0,
             "pool_balance": int(closing.iloc[0]) if len(closing) else 0,
-            "pool_loan": int(lent.iloc[0]) if len(lent) else 0,
+            "pool_loan": int(round(lent.iloc[0])) if len(lent) else 0,
             "over_county_total": int(round(over[t].varValue or 0)) if solved else 0,
         }
     out = pd.DataFrame(rows)

@@ -13,7 +13,8 @@ years this module prepares, once and vectorised:
   marked ``leaving`` are gone from year 0 already;
 * who teaches: teachers in post, less new rural teachers still shadow-training
   (跟岗培训, ``shadow_training_years`` from their hire year);
-* what the pool may lend (:func:`loanable_posts`), and how many trainees the host
+* what schools above norm free by attrition (:func:`attrition_above_norm`): pool
+  loans are repaid from it; and how many trainees the host
   schools can still mentor.
 
 Staff who are not listed in the teachers table (``staff_in_post`` above the listed
@@ -35,7 +36,7 @@ from staffing.projection import projected_county, projection_summary
 from staffing.retirement import retirement_dates
 from staffing.vocab import LEAVING_STATUSES, SUBJECTS
 
-__all__ = ["HorizonInputs", "prepare_horizon", "school_year_of", "loanable_posts",
+__all__ = ["HorizonInputs", "prepare_horizon", "school_year_of", "attrition_above_norm",
            "shadow_host_schools"]
 
 
@@ -53,8 +54,8 @@ class HorizonInputs:
     teaching : year → school × subject teachers teaching there before moves and hires.
     holding : school × year (1 … H) → staff holding a post before moves and hires.
     retirements : one row per listed teacher who retires within the horizon.
-    loanable : year (0 … H) × k → posts schools above norm repay within k years
-        (:func:`loanable_posts`).
+    attrition : year (1 … H + pool_loan_years) → posts schools above norm free by
+        attrition (:func:`attrition_above_norm`); pool loans are repaid from it.
     mentor_room : year (1 … H) → trainee places left at host schools (empty Series when
         the county has no host school or training is off).
     """
@@ -67,7 +68,7 @@ class HorizonInputs:
     teaching: dict[int, pd.DataFrame]
     holding: pd.DataFrame
     retirements: pd.DataFrame
-    loanable: pd.DataFrame
+    attrition: pd.Series
     mentor_room: pd.Series
 
     @property
@@ -101,46 +102,41 @@ def shadow_host_schools(schools: pd.DataFrame) -> pd.Index:
                          | schools["is_central"].astype(bool)]
 
 
-def loanable_posts(holding: pd.DataFrame, norms: pd.DataFrame, leaving_year: pd.DataFrame,
-                   loan_years: int) -> pd.DataFrame:
-    """Posts the pool may lend in each year: the attrition of schools above norm.
+def attrition_above_norm(floor: pd.Series, norms: pd.DataFrame, leaving_year: pd.DataFrame,
+                         last_year: int) -> pd.Series:
+    """Posts schools above norm free by attrition in each year ``1 … last_year``.
 
-    For year ``t``, a school holding more staff than its norm repays the pool as its
-    staff retire; what it repays within ``k`` years is the smaller of its surplus and
-    its retirements in years ``t + 1 … t + k``.
+    A school holding more staff than its norm repays the pool as its staff retire: in
+    year ``τ`` it frees the smaller of its surplus at the end of year ``τ − 1`` and its
+    retirements from year ``τ``. Hires and moves are left out (a school above norm
+    recruits nobody). Years past the projection keep its last year's norms.
 
     Parameters
     ----------
-    holding, norms : school × year (0 … H) staff holding posts and norms.
+    floor : staff holding a post in year 0, per school.
+    norms : school × year (0 … H) norms.
     leaving_year : listed teachers with ``school_id`` and ``year`` (planning year from
         which their post is vacant).
-    loan_years : ``policy.pool_loan_years``.
-
-    Returns
-    -------
-    DataFrame indexed by year ``t`` with one column per ``k = 1 … loan_years``: posts
-    repaid within ``k`` years (the last column is what may be lent).
+    last_year : last year to count (``H + pool_loan_years``).
 
     Examples
     --------
-    >>> holding = pd.DataFrame({0: [12, 5]}, index=["A", "B"])
+    >>> floor = pd.Series([12, 5], index=["A", "B"])
     >>> norms = pd.DataFrame({0: [10, 8]}, index=["A", "B"])
     >>> leaving = pd.DataFrame({"school_id": ["A", "A", "A", "B"], "year": [1, 3, 3, 1]})
-    >>> loanable_posts(holding, norms, leaving, 3).loc[0].tolist()
-    [1, 1, 2]
+    >>> attrition_above_norm(floor, norms, leaving, 3).tolist()
+    [1, 0, 1]
     """
+    retiring = leaving_year.groupby(["year", "school_id"]).size()
+    holding = floor.astype("int64")
     out = {}
-    for t in holding.columns:
-        surplus = (holding[t] - norms[t]).clip(lower=0)
-        row = []
-        for k in range(1, loan_years + 1):
-            window = leaving_year["year"].between(t + 1, t + k)
-            retiring = leaving_year.loc[window].groupby("school_id").size().reindex(
-                holding.index, fill_value=0)
-            row.append(int(np.minimum(surplus, retiring).sum()))
-        out[t] = row
-    return pd.DataFrame.from_dict(out, orient="index",
-                                  columns=pd.RangeIndex(1, loan_years + 1, name="within"))
+    for year in range(1, last_year + 1):
+        norm = norms[min(year - 1, norms.columns.max())]
+        gone = retiring.xs(year, level="year").reindex(holding.index, fill_value=0) \
+            if year in retiring.index.get_level_values("year") else 0
+        out[year] = int(np.minimum((holding - norm).clip(lower=0), gone).sum())
+        holding = (holding - gone).clip(lower=0)
+    return pd.Series(out, name="attrition_above_norm", dtype="int64")
 
 
 def _teachers_by_subject(teachers: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
@@ -180,8 +176,8 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
             horizon=horizon, calendar=calendar, projection=summary, norms=norms, needs=needs,
             teaching={t: empty for t in years}, holding=holding,
             retirements=_retirement_table(teachers, policy, horizon),
-            loanable=pd.DataFrame(0, index=range(horizon + 1),
-                                  columns=pd.RangeIndex(1, policy.pool_loan_years + 1)),
+            attrition=pd.Series(0, index=range(1, horizon + policy.pool_loan_years + 1),
+                                dtype="int64"),
             mentor_room=pd.Series(dtype="int64"))
 
     staying = teachers[~teachers["status"].isin(LEAVING_STATUSES)]
@@ -203,11 +199,9 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
         here = (gone["year"].reindex(in_post.index) > t) & (trains_until < calendar[t])
         teaching[t] = _teachers_by_subject(in_post.loc[here.to_numpy()], index)
 
-    holding_all = holding.assign(**{"0": data.schools["floor"]}).rename(columns={"0": 0})
     norms_all = norms.assign(**{"0": data.schools["norm"]}).rename(columns={"0": 0})
-    loanable = loanable_posts(holding_all[sorted(holding_all.columns)],
-                              norms_all[sorted(norms_all.columns)], gone,
-                              policy.pool_loan_years)
+    attrition = attrition_above_norm(data.schools["floor"], norms_all[sorted(norms_all.columns)],
+                                     gone, horizon + policy.pool_loan_years)
 
     hosts = shadow_host_schools(data.schools)
     mentor_room = pd.Series(dtype="int64")
@@ -219,7 +213,7 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
         horizon=horizon, calendar=calendar, projection=summary, norms=norms, needs=needs,
         teaching=teaching, holding=holding,
         retirements=_retirement_table(staying, policy, horizon, dates=dates, gone=gone),
-        loanable=loanable, mentor_room=mentor_room)
+        attrition=attrition, mentor_room=mentor_room)
 
 
 def _retirement_table(teachers: pd.DataFrame | None, policy: Policy, horizon: int, *,

@@ -13,12 +13,20 @@ For each later year ``t = 1 … H`` and school ``i`` (numbered as in the quota b
   ``quota_county_total_y{t}``: Σ quota + reserve − over = county total, every year.
 
 Pool loans (Guizhou 黔西南州 practice, POLICY.md B): the pool keeps a reserve of
-``⌈pool_reserve_share × total⌉`` posts, and may lend ``loan_y{t}`` of them to schools
-below norm in year t (years 0 … H) when schools above norm will repay them by
-attrition within ``pool_loan_years``: ``pool_loan_cover_y{t}``: reserve + loan ≥
-minimum reserve, with ``loan ≤`` the attrition of schools above norm in the window
-(:func:`~staffing.model.horizon.loanable_posts`). A loan never lifts the county total:
-the reserve only dips below its minimum, never below zero. Without a reserve
+``⌈pool_reserve_share × total⌉`` posts and may lend them to schools below norm,
+to be repaid by the attrition of schools above norm within ``pool_loan_years``:
+
+* ``pool_lend_y{t}`` integer (years 0 … H): posts lent in year t;
+  ``pool_repay_y{t}`` (years 1 … H): posts repaid, at most what schools above norm
+  free by attrition that year (:func:`~staffing.model.horizon.attrition_above_norm`);
+* ``pool_loan_cover_y{t}``: reserve + outstanding loans ≥ the minimum reserve (the
+  reserve may dip by what is lent, never below zero: a loan never lifts the county
+  total); ``pool_loan_outstanding_y{t}``: outstanding ≥ 0;
+* ``pool_loan_repaid_y{t}``: everything lent by year t is repaid by year
+  t + ``pool_loan_years`` — by repayments planned within the horizon, and after it
+  by the attrition the retirement dates promise.
+
+Outstanding loans cost ``weight_pool_loan`` per post and year. Without a reserve
 (the Chuxiong default) there is nothing to lend and no loan variable is added.
 """
 
@@ -46,7 +54,8 @@ class YearQuotaHandles:
     quota: dict[int, list[pulp.LpVariable]]
     reserve: dict[int, pulp.LpVariable]
     over: dict[int, pulp.LpVariable]
-    loan: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    lend: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    repay: dict[int, pulp.LpVariable] = field(default_factory=dict)
     objective: pulp.LpAffineExpression | float = 0.0
 
 
@@ -98,18 +107,36 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
                   policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
                   policy.weight_over_total * over]
     if minimum > 0 and policy.pool_enabled:
-        for t, reserve in handles.reserve.items():
-            limit = int(min(hz.loanable.iloc[t, -1], minimum))
-            if limit <= 0:
-                continue
-            loan = prob.add_variable(f"pool_loan_y{t}", lowBound=0, upBound=limit,
-                                     cat=pulp.LpInteger)
-            reserve.lowBound = 0
-            prob += reserve + loan >= minimum, f"pool_loan_cover_y{t}"
-            handles.loan[t] = loan
-            terms.append(policy.weight_pool_loan * loan)
+        terms.append(_add_loans(prob, handles, hz, policy, minimum))
     handles.objective = pulp.lpSum(terms)
     return handles
+
+
+def _add_loans(prob: pulp.LpProblem, h: YearQuotaHandles, hz: HorizonInputs, policy: Policy,
+               minimum: int) -> pulp.LpAffineExpression:
+    """Pool loans of years 0 … H: lent, repaid from attrition, repaid in time."""
+    horizon, years = hz.horizon, policy.pool_loan_years
+    lent = repaid = 0
+    cost = []
+    for t, reserve in h.reserve.items():
+        h.lend[t] = prob.add_variable(f"pool_lend_y{t}", lowBound=0, upBound=minimum,
+                                      cat=pulp.LpInteger)
+        if t >= 1:
+            h.repay[t] = prob.add_variable(f"pool_repay_y{t}", lowBound=0,
+                                           upBound=int(hz.attrition.get(t, 0)))
+        lent = lent + h.lend[t]
+        repaid = repaid + h.repay.get(t, 0)
+        outstanding = lent - repaid
+        reserve.lowBound = 0
+        prob += outstanding >= 0, f"pool_loan_outstanding_y{t}"
+        prob += reserve + outstanding >= minimum, f"pool_loan_cover_y{t}"
+        cost.append(outstanding)
+    for t in h.reserve:  # everything lent by year t is repaid by year t + pool_loan_years
+        within = [h.repay[tau] for tau in range(1, min(t + years, horizon) + 1)]
+        after = int(hz.attrition.loc[horizon + 1:t + years].sum())
+        prob += (pulp.lpSum(h.lend[tau] for tau in range(t + 1))
+                 <= pulp.lpSum(within) + after), f"pool_loan_repaid_y{t}"
+    return policy.weight_pool_loan * pulp.lpSum(cost)
 
 
 def read_year_quotas(h: YearQuotaHandles, schools: pd.DataFrame) -> pd.DataFrame:
@@ -119,15 +146,30 @@ def read_year_quotas(h: YearQuotaHandles, schools: pd.DataFrame) -> pd.DataFrame
 
 
 def loan_table(h: YearQuotaHandles, hz: HorizonInputs) -> pd.DataFrame:
-    """One row per year with a loan: posts lent and the calendar year by whose start
-    the attrition of schools above norm repays them (at most ``pool_loan_years`` on)."""
+    """Loans and repayments by calendar year, with the year each loan is repaid by.
+
+    Columns: year, lent, repaid, outstanding, repay_by (first-in, first-out: the first
+    calendar year by whose start repayments — planned ones within the horizon, then
+    the attrition of schools above norm — reach everything lent up to that year).
+    """
+    columns = ["year", "lent", "repaid", "outstanding", "repay_by"]
+    if not h.lend:
+        return pd.DataFrame(columns=columns)
+    lent = pd.Series({t: int(round(v.varValue or 0)) for t, v in h.lend.items()})
+    repaid = pd.Series({t: float(h.repay[t].varValue or 0) if t in h.repay else 0.0
+                        for t in h.lend}).round(6)
+    later = hz.attrition.loc[hz.horizon + 1:].astype(float)
+    schedule = pd.concat([repaid, later]).cumsum()
     rows = []
-    for t, var in h.loan.items():
-        posts = int(round(var.varValue or 0))
-        if posts <= 0:
-            continue
-        repaid = hz.loanable.loc[t]
-        within = int(repaid.index[repaid.to_numpy() >= posts][0])
-        rows.append({"year": hz.calendar[t], "posts": posts,
-                     "repay_by": hz.calendar[t] + within})
-    return pd.DataFrame(rows, columns=["year", "posts", "repay_by"])
+    for t in h.lend:
+        owed = float(lent.loc[:t].sum())
+        reached = schedule[schedule >= owed - 1e-6]
+        repay_by = None
+        if lent[t] > 0 and len(reached):
+            repay_by = hz.calendar[0] + int(reached.index[0])
+        rows.append({"year": hz.calendar[t], "lent": int(lent[t]), "repaid": float(repaid[t]),
+                     "outstanding": float(lent.loc[:t].sum() - repaid.loc[:t].sum()),
+                     "repay_by": repay_by})
+    out = pd.DataFrame(rows, columns=columns)
+    out["repay_by"] = out["repay_by"].astype("Int64")
+    return out
