@@ -27,6 +27,10 @@ RULES: dict[str, tuple[str, str]] = {
     "rotation_backbone_share": ("backbone ≥ 20% of those rotated", "骨干教师占交流比例"),
     "backbone_rural": ("backbone teachers per 100 pupils at rural schools",
                        "乡村学校每百名学生骨干教师数"),
+    "urgent_share": ("urgent-need subjects ≥ 30% of each year's hires", "紧缺学科招聘占比"),
+    "hiring_budget": ("hires within the yearly budget", "年度招聘计划数"),
+    "mentor_capacity": ("shadow-training places at host schools", "跟岗培训基地容量"),
+    "pool_loans": ("pool loans repaid by attrition in time", "周转池借编按期归还"),
 }
 
 
@@ -136,7 +140,56 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     rows = _quota_rows(plan, lang)
     if plan.rotation:
         rows += _rotation_rows(plan, lang)
+    if plan.horizon:
+        rows += _year_rows(plan, lang)
     return pd.DataFrame(rows)
+
+
+def _years_text(years, lang: str) -> str:
+    years = [str(y) for y in years]
+    if not years:
+        return ""
+    return ("binding in " + ", ".join(years)) if lang == "en" else ("、".join(years) + "年为约束")
+
+
+def _year_rows(plan: Plan, lang: str) -> list[dict]:
+    """Rules of the later years: urgent share, budget, mentors, pool loans."""
+    y = plan.years
+    later = [c for c in y.columns if c != plan.policy.plan_year]
+    hires = y.loc["hires", later].astype(int)
+    urgent = y.loc["urgent_hires", later].astype(int)
+    share = plan.policy.urgent_share_min
+    # Binding: one more non-urgent hire would break the share.
+    tight = [c for c in later if hires[c] and urgent[c] < share * (hires[c] + 1) - 1e-9]
+    rows = [_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),
+                 achieved=int(urgent.sum()), shortfall=0, binding=bool(tight),
+                 schools_affected="", note=_years_text(tight, lang))]
+    model = plan._model
+    hiring = model.blocks.get("hiring") if model is not None else None
+    if hiring is not None and hiring.budget:
+        cal = model.horizon.calendar
+        budget = {cal[t]: n for t, n in hiring.budget.items()}
+        full = [c for c in later if c in budget and hires[c] >= budget[c]]
+        rows.append(_row("hiring_budget", lang, target=int(sum(budget.values())),
+                         achieved=int(hires.sum()), shortfall=0, binding=bool(full),
+                         schools_affected="", note=_years_text(full, lang)))
+    if model is not None and len(model.horizon.mentor_room):
+        cal = model.horizon.calendar
+        room = {cal[t]: int(n) for t, n in model.horizon.mentor_room.items()}
+        trainees = y.loc["rural_trainees", later].astype(int)
+        full = [c for c in later if trainees[c] >= room.get(c, 0) > 0]
+        rows.append(_row("mentor_capacity", lang, target=int(max(room.values())),
+                         achieved=int(trainees.max()), shortfall=0, binding=bool(full),
+                         schools_affected="", note=_years_text(full, lang)))
+    loans = plan.pool[plan.pool["entry"].eq("loan")]
+    if len(loans):
+        late = loans["repay_by"] > loans["year"] + plan.policy.pool_loan_years
+        rows.append(_row("pool_loans", lang, target=int(loans["posts"].sum()),
+                         achieved=int(loans["posts"].sum()), shortfall=int(late.sum()),
+                         binding=False, schools_affected="",
+                         note=(f"repaid by {int(loans['repay_by'].max())}" if lang == "en"
+                               else f"{int(loans['repay_by'].max())}年前归还")))
+    return rows
 
 
 def unmet_needs(plan: Plan) -> pd.DataFrame:

@@ -85,6 +85,29 @@ LABELS: dict[str, tuple[str, str]] = {
     "top_unmet_needs": ("Largest subject needs still unmet", "仍未满足的主要学科需求"),
     "top_unmet": ("Schools still below norm, most urgent first", "仍低于编制标准的学校(按优先级)"),
     "value": ("Value", "值"),
+    # multi-year plans (optimize(horizon=…))
+    "year": ("Year", "年度"),
+    "approval_year": ("Approved in", "报批年度"),
+    "count": ("Number", "人数"),
+    "urgent": ("Urgent-need subject", "紧缺学科"),
+    "teaching_from": ("Teaching from", "到岗任教年度"),
+    "host_basis": ("Host chosen as", "跟岗学校依据"),
+    "loan": ("lent by the pool", "周转池借出"),
+    "repayment": ("repaid to the pool", "归还周转池"),
+    "repay_by": ("Repaid by", "计划归还年度"),
+    "retirement_date": ("Retirement date", "法定退休日期"),
+    "vacant_from": ("Post vacant from", "空编年度"),
+    "track": ("Retirement track", "退休年龄类别"),
+    "sex": ("Sex", "性别"),
+    "birth_date_estimated": ("Birth date estimated", "出生日期为估计值"),
+    "covered": ("Covered (FTE)", "已满足(折合人数)"),
+    "unmet": ("Unmet (FTE)", "缺口(折合人数)"),
+    "item": ("Item", "项目"),
+    "quota": ("Quota", "核定编制"),
+    "male": ("male", "男"),
+    "female": ("female", "女"),
+    "female_cadre": ("female, cadre track (55 → 58)", "女(干部岗位,55→58岁)"),
+    "female_worker": ("female, worker track (50 → 55)", "女(工人岗位,50→55岁)"),
 }
 
 
@@ -117,8 +140,10 @@ def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     vocab = {**LEVELS, **LOCATIONS, **SUBJECTS,
              **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
                                           "release", "draw", "rotation", "support",
-                                          "exchange", "itinerant", "transfer")}}
-    for col in ("level", "location", "subject", "basis", "entry", "kind"):
+                                          "exchange", "itinerant", "transfer", "loan",
+                                          "repayment", "male", "female", "female_cadre",
+                                          "female_worker")}}
+    for col in ("level", "location", "subject", "basis", "entry", "kind", "sex", "track"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: vocab.get(v, v))
     return out

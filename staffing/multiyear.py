@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing.i18n import label, translate_columns, translate_values
 from staffing.model.hiring import HIRE_COLUMNS, cover_by_year, read_hires, staff_by_year
 from staffing.model.pool import loan_table, read_year_quotas
 from staffing.model.quota import pool_ledger
@@ -27,8 +28,9 @@ from staffing.training import shadow_hosts
 
 if TYPE_CHECKING:
     from staffing.model.build import CountyModel
+    from staffing.plan import Plan
 
-__all__ = ["read_years", "YEAR_LABELS", "HIRE_TABLE_COLUMNS"]
+__all__ = ["read_years", "year_tables", "YEAR_LABELS", "HIRE_TABLE_COLUMNS"]
 
 #: Columns of ``plan.hires`` (with the host of rural recruits).
 HIRE_TABLE_COLUMNS = [*HIRE_COLUMNS, "host_school", "host_basis"]
@@ -95,8 +97,10 @@ def read_years(model: CountyModel, quotas: pd.DataFrame, moves: pd.DataFrame | N
         quota={}, reserve={}, over={}), hz)
     pool = _ledger(path, schools, calendar, inputs.county_total, loans)
     summary = _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, solved)
+    projection = hz.projection.rename(index=calendar, level="year")
     return {"quota_path": quota_path, "hires": hires, "pool": pool, "years": summary,
-            "cover": cover, "projection": hz.projection, "retirements": hz.retirements}
+            "cover": cover, "projection": projection,
+            "retirements": hz.retirements.drop(columns="year")}
 
 
 def _moves_delta(model: CountyModel, moves: pd.DataFrame | None) -> pd.DataFrame:
@@ -229,7 +233,43 @@ def _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, so
             "pool_loan": int(round(lent.iloc[0])) if len(lent) else 0,
             "over_county_total": int(round(over[t].varValue or 0)) if solved else 0,
         }
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame({year: pd.Series(row, dtype=object) for year, row in rows.items()})
     out.index.name = "key"
     out.columns.name = "year"
     return out
+
+
+def year_tables(plan: Plan, lang: str) -> dict[str, pd.DataFrame]:
+    """The multi-year tables of ``plan`` with headers and labels in ``lang``, for reports:
+    years, hires, quota_path (one ``norm``/``quota`` column per year), retirements,
+    cover_by_year and projection."""
+    col = 0 if lang == "en" else 1
+    years = plan.years.copy()
+    years.insert(0, label("metric", lang), [YEAR_LABELS[k][col] for k in years.index])
+    years.columns = [str(c) for c in years.columns]
+    path = plan.quota_path.copy()
+    path.columns = [f"{label(item, lang)} {year}" for item, year in path.columns]
+    path.insert(0, label("name", lang), plan.quotas["name"])
+
+    def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+        return translate_columns(translate_values(frame, lang), lang)
+
+    return {
+        "years": years.reset_index(drop=True),
+        "hires": tidy(plan.hires),
+        "quota_path": tidy(path.rename_axis("school_id")),
+        "retirements": tidy(plan.retirements),
+        "cover_by_year": tidy(plan.cover_by_year),
+        "projection": _projection_table(plan.projection, lang),
+    }
+
+
+def _projection_table(projection: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The projection summary with the projection module's own headers."""
+    from staffing.projection import LABELS as PROJECTION_LABELS
+
+    col = 0 if lang == "en" else 1
+    out = projection.reset_index()
+    names = {c: PROJECTION_LABELS[c][col] for c in out.columns if c in PROJECTION_LABELS}
+    names["year"] = label("year", lang)
+    return out.rename(columns=names)

@@ -13,7 +13,7 @@ from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
 from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
 from staffing.model.rotation import coverage_table, read_rotation
 from staffing.model.solve import values
-from staffing.multiyear import HIRE_TABLE_COLUMNS, read_years
+from staffing.multiyear import HIRE_TABLE_COLUMNS, read_years, year_tables
 from staffing.needs import needs_gap
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
@@ -398,6 +398,7 @@ class Plan:
             "shadow": translate_columns(translate_values(self.shadow, lang), lang),
             "transfers": translate_columns(translate_values(self.transfers, lang), lang),
             "explain": translate_columns(self.explain(lang=lang), lang),
+            **(year_tables(self, lang) if self.horizon else {}),
         }
 
     def _moves_for(self, lang: str) -> pd.DataFrame:

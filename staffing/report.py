@@ -26,6 +26,13 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "shadow": ("shadow training", "跟岗培训"),
     "transfers": ("transfers", "跨校竞聘"),
     "explain": ("explain", "规则说明"),
+    # multi-year plans only (optimize(horizon=…))
+    "years": ("years", "逐年概览"),
+    "hires": ("hires", "招聘计划"),
+    "quota_path": ("quotas by year", "逐年编制"),
+    "retirements": ("retirements", "退休"),
+    "cover_by_year": ("subject cover by year", "逐年学科需求"),
+    "projection": ("enrolment projection", "学生数预测"),
 }
 
 
@@ -33,12 +40,14 @@ def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
 
     Sheets, in order: summary, quotas, pool, moves, coverage, unmet, clusters,
-    shadow training, transfers, explain — with
+    shadow training, transfers, explain, and for a multi-year plan years, hires,
+    quotas by year, retirements, subject cover by year, enrolment projection — with
     Chinese sheet names, headers and labels when ``lang="zh"``.
     """
     col = 0 if check_lang(lang) == "en" else 1
     tables = plan.tables(lang)
-    write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS})
+    write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS
+                        if key in tables})
 
 
 def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",

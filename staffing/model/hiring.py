@@ -60,6 +60,7 @@ class HiringHandles:
     hires: dict[tuple[str, str, int], pulp.LpVariable]
     unmet: dict[tuple[str, str, int], pulp.LpVariable]
     objective: pulp.LpAffineExpression
+    budget: dict[int, int] | None = None  # most hires per planning year, when given
 
 
 def _covered_subjects(policy: Policy) -> dict[str, list[str]]:
@@ -227,7 +228,7 @@ def add_hiring(
                                                            data, teaching))
     cands = cands.assign(rural=cands["school_id"].map(rural).to_numpy(dtype=bool))
     return HiringHandles(candidates=cands, hires=hires, unmet=unmet,
-                         objective=pulp.lpSum(objective_terms))
+                         objective=pulp.lpSum(objective_terms), budget=dict(budget or {}))
 
 
 def _present(row: pd.Series, s: str, moved: set, data: ModelInputs, teaching: dict) -> set[str]:
