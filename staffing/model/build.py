@@ -7,6 +7,7 @@ and each step is callable on its own for people who want the model itself.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -99,13 +100,17 @@ def build_model(
     10
     """
     policy = policy or Policy()
-    if isinstance(horizon, bool) or horizon < 0 or int(horizon) != horizon:
+    if not isinstance(horizon, numbers.Integral) or isinstance(horizon, bool) or horizon < 0:
         raise ValueError(f"horizon = {horizon!r}: expected a whole number of years ≥ 0")
+    if hiring_budget is not None:
+        if horizon == 0:
+            raise ValueError("hiring_budget needs horizon ≥ 1: hires are approved a year ahead")
+        budget_by_year(hiring_budget, {})  # checks the numbers before any work
     announced = getattr(previous, "moves", previous)
     if announced is not None and "kind" in announced:  # itinerant cover is replanned freely
         announced = announced[announced["kind"].ne("itinerant")]
     inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters,
-                            previous=announced)
+                            previous=announced, horizon=int(horizon))
     prob = pulp.LpProblem("staffing_county", pulp.LpMinimize)
     model = CountyModel(prob=prob, inputs=inputs)
     model.blocks["quota"] = add_quota(prob, inputs, policy)
@@ -127,8 +132,6 @@ def build_model(
                 prob, inputs, hz, policy, years,
                 rotation.staff_after if rotation is not None else None,
                 budget=budget_by_year(hiring_budget, hz.calendar))
-    elif hiring_budget is not None:
-        raise ValueError("hiring_budget needs horizon ≥ 1: hires are approved a year ahead")
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.data.county import County
+from staffing.model.horizon import school_year_of
 from staffing.policy import Policy
 from staffing.retirement import retirement_dates
 
@@ -25,7 +26,7 @@ REASONS: dict[str, tuple[str, str]] = {
 
 
 def eligibility(
-    county: County, policy: Policy, pinned: Iterable[str] = ()
+    county: County, policy: Policy, pinned: Iterable[str] = (), *, horizon: int = 0
 ) -> pd.DataFrame:
     """Each teacher's rotation eligibility and the first reason when not eligible.
 
@@ -33,7 +34,10 @@ def eligibility(
     the school at least ``rotation_eligible_years``, past the first
     ``rotation_exclude_first_years`` of service, more than
     ``rotation_exclude_years_to_retirement`` years from statutory retirement (2025
-    reform), and not a class teacher unless ``rotation_move_head_teachers``.
+    reform), and not a class teacher unless ``rotation_move_head_teachers``. In a
+    multi-year plan (``horizon`` later years) a teacher who retires within the plan
+    does not rotate either: the post she would leave at her new school would be
+    planned at her old one.
 
     Returns
     -------
@@ -52,7 +56,8 @@ def eligibility(
         ("pinned", t["pinned"].astype(bool) | t.index.isin(pinned_set)),
         ("tenure", t["years_at_school"] < policy.rotation_eligible_years),
         ("new", service < policy.rotation_exclude_first_years),
-        ("retiring", retire["years_to_retirement"] < policy.rotation_exclude_years_to_retirement),
+        ("retiring", (retire["years_to_retirement"] < policy.rotation_exclude_years_to_retirement)
+         | (school_year_of(retire["retirement_date"], policy.plan_year) <= horizon)),
         ("head_teacher", t["is_head_teacher"].astype(bool) & (not policy.rotation_move_head_teachers)),
     ]
     reason = np.select([mask.to_numpy() for _, mask in checks], [r for r, _ in checks], "")

@@ -29,6 +29,7 @@ and school year in post within the horizon.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -90,13 +91,14 @@ def budget_by_year(budget: int | Mapping[int, int] | None, calendar: dict[int, i
     if budget is None:
         return {}
     if isinstance(budget, Mapping):
-        by_calendar = {int(y): int(n) for y, n in budget.items()}
-        bad = [y for y, n in by_calendar.items() if n < 0]
+        bad = [y for y, n in budget.items()
+               if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0]
         if bad:
-            raise ValueError(f"hiring_budget: negative budget for {bad}")
+            raise ValueError(f"hiring_budget: expected a whole number ≥ 0 for {bad}")
+        by_calendar = {int(y): int(n) for y, n in budget.items()}
         return {t: by_calendar[y] for t, y in calendar.items() if t >= 1 and y in by_calendar}
-    if int(budget) < 0:
-        raise ValueError(f"hiring_budget = {budget!r}: expected a number ≥ 0")
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 0:
+        raise ValueError(f"hiring_budget = {budget!r}: expected a whole number ≥ 0")
     return {t: int(budget) for t in calendar if t >= 1}
 
 
@@ -131,7 +133,8 @@ def hire_candidates(data: ModelInputs, hz: HorizonInputs, policy: Policy) -> pd.
 
 def _movable_by_subject(data: ModelInputs) -> pd.Series:
     if data.rotation is None:
-        return pd.Series(dtype="int64", name="size")
+        empty = pd.MultiIndex.from_arrays([[], []], names=["school_id", "subject"])
+        return pd.Series(index=empty, dtype="int64", name="size")
     groups = data.rotation.groups
     moving = groups.loc[data.rotation.flows["group"].unique()]
     return moving.groupby(["school_id", "subject"])["size"].sum().rename("size")

@@ -82,6 +82,7 @@ def prepare_inputs(
     pinned: Iterable[str] = (),
     clusters: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
+    horizon: int = 0,
 ) -> ModelInputs:
     """Norms, floors and weights for every school of ``county``, and — when the
     county has teachers and ``policy.rotation_enabled`` — eligibility, allowed moves
@@ -89,7 +90,9 @@ def prepare_inputs(
 
     ``quota_floor`` is the lowest quota the quota block may give: the staff staying
     in post, less (with rotation on) the eligible teachers who might move out; the
-    rotation block then ties each quota to the staff after moves.
+    rotation block then ties each quota to the staff after moves. ``horizon`` is
+    the number of later years planned with this one (teachers retiring within them
+    do not rotate).
     """
     norms = quota_norms(county, policy)
     schools = county.schools[["name", "township", "level", "location", "is_central",
@@ -109,7 +112,7 @@ def prepare_inputs(
     from staffing.model.eligibility import eligibility
     from staffing.model.rotation import prepare_rotation
 
-    eligible = eligibility(county, policy, pinned)
+    eligible = eligibility(county, policy, pinned, horizon=horizon)
     try:
         if clusters is None:  # moves need coordinates; so do clusters
             clusters = form_clusters(county, policy)

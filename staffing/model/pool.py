@@ -21,7 +21,8 @@ to be repaid by the attrition of schools above norm within ``pool_loan_years``:
   free by attrition that year (:func:`~staffing.model.horizon.attrition_above_norm`);
 * ``pool_loan_cover_y{t}``: reserve + outstanding loans ≥ the minimum reserve (the
   reserve may dip by what is lent, never below zero: a loan never lifts the county
-  total); ``pool_loan_outstanding_y{t}``: outstanding ≥ 0;
+  total); ``pool_loan_outstanding_y{t}``, ``pool_loan_limit_y{t}``: 0 ≤ outstanding ≤
+  the minimum reserve;
 * ``pool_loan_repaid_y{t}``: everything lent by year t is repaid by year
   t + ``pool_loan_years`` — by repayments planned within the horizon, and after it
   by the attrition the retirement dates promise.
@@ -130,6 +131,7 @@ def _add_loans(prob: pulp.LpProblem, h: YearQuotaHandles, hz: HorizonInputs, pol
         reserve.lowBound = 0
         prob += outstanding >= 0, f"pool_loan_outstanding_y{t}"
         prob += reserve + outstanding >= minimum, f"pool_loan_cover_y{t}"
+        prob += outstanding <= minimum, f"pool_loan_limit_y{t}"
         cost.append(outstanding)
     for t in h.reserve:  # everything lent by year t is repaid by year t + pool_loan_years
         within = [h.repay[tau] for tau in range(1, min(t + years, horizon) + 1)]
