@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--policy", type=Path, help="policy TOML file (defaults: Chuxiong 2024)")
     plan.add_argument("--solver", choices=["highs", "cbc"], default="highs")
     plan.add_argument("--time-limit", type=float, default=60.0, help="solver seconds")
+    plan.add_argument("--horizon", type=int, default=0, metavar="YEARS",
+                      help="later school years to plan with this one (default 0; 5 for a "
+                           "five-year plan with recruitment)")
     plan.add_argument("--lang", choices=["en", "zh"], default="en",
                       help="language of the workbook and printed tables")
 
@@ -127,9 +130,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     county = load_county(args.input, policy=policy)
-    plan = optimize(county, policy, solver=args.solver, time_limit=args.time_limit)
+    plan = optimize(county, policy, solver=args.solver, time_limit=args.time_limit,
+                    horizon=args.horizon)
     print(f"{county.name}: {county.n_schools} schools, county total {county.county_total}")
     _print_plan(plan, args.lang)
+    if plan.horizon:
+        from staffing.multiyear import year_tables
+
+        _print_table(year_tables(plan, args.lang)["years"])
     if plan.status not in ("optimal", "feasible"):
         print(f"error: no plan: solver status {plan.solver.raw_status}", file=sys.stderr)
         return EXIT_NO_PLAN

@@ -407,3 +407,19 @@ def test_doctests_of_the_batch_modules_pass():
     for module in (inputs, worker, manifest, engines, events, runner, cli):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, module.__name__
+
+
+def test_a_batch_with_another_horizon_replans_and_the_same_horizon_reuses(input_dir,
+                                                                          tmp_path):
+    one = [input_dir / f"{NAMES[0]}.xlsx"]
+    out = tmp_path / "out"
+    first = plan_many(one, out_dir=out, workers=1, horizon=1, **_quiet())
+    assert first.ok == [NAMES[0]]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["horizon"] == 1
+    entry = manifest["counties"][NAMES[0]]
+    assert entry["policy_fingerprint"].endswith("+horizon=1")
+    assert plan_many(one, out_dir=out, workers=1, horizon=1, **_quiet()).skipped == [NAMES[0]]
+    assert plan_many(one, out_dir=out, workers=1, horizon=0, **_quiet()).ok == [NAMES[0]]
+    with pytest.raises(ValueError, match="horizon"):
+        plan_many(one, out_dir=out, horizon=-1, **_quiet())

@@ -86,3 +86,14 @@ def test_plan_to_dir_writes_every_table_and_replaces_the_folder(tmp_path):
     plan.to_dir(tmp_path / "out", format="parquet", lang="zh")  # replaces, no leftovers
     assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".parquet"] * len(names)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_plan_with_a_horizon_writes_the_year_sheets_and_prints_the_years(workbook, tmp_path,
+                                                                          capsys):
+    out = tmp_path / "plan5.xlsx"
+    assert main(["plan", str(workbook), "-o", str(out), "--lang", "zh", "--horizon", "2"]
+                ) == EXIT_OK
+    sheets = openpyxl.load_workbook(out).sheetnames
+    assert {"逐年概览", "招聘计划", "逐年编制", "退休"} <= set(sheets)
+    printed = capsys.readouterr().out
+    assert "新招聘教师" in printed and "2028" in printed

@@ -59,6 +59,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -89,6 +96,8 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="S",
                    help="solver seconds per county (default: 60); a county stopped by it "
                         "keeps its best plan, status feasible")
+    p.add_argument("--horizon", type=_non_negative_int, default=0, metavar="YEARS",
+                   help="later school years to plan with each county's first (default 0)")
     p.set_defaults(handler=run_batch_command)
     return p
 
@@ -124,7 +133,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
             result = plan_many(
                 args.input_dir, args.policy, out_dir=args.output, workers=args.workers,
                 scheduler=args.scheduler, force=args.force, lang=args.lang,
-                time_limit=args.time_limit, log=args.log,
+                time_limit=args.time_limit, log=args.log, horizon=args.horizon,
             )
     except KeyboardInterrupt:
         print(f"interrupted: finished counties are recorded in {args.output}/manifest.json; "

@@ -26,7 +26,7 @@ from staffing.batch.manifest import (
     reusable,
     skipped_entry,
 )
-from staffing.batch.worker import error_record, plan_county, versions
+from staffing.batch.worker import error_record, plan_county, run_fingerprint, versions
 from staffing.i18n import check_lang
 from staffing.policy import Policy
 
@@ -136,6 +136,7 @@ def plan_many(
     time_limit: float | None = 60.0,
     log: str | Path | IO[str] | None = None,
     progress: bool | None = None,
+    horizon: int = 0,
 ) -> BatchResult:
     """Plan many counties in parallel: one plan workbook and summary per county.
 
@@ -164,6 +165,9 @@ def plan_many(
         plan found, with status ``feasible`` and its gap in the manifest.
     log : append JSON-lines events to this file (or stream).
     progress : show a progress bar; ``None``: when stderr is a terminal.
+    horizon : later school years planned with each county's first
+        (``optimize(horizon=…)``); outputs of an earlier run with another horizon are
+        not reused.
 
     Returns
     -------
@@ -215,20 +219,27 @@ def plan_many(
     with _locked(out):
         return _run(found, ignored, policy, out, inputs, executor=executor, workers=workers,
                     scheduler=scheduler, force=force, lang=lang, time_limit=time_limit,
-                    log=log, progress=progress, start=start)
+                    log=log, progress=progress, start=start, horizon=_horizon(horizon))
+
+
+def _horizon(horizon: Any) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
+        raise ValueError(f"horizon = {horizon!r}: expected a whole number of years ≥ 0")
+    return horizon
 
 
 def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy, out: Path,
          inputs: Any, *, executor: Any, workers: int | None, scheduler: str | None,
          force: bool, lang: str, time_limit: float | None, log: Any,
-         progress: bool | None, start: float) -> BatchResult:
-    fingerprint = policy.fingerprint()
+         progress: bool | None, start: float, horizon: int) -> BatchResult:
+    fingerprint = run_fingerprint(policy, horizon)
     remove_stale_temporaries(out, [c.name for c in found])
     previous = Manifest.previous_entries(out / MANIFEST_FILE)
     engine = Engine(executor=executor, workers=workers, scheduler=scheduler,
                     n_tasks=len(found))
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:6]}"
-    options = {"lang": lang, "time_limit": time_limit, "solver": "highs", "threads": 1}
+    options = {"lang": lang, "time_limit": time_limit, "solver": "highs", "threads": 1,
+               "horizon": horizon}
     manifest = Manifest(out / MANIFEST_FILE, {
         "format": FORMAT,
         "run": {"id": run_id, "state": "running", "started_at": now(), "updated_at": None,

@@ -23,7 +23,7 @@ from typing import Any
 
 from staffing.batch.inputs import content_hash, safe_name
 
-__all__ = ["plan_county", "versions", "to_json_bytes", "NoPlanError", "PLAN_FILE",
+__all__ = ["plan_county", "run_fingerprint", "versions", "to_json_bytes", "NoPlanError", "PLAN_FILE",
            "SUMMARY_FILE"]
 
 #: Output file names inside OUT_DIR/<county>/.
@@ -36,6 +36,13 @@ _TRACEBACK_LINES = 30
 
 class NoPlanError(RuntimeError):
     """The solver returned no plan for a county (status ``infeasible`` or ``error``)."""
+
+
+def run_fingerprint(policy: Any, horizon: int) -> str:
+    """What a county's outputs were planned with: the policy's fingerprint, and the
+    horizon of a multi-year plan (so outputs of another horizon are not reused)."""
+    fingerprint = policy.fingerprint()
+    return f"{fingerprint}+horizon={horizon}" if horizon else fingerprint
 
 
 def plan_county(
@@ -114,7 +121,8 @@ def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
     lang = options.get("lang", "zh")
     timings = result["timings"]
     policy = Policy.from_dict(policy_dict)
-    result["policy_fingerprint"] = policy.fingerprint()
+    horizon = int(options.get("horizon", 0))
+    result["policy_fingerprint"] = run_fingerprint(policy, horizon)
 
     t = time.perf_counter()
     county = load_county(path, policy=policy)
@@ -123,7 +131,7 @@ def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
     t = time.perf_counter()
     plan = optimize(county, policy, solver=options.get("solver", "highs"),
                     time_limit=options.get("time_limit", 60.0),
-                    threads=options.get("threads", 1))
+                    threads=options.get("threads", 1), horizon=horizon)
     timings["plan_s"] = round(time.perf_counter() - t, 4)
     result["solver"] = plan.solver.to_dict()
     result["plan_status"] = plan.status
@@ -179,7 +187,7 @@ def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str |
         "county": name,
         "county_name": plan.county.name,
         "input": {"file": input_file, "sha256": input_sha256},
-        "policy_fingerprint": plan.policy.fingerprint(),
+        "policy_fingerprint": run_fingerprint(plan.policy, plan.horizon),
         "lang": lang,
         "status": plan.status,
         "objective": plan.objective,
