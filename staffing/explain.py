@@ -31,6 +31,7 @@ RULES: dict[str, tuple[str, str]] = {
     "hiring_budget": ("hires within the yearly budget", "年度招聘计划数"),
     "mentor_capacity": ("shadow-training places at host schools", "跟岗培训基地容量"),
     "pool_loans": ("pool loans repaid by attrition in time", "周转池借编按期归还"),
+    "projection": ("enrolment projection", "学生数预测"),
 }
 
 
@@ -181,6 +182,13 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
         rows.append(_row("mentor_capacity", lang, target=int(max(room.values())),
                          achieved=int(trainees.max()), shortfall=0, binding=bool(full),
                          schools_affected="", note=_years_text(full, lang)))
+    spread = bool(plan.projection.attrs.get("spread_evenly", False))
+    pupils = plan.years.loc["pupils"]
+    rows.append(_row("projection", lang, target=int(pupils.iloc[0]), achieved=int(pupils.iloc[-1]),
+                     shortfall=0, binding=False, schools_affected="",
+                     note=(("pupils of schools without per-grade counts are spread evenly over "
+                            "their grades" if lang == "en" else "无分年级数据的学校按年级平均分摊")
+                           if spread else "")))
     loans = plan.pool[plan.pool["entry"].eq("loan")]
     if len(loans):
         late = loans["repay_by"] > loans["year"] + plan.policy.pool_loan_years
