@@ -179,6 +179,34 @@ pd.DataFrame({name: plan_metrics(p)["after"] for name, p in scenarios.items()}).
 table = compare(scenarios, index="key")
 ax = table.loc["posts_short"].astype(float).plot.bar(rot=0, title="Posts short of norm after the plan")
 ax.set_ylabel("posts");"""),
+    ("md", """\
+## Five years ahead (五年规划)
+
+`horizon=5` plans this school year and the five after it in one model: each year's
+quotas within the county total, recruitment by school and subject (approved a year
+ahead, so none this year; at least 30 % in urgent-need subjects 紧缺学科; rural recruits
+shadow-train a year first), and the retirements the teachers' birth dates bring. See
+`docs/multiyear.md`."""),
+    ("code", """\
+plan5 = st.optimize(county, base_policy, horizon=5)
+print(plan5.status, f"{plan5.solver.time_s:.1f} s")
+plan5.years"""),
+    ("md", """\
+Hires by subject and the school year they start (`plan5.hires` has one row per school,
+subject and year, with the approval year and the shadow-training host of rural
+recruits)."""),
+    ("code", """\
+plan5.hires.pivot_table(index="subject", columns="year", values="count", aggfunc="sum",
+                        fill_value=0)"""),
+    ("code", """\
+import matplotlib.pyplot as plt
+
+by_year = plan5.years.loc[["posts_short", "unmet_need_fte", "unmet_urgent_fte"]].T.astype(float)
+by_year.columns = ["posts short of norm", "unmet subject need (FTE)", "of which urgent subjects"]
+fig, ax = plt.subplots(figsize=(7, 3.5))
+by_year.plot(ax=ax, marker="o", title="Five years ahead: posts short and unmet need")
+ax.set_xlabel("school year starting")
+ax.set_ylabel("posts / full-time teachers");"""),
 ]
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {

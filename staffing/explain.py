@@ -62,7 +62,7 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              shortfall=max(0, int(facts["reserve_min"]) - plan.reserve),
              binding=bool(facts["reserve_min"] > 0 and plan.reserve == facts["reserve_min"]
                           and len(short_ids)),
-             schools_affected="", note=""),
+             schools_affected="", note=_loan_note(plan, lang)),
         _row("occupied_posts", lang, target=int(floor.sum()),
              achieved=int(np.minimum(q["new_quota"], floor).sum()), shortfall=0,
              binding=bool(len(at_floor) and len(short_ids)), schools_affected=_ids(at_floor),
@@ -74,6 +74,17 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              schools_affected=_ids(short_ids),
              note=plan.shortfalls_reason(lang) if len(short_ids) else ""),
     ]
+
+
+def _loan_note(plan: Plan, lang: str) -> str:
+    """The reserve posts out on loan in the first year, if any (multi-year plans)."""
+    if not plan.horizon:
+        return ""
+    lent = int(plan.years.loc["pool_loan", plan.policy.plan_year])
+    if lent <= 0:
+        return ""
+    return (f"{lent} reserve posts are on loan to schools below norm, repaid by attrition "
+            "(see plan.pool)" if lang == "en" else f"{lent}个预留编制借给缺编学校,以自然减员归还")
 
 
 def _one_more_row(plan: Plan, lang: str) -> dict:
@@ -162,17 +173,20 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
     share = plan.policy.urgent_share_min
     # Binding: one more non-urgent hire would break the share.
     tight = [c for c in later if hires[c] and urgent[c] < share * (hires[c] + 1) - 1e-9]
-    rows = [_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),
-                 achieved=int(urgent.sum()), shortfall=0, binding=bool(tight),
-                 schools_affected="", note=_years_text(tight, lang))]
     model = plan._model
+    rows = []
+    if model is not None and "hiring" in model.blocks:
+        rows.append(_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),
+                         achieved=int(urgent.sum()), shortfall=0, binding=bool(tight),
+                         schools_affected="", note=_years_text(tight, lang)))
     hiring = model.blocks.get("hiring") if model is not None else None
     if hiring is not None and hiring.budget:
         cal = model.horizon.calendar
         budget = {cal[t]: n for t, n in hiring.budget.items()}
         full = [c for c in later if c in budget and hires[c] >= budget[c]]
         rows.append(_row("hiring_budget", lang, target=int(sum(budget.values())),
-                         achieved=int(hires.sum()), shortfall=0, binding=bool(full),
+                         achieved=int(hires[list(budget)].sum()), shortfall=0,
+                         binding=bool(full),
                          schools_affected="", note=_years_text(full, lang)))
     if model is not None and len(model.horizon.mentor_room):
         cal = model.horizon.calendar

@@ -195,6 +195,8 @@ def _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, so
     moved_total = delta.sum(axis=1)
     retire = hz.retirements
     over = model.blocks["years"].over
+    # Subject cover is measured only with a teachers table (year 0: the rotation block).
+    measured = "hiring" in model.blocks and year0_cover is not None
     rows = {}
     for t, year in hz.calendar.items():
         pupils = proj.xs(t, level="year")[["pupils_primary", "pupils_junior"]].sum().sum()
@@ -226,9 +228,9 @@ def _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, so
             "urgent_hires": n_urgent,
             "urgent_share": round(n_urgent / n_hires, 3) if n_hires else np.nan,
             "rural_trainees": int(in_training),
-            "unmet_need_fte": round(float(unmet.sum()), 1),
+            "unmet_need_fte": round(float(unmet.sum()), 1) if measured else np.nan,
             "unmet_urgent_fte": round(float(unmet[np.asarray(subj.isin(urgent))].sum()), 1)
-            if len(unmet) else 0.0,
+            if measured else np.nan,
             "pool_balance": int(closing.iloc[0]) if len(closing) else 0,
             "pool_loan": int(round(lent.iloc[0])) if len(lent) else 0,
             "over_county_total": int(round(over[t].varValue or 0)) if solved else 0,

@@ -23,7 +23,7 @@ from staffing.model.itinerant import add_itinerant, arcs_for_model
 from staffing.model.pool import add_year_quotas
 from staffing.model.quota import QuotaHandles, add_quota
 from staffing.model.rotation import add_rotation
-from staffing.model.solve import SolveStats, solve
+from staffing.model.solve import HIGHS_MULTIYEAR, SolveStats, available_solvers, solve
 from staffing.policy import Policy
 
 if TYPE_CHECKING:
@@ -212,9 +212,14 @@ def optimize(
                         horizon=horizon, hiring_budget=hiring_budget)
     stats: SolveStats = solve(
         model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-        msg=msg,
+        msg=msg, options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None,
     )
     plan = Plan.from_model(model, stats)
     if transfers is not None:
         plan.transfers = transfers
     return plan
+
+
+def _highs(solver: str) -> bool:
+    """Whether ``solve(solver=…)`` will run HiGHS (it falls back to CBC if HiGHS is missing)."""
+    return solver == "highs" and "highs" in available_solvers()
