@@ -103,6 +103,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "covered": ("Covered (FTE)", "已满足(折合人数)"),
     "unmet": ("Unmet (FTE)", "缺口(折合人数)"),
     "item": ("Item", "项目"),
+    "years_to_retirement": ("Years to retirement", "距法定退休年数"),
+    "listed_because": ("Listed because", "列入依据"),
+    "flag": ("applied (flag in the data)", "本人申请"),
+    "scenario": ("named in a scenario", "情景设定"),
     "quota": ("Quota", "核定编制"),
     "male": ("male", "男"),
     "female": ("female", "女"),
@@ -142,8 +146,9 @@ def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                                           "release", "draw", "rotation", "support",
                                           "exchange", "itinerant", "transfer", "loan",
                                           "repayment", "male", "female", "female_cadre",
-                                          "female_worker")}}
-    for col in ("level", "location", "subject", "basis", "entry", "kind", "sex", "track"):
+                                          "female_worker", "flag", "scenario")}}
+    for col in ("level", "location", "subject", "basis", "entry", "kind", "sex", "track",
+                "listed_because"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: vocab.get(v, v))
     return out

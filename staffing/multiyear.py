@@ -9,7 +9,10 @@
 * ``years`` — one row per year: pupils, norms, quotas, staff, retirements, hires,
   urgent share, unmet subject need, pool balance and loans;
 * ``cover`` — need, covered and unmet FTE per school, subject and later year;
-* ``projection``, ``retirements`` — the projection and retirements the plan used.
+* ``projection``, ``retirements`` — the projection and retirements the plan used;
+* ``early_retirement`` — teachers flagged ``can_retire_early`` within the window
+  (Chuxiong measure 12): listed for the bureau, never assumed to leave; apply them
+  with :func:`staffing.scenarios.retire_early` and compare.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from staffing.model.hiring import HIRE_COLUMNS, cover_by_year, read_hires, staff
 from staffing.model.pool import loan_table, read_year_quotas
 from staffing.model.quota import pool_ledger
 from staffing.model.rotation import staff_after_moves
+from staffing.retirement import early_retirement_candidates
 from staffing.training import shadow_hosts
 
 if TYPE_CHECKING:
@@ -100,7 +104,8 @@ def read_years(model: CountyModel, quotas: pd.DataFrame, moves: pd.DataFrame | N
     projection = hz.projection.rename(index=calendar, level="year")
     return {"quota_path": quota_path, "hires": hires, "pool": pool, "years": summary,
             "cover": cover, "projection": projection,
-            "retirements": hz.retirements.drop(columns="year")}
+            "retirements": hz.retirements.drop(columns="year"),
+            "early_retirement": early_retirement_candidates(county.teachers, policy)}
 
 
 def _moves_delta(model: CountyModel, moves: pd.DataFrame | None) -> pd.DataFrame:
@@ -109,14 +114,9 @@ def _moves_delta(model: CountyModel, moves: pd.DataFrame | None) -> pd.DataFrame
     index = model.inputs.schools.index
     r = model.inputs.rotation
     if r is None or moves is None or moves.empty:
-        return pd.DataFrame(0.0, index=index, columns=hz_subjects(model))
+        return pd.DataFrame(0.0, index=index, columns=list(model.horizon.teaching[1].columns))
     permanent = moves[moves["kind"].ne("itinerant")]
     return staff_after_moves(r.staff, permanent) - r.staff
-
-
-def hz_subjects(model: CountyModel) -> list[str]:
-    """Subject columns of the model's per-year staff tables."""
-    return list(model.horizon.teaching[1].columns)
 
 
 def _with_hosts(hires: pd.DataFrame, county, policy, clusters, hz) -> pd.DataFrame:
@@ -261,6 +261,7 @@ def year_tables(plan: Plan, lang: str) -> dict[str, pd.DataFrame]:
         "hires": tidy(plan.hires),
         "quota_path": tidy(path.rename_axis("school_id")),
         "retirements": tidy(plan.retirements),
+        "early_retirement": tidy(plan.early_retirement),
         "cover_by_year": tidy(plan.cover_by_year),
         "projection": _projection_table(plan.projection, lang),
     }

@@ -60,6 +60,9 @@ class Plan:
     projection : the enrolment projection the plan used (school_id, year 0 … horizon).
     retirements : listed teachers retiring within the horizon, with the year their
         post falls vacant.
+    early_retirement : teachers flagged ``can_retire_early`` within
+        ``early_retirement_window_years`` of retirement — listed, never assumed to
+        leave (:func:`staffing.scenarios.retire_early` applies them).
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
     """
@@ -99,6 +102,7 @@ class Plan:
         self.cover_by_year = pd.DataFrame()
         self.projection = pd.DataFrame()
         self.retirements = pd.DataFrame()
+        self.early_retirement = pd.DataFrame()
         self._model: CountyModel | None = None
         self._one_more: float | None = None
         has_solution = solver.status in ("optimal", "feasible")
@@ -141,6 +145,7 @@ class Plan:
         self.cover_by_year = tables["cover"]
         self.projection = tables["projection"]
         self.retirements = tables["retirements"]
+        self.early_retirement = tables["early_retirement"]
         self.pool = tables["pool"]
         later = self.quota_path["quota"].iloc[:, 1:]
         self.quotas = self.quotas.join(later.rename(columns=lambda y: f"new_quota_{y}"))

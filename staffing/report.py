@@ -31,6 +31,7 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "hires": ("hires", "招聘计划"),
     "quota_path": ("quotas by year", "逐年编制"),
     "retirements": ("retirements", "退休"),
+    "early_retirement": ("early retirement", "提前退休"),
     "cover_by_year": ("subject cover by year", "逐年学科需求"),
     "projection": ("enrolment projection", "学生数预测"),
 }

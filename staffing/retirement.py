@@ -22,6 +22,7 @@ teachers is ``Policy.female_retirement_track`` (teachers are professional staff:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,12 @@ import pandas as pd
 
 from staffing.policy import Policy
 
-__all__ = ["Track", "TRACKS", "retirement_age_months", "retirement_dates"]
+__all__ = ["Track", "TRACKS", "retirement_age_months", "retirement_dates",
+           "early_retirement_candidates", "EARLY_COLUMNS"]
+
+#: Columns of :func:`early_retirement_candidates`.
+EARLY_COLUMNS = ["teacher_id", "school_id", "subject", "retirement_date", "years_to_retirement",
+                 "listed_because"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +128,54 @@ def retirement_dates(teachers: pd.DataFrame, policy: Policy | None = None) -> pd
         },
         index=teachers.index,
     )
+
+
+def early_retirement_candidates(teachers: pd.DataFrame | None, policy: Policy | None = None, *,
+                                allow: Iterable[str] = ()) -> pd.DataFrame:
+    """Teachers who may retire early: within ``early_retirement_window_years`` of their
+    statutory retirement (Chuxiong measure 12) *and* flagged ``can_retire_early`` in
+    the data, or named in ``allow`` (a scenario). Nobody is a candidate by age alone:
+    early retirement is the teacher's choice, never the plan's.
+
+    Parameters
+    ----------
+    teachers : the County's teachers table (indexed by teacher_id).
+    policy : ``early_retirement_window_years`` and ``plan_year`` come from here.
+    allow : teacher ids a scenario treats as willing, besides the flag.
+
+    Returns
+    -------
+    DataFrame with teacher_id, school_id, subject, retirement_date,
+    years_to_retirement (from 1 September of ``plan_year``) and listed_because (``flag`` or
+    ``scenario``), soonest retirement first; teachers leaving this year are left out.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"school_id": ["A", "A"], "subject": ["maths", "art"],
+    ...                   "sex": ["male", "male"], "status": ["in_post", "in_post"],
+    ...                   "birth_date": pd.to_datetime(["1968-03-01", "1990-01-01"]),
+    ...                   "birth_year": [1968, 1990], "can_retire_early": [True, True]},
+    ...                  index=pd.Index(["T1", "T2"], name="teacher_id"))
+    >>> early_retirement_candidates(t)["teacher_id"].tolist()
+    ['T1']
+    """
+    policy = policy or Policy()
+    if teachers is None or teachers.empty:
+        return pd.DataFrame(columns=EARLY_COLUMNS)
+    staying = teachers[teachers["status"].ne("leaving")]
+    dates = retirement_dates(staying, policy)
+    window = dates["years_to_retirement"].between(0, policy.early_retirement_window_years)
+    flagged = (staying["can_retire_early"].astype(bool) if "can_retire_early" in staying
+               else pd.Series(False, index=staying.index))
+    named = staying.index.isin(set(map(str, allow)))
+    chosen = window & (flagged | named)
+    out = pd.DataFrame({
+        "teacher_id": staying.index[chosen],
+        "school_id": staying.loc[chosen, "school_id"].to_numpy(),
+        "subject": staying.loc[chosen, "subject"].to_numpy(),
+        "retirement_date": dates.loc[chosen, "retirement_date"].to_numpy(),
+        "years_to_retirement": dates.loc[chosen, "years_to_retirement"].round(2).to_numpy(),
+        "listed_because": np.where(flagged[chosen].to_numpy(), "flag", "scenario"),
+    })
+    return out.sort_values(["retirement_date", "teacher_id"], kind="stable").reset_index(
+        drop=True)[EARLY_COLUMNS]

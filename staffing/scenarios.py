@@ -52,6 +52,7 @@ from staffing.data.county import County
 from staffing.policy import Policy
 
 __all__ = [
+    "retire_early",
     "LABELS",
     "REASONS",
     "RECEIVER_LEVELS",
@@ -403,3 +404,65 @@ def consolidate(county: County, policy: Policy | None = None, *,
         keep = tidy["from"].isin(new.index) & tidy["to"].isin(new.index)
         result.distances = tidy[keep].reset_index(drop=True)  # type: ignore[attr-defined]
     return result, merges
+
+
+def retire_early(county: County, teacher_ids: Iterable[str], policy: Policy | None = None
+                 ) -> tuple[County, pd.DataFrame]:
+    """The scenario in which the named teachers take early retirement this year.
+
+    Each must be an early-retirement candidate — within
+    ``early_retirement_window_years`` of statutory retirement (Chuxiong measure 12);
+    the ids given are the scenario's "may retire" list, whatever the
+    ``can_retire_early`` flag says. Their status becomes ``leaving``, so their posts
+    return to the pool this year and the plan may fill them. Nobody retires early
+    unless named here: the plan never assumes it.
+
+    Parameters
+    ----------
+    county : County with a teachers table.
+    teacher_ids : the teachers who retire early in the scenario.
+    policy : Policy, optional.
+
+    Returns
+    -------
+    (County, DataFrame)
+        The county after the retirements, and the retirements
+        (:func:`staffing.retirement.early_retirement_candidates` rows of those teachers).
+
+    Raises
+    ------
+    ValueError
+        Naming every id that is unknown, already leaving, or not within the window.
+
+    Examples
+    --------
+    >>> from staffing import synth
+    >>> from staffing.retirement import early_retirement_candidates
+    >>> county = synth.county(seed=0, n_schools=10)
+    >>> window = early_retirement_candidates(county.teachers, allow=county.teachers.index)
+    >>> after, retired = retire_early(county, window["teacher_id"][:2])
+    >>> int((after.teachers["status"] == "leaving").sum()
+    ...     - (county.teachers["status"] == "leaving").sum())
+    2
+    """
+    from staffing.retirement import early_retirement_candidates
+
+    policy = policy or Policy()
+    if county.teachers is None:
+        raise ValueError("retire_early needs a teachers table")
+    ids = [str(i) for i in teacher_ids]
+    within = early_retirement_candidates(county.teachers, policy, allow=ids)
+    bad = sorted(set(ids) - set(within["teacher_id"]))
+    if bad:
+        raise ValueError(
+            f"not early-retirement candidates (unknown, leaving already, or more than "
+            f"{policy.early_retirement_window_years} years from statutory retirement): "
+            + ", ".join(bad))
+    teachers = county.teachers.copy()
+    teachers.loc[ids, "status"] = "leaving"
+    after = County(county.schools.reset_index(), teachers.reset_index(), name=county.name,
+                   county_total=None if county.total_is_default else county.county_total,
+                   source=f"{county.source} (early retirements)", policy=policy)
+    if getattr(county, "distances", None) is not None:
+        after.distances = county.distances  # type: ignore[attr-defined]
+    return after, within[within["teacher_id"].isin(ids)].reset_index(drop=True)

@@ -74,3 +74,60 @@ def test_years_to_retirement_count_from_the_planned_school_year():
     # 60 years + (20 // 4 + 1 = 6) months -> 2027-03-01, half a year after 2026-09-01.
     assert r["retirement_date"] == pd.Timestamp("2027-03-01")
     assert r["years_to_retirement"] == pytest.approx(181 / 365.25)
+
+
+# ---------------------------------------------------------------- early retirement
+def _early_teachers() -> pd.DataFrame:
+    """Four men: retiring in 2027 (flagged), in 2027 (not flagged), in
+    10 years (flagged, outside the window), and one already leaving (flagged)."""
+    return pd.DataFrame({
+        "school_id": ["A", "A", "B", "B"],
+        "subject": ["maths", "chinese", "art", "pe"],
+        "sex": ["male"] * 4,
+        "status": ["in_post", "in_post", "in_post", "leaving"],
+        "birth_date": pd.to_datetime(["1967-01-10", "1967-02-10", "1974-01-10", "1967-03-10"]),
+        "birth_year": [1967, 1967, 1974, 1967],
+        "can_retire_early": [True, False, True, True],
+    }, index=pd.Index(["T1", "T2", "T3", "T4"], name="teacher_id"))
+
+
+def test_early_retirement_lists_only_flagged_teachers_within_the_window():
+    from staffing.retirement import early_retirement_candidates
+
+    out = early_retirement_candidates(_early_teachers())
+    assert out["teacher_id"].tolist() == ["T1"]
+    assert out["listed_because"].tolist() == ["flag"]
+    assert 0 < out["years_to_retirement"].iloc[0] <= Policy().early_retirement_window_years
+
+
+def test_a_scenario_may_name_teachers_but_never_beyond_the_window():
+    from staffing.retirement import early_retirement_candidates
+
+    out = early_retirement_candidates(_early_teachers(), allow=["T2", "T3"])
+    assert out.set_index("teacher_id")["listed_because"].to_dict() == {"T1": "flag",
+                                                                       "T2": "scenario"}
+    narrow = early_retirement_candidates(_early_teachers(),
+                                         Policy(early_retirement_window_years=0))
+    assert narrow.empty
+
+
+def test_retire_early_releases_the_posts_and_names_every_bad_id():
+    import staffing as st
+    from staffing.retirement import early_retirement_candidates
+    from staffing.scenarios import retire_early
+
+    county = st.synth.county(seed=2, n_schools=12)
+    window = early_retirement_candidates(county.teachers, allow=county.teachers.index)
+    chosen = window["teacher_id"].head(3).tolist()
+    after, retired = retire_early(county, chosen)
+    assert retired["teacher_id"].tolist() == chosen
+    assert (after.teachers.loc[chosen, "status"] == "leaving").all()
+    untouched = county.teachers.index.difference(chosen)
+    pd.testing.assert_series_equal(after.teachers.loc[untouched, "status"],
+                                   county.teachers.loc[untouched, "status"])
+    # Nobody retires early in the plan unless named: the default county is unchanged.
+    assert int(st.optimize(county, horizon=1).early_retirement.shape[0]) == 0
+    young = county.teachers.index.difference(window["teacher_id"])[:2].tolist()
+    with pytest.raises(ValueError) as err:
+        retire_early(county, [*young, "NOPE"])
+    assert all(i in str(err.value) for i in [*young, "NOPE"])

@@ -130,6 +130,9 @@ TEACHER_COLUMNS: tuple[Column, ...] = (
     Column("pinned", "不参与交流", "bool", False,
            "Never moved by the plan (e.g. announced arrangements). Default false.",
            aliases=("固定",)),
+    Column("can_retire_early", "可提前退休", "bool", False,
+           "Has applied for, or may take, early retirement (Chuxiong measure 12); "
+           "never assumed. Default false.", aliases=("申请提前退休",)),
 )
 
 #: Key–value facts about the county (sheet ``county`` / ``县情``).

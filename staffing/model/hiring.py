@@ -29,6 +29,7 @@ and school year in post within the horizon.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -234,6 +235,21 @@ def add_hiring(
                          objective=pulp.lpSum(objective_terms), budget=dict(budget or {}))
 
 
+@functools.cache
+def _pairs(policy: Policy) -> tuple[tuple[str, str], ...]:
+    """(teacher subject, need) pairs of ``policy``, computed once per policy."""
+    return tuple(cover_pairs(policy))
+
+
+@functools.cache
+def _covers_of(policy: Policy) -> dict[str, list[str]]:
+    """Need → the subjects whose teachers may cover it."""
+    out: dict[str, list[str]] = {}
+    for k, j in _pairs(policy):
+        out.setdefault(j, []).append(k)
+    return out
+
+
 def _present(row: pd.Series, s: str, moved: set, data: ModelInputs, teaching: dict) -> set[str]:
     """Subjects with teachers at ``s`` in the year: in post, arriving, or hired."""
     present = {k for k in SUBJECTS if row[k] > 0} | set(teaching)
@@ -247,10 +263,8 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
                is_rural: bool, unmet: dict, staff, present: set[str]) -> list:
     """Subject cover of school ``s`` in year ``t``: use, unmet and whole-teacher cuts."""
     need_row = hz.needs[t].loc[s]
-    pairs = cover_pairs(policy)
-    covers_of: dict[str, list[str]] = {}
-    for k, j in pairs:
-        covers_of.setdefault(j, []).append(k)
+    pairs = _pairs(policy)
+    covers_of = _covers_of(policy)
     use = {}
     for k, j in pairs:
         if k in present and need_row.get(j, 0) > 0:
