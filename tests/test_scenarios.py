@@ -298,3 +298,22 @@ def test_candidates_list_every_village_school_and_nothing_else():
 def test_doctests_of_scenarios_pass():
     result = doctest.testmod(scenarios_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_keep_open_flag_read_from_a_chinese_workbook_keeps_a_school(tmp_path):
+    import staffing as st
+    from staffing.scenarios import consolidate
+
+    county = st.synth.county(seed=0, n_schools=30)
+    _, merges = consolidate(county)
+    assert len(merges) > 0
+    kept = str(merges["school_id"].iloc[0])
+    schools = county.schools.reset_index()
+    schools["keep_open"] = schools["school_id"].eq(kept)
+    flagged = st.County(schools, county.teachers.reset_index(), name=county.name)
+    path = tmp_path / "county.xlsx"
+    flagged.to_excel(path, lang="zh")
+    loaded = st.load_county(path)
+    assert bool(loaded.schools.loc[kept, "keep_open"])
+    _, again = consolidate(loaded)
+    assert kept not in set(again["school_id"].astype(str))

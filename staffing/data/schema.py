@@ -81,6 +81,9 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
            "Urban or county quality school (优质学校). Default false.", aliases=("是否优质校",)),
     Column("is_weak", "薄弱学校", "bool", False,
            "Weak school (薄弱学校) to be supported first. Default false.", aliases=("是否薄弱校",)),
+    Column("keep_open", "保留校点", "bool", False,
+           "Never merged by a consolidation scenario (e.g. a remote mountain site, 边远山区"
+           "确需保留). Default false.", aliases=("确需保留",)),
     Column("pupils_primary", "小学在校生数", "int", True, "Primary pupils (grades 1–6).",
            unit="pupils", min=0, max=20_000, aliases=("小学生数",)),
     Column("pupils_junior", "初中在校生数", "int", True, "Junior-secondary pupils (grades 7–9).",
