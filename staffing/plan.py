@@ -164,7 +164,10 @@ class Plan:
         """Headline figures before and after the plan.
 
         Rows: schools below norm (all and rural), posts short of norm, posts above
-        norm, quota moved through the pool, pool balance, quota assigned to schools.
+        norm, quota moved through the pool, pool balance, quota assigned to schools;
+        with rotation, moves and subject cover; in a multi-year plan, hires and
+        retirements over the plan and the first and last years' shortfalls and unmet
+        need.
         """
         q = self.quotas
         rural = q["location"].eq("rural")
@@ -206,6 +209,8 @@ class Plan:
                  "乡村学校骨干教师缺口", round(self.rotation["backbone_deficit_before"], 1),
                  round(deficit, 1)),
             ]
+        if self.horizon:
+            rows += self._year_summary_rows()
         col = 1 if check_lang(lang) == "en" else 2
         out = pd.DataFrame(
             {
@@ -216,6 +221,27 @@ class Plan:
         )
         out.index = pd.Index([r[0] for r in rows], name="key")
         return out
+
+    def _year_summary_rows(self) -> list[tuple]:
+        """Summary rows of a multi-year plan: "before" is the first year, "after" the
+        whole plan (hires, retirements) or its last year (shortfalls, unmet need)."""
+        y = self.years
+        first, last = y.columns[0], y.columns[-1]
+        hires, urgent = int(y.loc["hires"].sum()), int(y.loc["urgent_hires"].sum())
+        return [
+            ("hires_over_plan", f"New hires {first + 1}–{last}", f"{first + 1}—{last}年招聘教师",
+             0, hires),
+            ("urgent_share_of_hires", "Urgent-need share of those hires", "其中紧缺学科占比",
+             np.nan, round(urgent / hires, 3) if hires else np.nan),
+            ("retirements_over_plan", f"Retirements {first + 1}–{last}",
+             f"{first + 1}—{last}年退休", 0, int(y.loc["retirements"].sum())),
+            ("posts_short_by_year", f"Posts short of norm, {first} → {last}",
+             f"缺编数({first}年→{last}年)", int(y.loc["posts_short", first]),
+             int(y.loc["posts_short", last])),
+            ("unmet_need_by_year", f"Unmet subject need (FTE), {first} → {last}",
+             f"学科缺口(折合人数,{first}年→{last}年)", y.loc["unmet_need_fte", first],
+             y.loc["unmet_need_fte", last]),
+        ]
 
     @property
     def value_of_one_more_post(self) -> float:

@@ -700,3 +700,16 @@ def test_teacher_who_retires_within_the_plan_does_not_rotate():
     staff = staff_holding_posts(plan)
     assert staff.loc["U", 1] == 65  # everyone at U but U-900 stays through 2027
     assert (staff.to_numpy() <= plan.quota_path["quota"].to_numpy()).all()
+
+
+def test_summary_and_compare_carry_the_years_of_a_multiyear_plan():
+    county = st.synth.county(seed=4, n_schools=16)
+    plan = st.optimize(county, horizon=2)
+    summary = plan.summary()
+    after = summary.iloc[:, 2]
+    assert after["hires_over_plan"] == plan.hires["count"].sum()
+    assert after["retirements_over_plan"] == len(plan.retirements)
+    assert after["posts_short_by_year"] == plan.years.loc["posts_short", 2028]
+    table = st.compare({"five": plan, "one": st.optimize(county)}, index="key")
+    assert table.loc["hires_over_plan", "five"] == plan.hires["count"].sum()
+    assert pd.isna(table.loc["hires_over_plan", "one"])
