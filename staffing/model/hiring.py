@@ -47,6 +47,7 @@ from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
 
 __all__ = ["HiringHandles", "hire_candidates", "add_hiring", "read_hires", "budget_by_year",
+           "staff_by_year", "cover_by_year",
            "HIRE_COLUMNS"]
 
 #: Columns of ``plan.hires``.
