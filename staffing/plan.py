@@ -383,7 +383,7 @@ class Plan:
                 text += f"收回{-r['change']}个空编入周转池。"
             for row in self._unmet_at(school_id):
                 text += (f"{SUBJECTS[row.subject]}仍缺{row.unmet_after:.1f}人:{row.reason_zh}。")
-            return text
+            return text + self._years_story(school_id, "zh")
         text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
                 f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
                 f"{r['new_quota']} ({r['change']:+d}).")
@@ -396,6 +396,30 @@ class Plan:
             text += f" {-r['change']} vacant posts released to the turnover pool."
         for row in self._unmet_at(school_id):
             text += f" {row.subject}: {row.unmet_after:.1f} FTE still unmet ({row.reason})."
+        return text + self._years_story(school_id, "en")
+
+    def _years_story(self, school_id: str, lang: str) -> str:
+        """The later years of a multi-year plan for one school: quotas and hires."""
+        if not self.horizon:
+            return ""
+        quotas = self.quota_path["quota"].loc[school_id]
+        path = "→".join(str(int(q)) for q in quotas)
+        years = f"{quotas.index[0]}–{quotas.index[-1]}"
+        hires = self.hires[self.hires["school_id"] == school_id]
+        names = self.quotas["name"]
+        hires = hires.assign(host_school=[names.get(h, h) for h in hires["host_school"]])
+        if lang == "zh":
+            text = f"{years}年编制:{path}。"
+            for h in hires.itertuples():
+                host = f",先到{h.host_school}跟岗培训" if h.host_school else ""
+                text += (f"{h.year}年招聘{SUBJECTS[h.subject]}教师{h.count}人"
+                         f"({h.approval_year}年报批{host})。")
+            return text
+        text = f" Quotas {years}: {path}."
+        for h in hires.itertuples():
+            host = f", shadow-training first at {h.host_school}" if h.host_school else ""
+            text += (f" Hires for {h.year}: {h.count} {h.subject} (approved in "
+                     f"{h.approval_year}{host}).")
         return text
 
     def _unmet_at(self, school_id: str) -> list:

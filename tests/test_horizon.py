@@ -713,3 +713,12 @@ def test_summary_and_compare_carry_the_years_of_a_multiyear_plan():
     table = st.compare({"five": plan, "one": st.optimize(county)}, index="key")
     assert table.loc["hires_over_plan", "five"] == plan.hires["count"].sum()
     assert pd.isna(table.loc["hires_over_plan", "one"])
+
+
+def test_a_schools_story_tells_its_quotas_and_hires_by_year():
+    plan = st.optimize(music_county(), horizon=2)
+    story = plan.explain("R")
+    assert "Quotas 2026–2028" in story and "Hires for 2027: 1 music (approved in 2026" in story
+    zh = plan.explain("R", lang="zh")
+    assert "2027年招聘音乐教师1人(2026年报批" in zh
+    assert "Quotas" not in st.optimize(music_county()).explain("R")
