@@ -59,7 +59,7 @@ HIRE_COLUMNS = ["school_id", "name", "location", "subject", "year", "approval_ye
 class HiringHandles:
     """The recruitment block's candidates, variables and objective."""
 
-    candidates: pd.DataFrame  # school_id, subject, cap, rural; var columns per year
+    candidates: pd.DataFrame  # school_id, subject, gap, cap (hire_candidates)
     hires: dict[tuple[str, str, int], pulp.LpVariable]
     unmet: dict[tuple[str, str, int], pulp.LpVariable]
     objective: pulp.LpAffineExpression
@@ -184,25 +184,32 @@ def add_hiring(
         flows = data.rotation.flows
         moved = set(flows["school_id"]) | set(flows["target"])
     staff_now = data.rotation.staff if data.rotation is not None else None
-
-    def delta_moves(s: str, k: str):
-        if staff_after is None or s not in moved:
-            return 0
-        return staff_after(s, k) - int(staff_now.at[s, k])
+    # What year-0 moves change at a school, by subject and in all: built once, used
+    # in every later year (expressions are copied when used in arithmetic).
+    delta: dict[tuple[str, str], pulp.LpAffineExpression] = {}
+    shift: dict[str, pulp.LpAffineExpression] = {}
+    if staff_after is not None:
+        for s in moved:
+            for k in SUBJECTS:
+                delta[(s, k)] = staff_after(s, k) - int(staff_now.at[s, k])
+            shift[s] = pulp.lpSum(delta[(s, k)] for k in SUBJECTS)
+    planned = sorted(set(by_school) | moved, key=pos.get)
 
     for t in hz.years:
         q = years.quota[t]
         holding = hz.holding[t]
-        for s in sorted(set(by_school) | moved, key=pos.get):
+        for s in planned:
             so_far = [v for _, tt, v in by_school.get(s, []) if tt <= t]
-            shift = pulp.lpSum(delta_moves(s, k) for k in SUBJECTS) if s in moved else 0
-            prob += (int(holding.at[s]) + shift + pulp.lpSum(so_far) <= q[pos[s]]
+            prob += (int(holding.at[s]) + shift.get(s, 0) + pulp.lpSum(so_far) <= q[pos[s]]
                      ), f"hire_capacity_{pos[s]}_y{t}"
 
     urgent = set(policy.urgent_subjects)
     objective_terms = []
+    by_year: dict[int, list[tuple[str, str, pulp.LpVariable]]] = {}
+    for (s, k, t), v in hires.items():
+        by_year.setdefault(t, []).append((s, k, v))
     for t in hz.years:
-        this_year = [(k, v) for (s, k, tt), v in hires.items() if tt == t]
+        this_year = [(k, v) for _, k, v in by_year.get(t, [])]
         if not this_year:
             continue
         everyone = pulp.lpSum(v for _, v in this_year)
@@ -211,8 +218,8 @@ def add_hiring(
         if budget and t in budget:
             prob += everyone <= int(budget[t]), f"hire_budget_y{t}"
         if len(hz.mentor_room) and policy.shadow_training_years > 0:
-            training = [v for (s, _, tt), v in hires.items()
-                        if rural[s] and t - policy.shadow_training_years < tt <= t]
+            training = [v for tt in range(t - policy.shadow_training_years + 1, t + 1)
+                        for s, _, v in by_year.get(tt, []) if rural[s]]
             if training:
                 prob += pulp.lpSum(training) <= int(hz.mentor_room[t]), f"hire_mentors_y{t}"
         # A hire holds a post from year t to the end of the horizon.
@@ -220,18 +227,17 @@ def add_hiring(
 
     unmet: dict[tuple[str, str, int], pulp.LpVariable] = {}
     for t in hz.years:
-        for s in sorted(set(by_school) | moved, key=pos.get):
+        for s in planned:
             teaching: dict[str, list[pulp.LpVariable]] = {}
             for k, tt, v in by_school.get(s, []):
                 if tt <= t - delay[s]:
                     teaching.setdefault(k, []).append(v)
             objective_terms += _add_cover(prob, pos[s], s, t, hz, policy, rural[s], unmet,
                                           lambda k, s=s, t=t, teaching=teaching: (
-                                              int(hz.teaching[t].at[s, k]) + delta_moves(s, k)
+                                              int(hz.teaching[t].at[s, k]) + delta.get((s, k), 0)
                                               + pulp.lpSum(teaching.get(k, []))),
                                           present=_present(hz.teaching[t].loc[s], s, moved,
                                                            data, teaching))
-    cands = cands.assign(rural=cands["school_id"].map(rural).to_numpy(dtype=bool))
     return HiringHandles(candidates=cands, hires=hires, unmet=unmet,
                          objective=pulp.lpSum(objective_terms), budget=dict(budget or {}))
 
