@@ -24,7 +24,7 @@ import pandas as pd
 
 from staffing.i18n import label, translate_columns, translate_values
 from staffing.model.hiring import HIRE_COLUMNS, cover_by_year, read_hires, staff_by_year
-from staffing.model.pool import loan_table, read_year_quotas
+from staffing.model.pool import LOAN_COLUMNS, loan_table, read_year_quotas
 from staffing.model.quota import pool_ledger
 from staffing.model.rotation import staff_after_moves
 from staffing.retirement import early_retirement_candidates
@@ -97,8 +97,7 @@ def read_years(model: CountyModel, quotas: pd.DataFrame, moves: pd.DataFrame | N
     cover = cover_by_year(hz, staff, policy) if staff else pd.DataFrame(
         columns=["school_id", "subject", "year", "need", "covered", "unmet"])
 
-    loans = loan_table(years_h, hz) if solved else loan_table(type(years_h)(
-        quota={}, reserve={}, over={}), hz)
+    loans = loan_table(years_h, hz) if solved else pd.DataFrame(columns=LOAN_COLUMNS)
     pool = _ledger(path, schools, calendar, inputs.county_total, loans)
     summary = _year_summary(model, path, hires, cover, year0_cover, delta, pool, loans, solved)
     projection = hz.projection.rename(index=calendar, level="year")

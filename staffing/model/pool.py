@@ -45,7 +45,11 @@ from staffing.model.quota import QuotaHandles, reserve_minimum
 from staffing.model.solve import values
 from staffing.policy import Policy
 
-__all__ = ["YearQuotaHandles", "add_year_quotas", "read_year_quotas", "loan_table"]
+__all__ = ["YearQuotaHandles", "add_year_quotas", "read_year_quotas", "loan_table",
+           "LOAN_COLUMNS"]
+
+#: Columns of :func:`loan_table`.
+LOAN_COLUMNS = ["year", "lent", "repaid", "outstanding", "repay_by"]
 
 
 @dataclass
@@ -154,9 +158,8 @@ def loan_table(h: YearQuotaHandles, hz: HorizonInputs) -> pd.DataFrame:
     calendar year by whose start repayments — planned ones within the horizon, then
     the attrition of schools above norm — reach everything lent up to that year).
     """
-    columns = ["year", "lent", "repaid", "outstanding", "repay_by"]
     if not h.lend:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=LOAN_COLUMNS)
     lent = pd.Series({t: int(round(v.varValue or 0)) for t, v in h.lend.items()})
     repaid = pd.Series({t: float(h.repay[t].varValue or 0) if t in h.repay else 0.0
                         for t in h.lend}).round(6)
@@ -172,6 +175,6 @@ def loan_table(h: YearQuotaHandles, hz: HorizonInputs) -> pd.DataFrame:
         rows.append({"year": hz.calendar[t], "lent": int(lent[t]), "repaid": float(repaid[t]),
                      "outstanding": float(lent.loc[:t].sum() - repaid.loc[:t].sum()),
                      "repay_by": repay_by})
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=LOAN_COLUMNS)
     out["repay_by"] = out["repay_by"].astype("Int64")
     return out
