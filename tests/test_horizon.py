@@ -722,3 +722,16 @@ def test_a_schools_story_tells_its_quotas_and_hires_by_year():
     zh = plan.explain("R", lang="zh")
     assert "2027年招聘音乐教师1人(2026年报批" in zh
     assert "Quotas" not in st.optimize(music_county()).explain("R")
+
+
+def test_a_multiyear_plan_without_a_solution_keeps_every_table_in_shape(tmp_path):
+    from staffing.model.solve import SolveStats
+
+    model = st.build_model(st.synth.county(seed=0, n_schools=12),
+                           st.Policy(pool_reserve_share=0.05), horizon=2)
+    nan = float("nan")
+    plan = st.Plan.from_model(model, SolveStats("highs", "error", "Error", 0.0, nan, nan, nan))
+    assert plan.status == "error" and plan.hires.empty
+    assert plan.years.loc["quota"].tolist() == [plan.county.schools["approved_quota"].sum()] * 3
+    assert set(plan.pool["entry"]) == {"opening", "closing"}
+    plan.to_excel(tmp_path / "no_plan.xlsx")
