@@ -33,7 +33,31 @@ import pulp
 
 from staffing.policy import Policy
 
-__all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "unmet_weight"]
+__all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "unmet_weight",
+           "post_multiplier"]
+
+
+def post_multiplier(norm, posts_short, policy: Policy):
+    """Cost multiplier of a school's ``posts_short``-th post short, by the step it lies in.
+
+    Vectorised over schools (``norm`` and ``posts_short`` arrays of whole posts); 0
+    where the school is not short.
+
+    Examples
+    --------
+    >>> post_multiplier(np.array([40, 40, 10]), np.array([36, 4, 2]), Policy()).round(3).tolist()
+    [2.75, 1.15, 1.25]
+    """
+    norm = np.asarray(norm, dtype=float)
+    k = np.asarray(posts_short, dtype=float)
+    n_steps = int(np.ceil(1.0 / policy.fair_band - 1e-9))
+    step = np.full(k.shape, n_steps + 1, dtype=float)
+    for b in range(n_steps, 0, -1):  # the first step whose (rounded) end reaches post k
+        end = np.floor(norm * policy.fair_band * b + 0.5)
+        step = np.where(k <= end, b, step)
+    slopes = step_slopes(n_steps + 1, policy, policy.fair_band)
+    out = slopes[step.astype(int) - 1]
+    return np.where(k > 0, out, 0.0)
 
 
 def unmet_weight(policy: Policy, subject: str, rural: bool) -> float:
@@ -103,6 +127,7 @@ def add_convex_cost(
     prob: pulp.LpProblem,
     name: str,
     amount: Sequence[pulp.LpVariable],
+    labels: Sequence[str],
     scale: np.ndarray,
     cap: np.ndarray,
     weight: np.ndarray,
@@ -113,8 +138,9 @@ def add_convex_cost(
 ) -> pulp.LpAffineExpression:
     """Cost ``Σ_i w_i · F(amount_i / scale_i)`` with ``F`` convex and piecewise linear.
 
-    For each ``i`` with ``cap_i > 0``, step variables ``{name}_{i}_s{b}`` (0 ≤ · ≤ the
-    step's width) and a row ``{name}_{i}_steps``: ``amount_i = Σ_b step_b`` are added.
+    For each ``i`` with ``cap_i > 0``, step variables ``{name}_{label_i}_s{b}`` (0 ≤ · ≤
+    the step's width) and a row ``{name}_{label_i}_steps``: ``amount_i = Σ_b step_b``
+    are added.
     Only the steps below ``cap_i`` (the most ``amount_i`` can be) are created.
 
     Parameters
@@ -122,6 +148,7 @@ def add_convex_cost(
     prob : the problem.
     name : prefix of the new variables and rows.
     amount : the shortfall variables (≥ 0), one per item.
+    labels : each item's part of the new names (school position, subject, year).
     scale : the norm (or need) each shortfall is relative to.
     cap : the largest value each shortfall can take.
     weight : cost of one unit at the first step, tie-break included.
@@ -141,7 +168,7 @@ def add_convex_cost(
     variables: list[pulp.LpVariable] = []
     n_steps = int(np.ceil(1.0 / band - 1e-9))
     slopes = step_slopes(n_steps + 1, policy, band)
-    for i, x in enumerate(amount):
+    for i, (x, label) in enumerate(zip(amount, labels, strict=True)):
         if cap[i] <= 1e-9:
             continue
         if scale[i] <= 1e-9:  # nothing to be short of: every unit at the steepest step
@@ -160,9 +187,9 @@ def add_convex_cost(
         keep = widths > 1e-9
         steps = []
         for b in np.flatnonzero(keep):
-            v = prob.add_variable(f"{name}_{i}_s{b}", lowBound=0, upBound=float(widths[b]))
+            v = prob.add_variable(f"{name}_{label}_s{b}", lowBound=0, upBound=float(widths[b]))
             steps.append(v)
             coefs.append(float(weight[i] * step_slope[b]))
             variables.append(v)
-        prob += x == pulp.lpSum(steps), f"{name}_{i}_steps"
+        prob += x == pulp.lpSum(steps), f"{name}_{label}_steps"
     return pulp.lpDot(coefs, variables) if variables else pulp.LpAffineExpression()

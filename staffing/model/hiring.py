@@ -284,7 +284,7 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
         if used:
             prob += pulp.lpSum(used) <= staff_cache[k], f"hire_staff_{i}_{k}_y{t}"
     terms = []
-    fair: list[tuple[float, pulp.LpVariable, float]] = []
+    fair: list[tuple[float, pulp.LpVariable, float, str]] = []
     school_unmet = []
     for j in SUBJECTS:
         n = float(need_row.get(j, 0.0))
@@ -299,10 +299,10 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
         if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
             # Whole teachers: the same MIR cut as in the rotation block.
             prob += u >= frac * (np.ceil(n) - staff_cache[j]), f"hire_need_round_{i}_{j}_y{t}"
-        fair.append((unmet_weight(policy, j, is_rural) * tie, u, n))
+        fair.append((unmet_weight(policy, j, is_rural) * tie, u, n, f"{i}_{j}_y{t}"))
     if fair:
-        weights, variables, need_fte = zip(*fair, strict=True)
-        terms.append(add_convex_cost(prob, f"unmet_steps_{i}_y{t}", list(variables),
+        weights, variables, need_fte, labels = zip(*fair, strict=True)
+        terms.append(add_convex_cost(prob, "unmet", list(variables), labels,
                                      np.array(need_fte), np.array(need_fte), np.array(weights),
                                      policy, band=policy.fair_band_need, whole=False))
     total = float(need_row[need_row > 0].sum())

@@ -125,8 +125,9 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
         handles.quota[t], handles.reserve[t], handles.over[t] = q, reserve, over
         handles.reserve_floor[t] = reserve_low
         low_q = low if policy.pool_enabled else approved
-        terms += [add_convex_cost(prob, f"short_y{t}", short, norm, np.maximum(norm - low_q, 0),
-                                  weights, policy, band=policy.fair_band, whole=True),
+        terms += [add_convex_cost(prob, f"short_y{t}", short, [str(i) for i in range(n)],
+                                  norm, np.maximum(norm - low_q, 0), weights, policy,
+                                  band=policy.fair_band, whole=True),
                   policy.weight_surplus * pulp.lpSum(surplus),
                   policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
                   policy.weight_over_total * over]

@@ -136,8 +136,9 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
     low = approved if not policy.pool_enabled else s["quota_floor"].to_numpy()
     terms = {
         "shortfall": add_convex_cost(
-            prob, "short", short, norm, np.maximum(norm - low, 0),
-            (s["shortfall_weight"] * s["tie_break"]).to_numpy(), policy,
+            prob, "short", short, [str(i) for i in range(data.n)], norm,
+            np.maximum(norm - low, 0), (s["shortfall_weight"] * s["tie_break"]).to_numpy(),
+            policy,
             band=policy.fair_band, whole=True),
         "surplus": policy.weight_surplus * pulp.lpSum(surplus),
         "change": policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),

@@ -261,7 +261,7 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
                 # and makes the LP relaxation of this row integral (an MIR cut).
                 prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff_after(s, j))
                          ), f"rotation_need_round_{i}_{j}"
-            unmet_cost.append((unmet_weight(policy, j, bool(rural[i])) * tie[i], u, n))
+            unmet_cost.append((unmet_weight(policy, j, bool(rural[i])) * tie[i], u, n, f"{i}_{j}"))
         _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
                               itin_in)
 
@@ -349,8 +349,9 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     replanning = bool(flows["announced"].any())
     move_cost = (policy.weight_move + policy.weight_move_km * flows["km"]
                  + (policy.weight_replan_change if replanning else 0.0)).tolist()
-    weights, unmet_vars, need_fte = zip(*unmet_cost, strict=True) if unmet_cost else ((), (), ())
-    unmet_term = add_convex_cost(prob, "unmet_steps", list(unmet_vars), np.array(need_fte),
+    weights, unmet_vars, need_fte, labels = (zip(*unmet_cost, strict=True) if unmet_cost
+                                             else ((), (), (), ()))
+    unmet_term = add_convex_cost(prob, "unmet", list(unmet_vars), labels, np.array(need_fte),
                                  np.array(need_fte), np.array(weights), policy,
                                  band=policy.fair_band_need, whole=False)
     objective = (
