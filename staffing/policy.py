@@ -143,8 +143,12 @@ class Policy:
     fair_steepness: float = _f(2.0, (0.0, 100.0, True, True))
     # The same for unmet subject need (rotation, itinerant cover, hires): steps of this
     # share of the school's need in the subject (four steps: coarser than for posts,
-    # as need is counted in FTE and every step adds a variable per school and subject).
+    # as need is counted in FTE and every step adds a variable per school and subject),
+    # and a gentler slope: with 0.5 the dearest step (1.44) stays below 1.5 × the
+    # cheapest (1.06), so the rural and urgent-subject multipliers (1.5) still come
+    # first and labour's worst step (0.5 × 1.44) stays below any named subject's first.
     fair_band_need: float = _f(0.25, (0.0, 1.0, False, True))
+    fair_steepness_need: float = _f(0.5, (0.0, 100.0, True, True))
     # Library default: premium, as a share of a school's shortfall cost, that orders
     # otherwise equal schools (lowest share of norm first, then most pupils, highest
     # weight, and school_id only between schools identical in all of these). Far below

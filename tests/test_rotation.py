@@ -77,9 +77,12 @@ def test_move_needs_room_in_the_receiving_school_quota():
 def test_rotation_volume_shortfall_is_named_when_moving_would_open_a_gap():
     # U needs 1.78 FTE of English and has two teachers, one eligible: moving him opens
     # a 0.78 FTE gap at U to close a 0.67 FTE gap at R. With rural schools weighted as
-    # urban ones, that is a bad trade, so the 10% rotation goes unmet, by name.
+    # urban ones and unmet need priced linearly (fair_steepness_need = 0), that is a bad
+    # trade, so the 10% rotation goes unmet, by name. (With the default convex price,
+    # R lacking all of its English outweighs U lacking 44% of its own, and U-900 goes.)
     plan = st.optimize(english_county(u_english=1),
-                       st.Policy(weight_rural=1.0, itinerant_enabled=False))
+                       st.Policy(weight_rural=1.0, itinerant_enabled=False,
+                                 fair_steepness_need=0.0))
     assert moved(plan).empty
     rules = plan.explain().set_index("key")
     row = rules.loc["rotation_volume"]

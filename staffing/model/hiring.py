@@ -304,7 +304,8 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
         weights, variables, need_fte, labels = zip(*fair, strict=True)
         terms.append(add_convex_cost(prob, "unmet", list(variables), labels,
                                      np.array(need_fte), np.array(need_fte), np.array(weights),
-                                     policy, band=policy.fair_band_need, whole=False))
+                                     band=policy.fair_band_need,
+                                     steepness=policy.fair_steepness_need, whole=False))
     total = float(need_row[need_row > 0].sum())
     frac = total - np.floor(total)
     if school_unmet and frac > 1e-9:

@@ -126,8 +126,9 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
         handles.reserve_floor[t] = reserve_low
         low_q = low if policy.pool_enabled else approved
         terms += [add_convex_cost(prob, f"short_y{t}", short, [str(i) for i in range(n)],
-                                  norm, np.maximum(norm - low_q, 0), weights, policy,
-                                  band=policy.fair_band, whole=True),
+                                  norm, np.maximum(norm - low_q, 0), weights,
+                                  band=policy.fair_band, steepness=policy.fair_steepness,
+                                  whole=True),
                   policy.weight_surplus * pulp.lpSum(surplus),
                   policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
                   policy.weight_over_total * over]

@@ -352,8 +352,9 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     weights, unmet_vars, need_fte, labels = (zip(*unmet_cost, strict=True) if unmet_cost
                                              else ((), (), (), ()))
     unmet_term = add_convex_cost(prob, "unmet", list(unmet_vars), labels, np.array(need_fte),
-                                 np.array(need_fte), np.array(weights), policy,
-                                 band=policy.fair_band_need, whole=False)
+                                 np.array(need_fte), np.array(weights),
+                                 band=policy.fair_band_need,
+                                 steepness=policy.fair_steepness_need, whole=False)
     objective = (
         unmet_term
         + policy.weight_backbone_deficit * pulp.lpSum(backbone_deficit.values())
