@@ -35,6 +35,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 
 NAMES = ["丁县", "丙县", "乙县", "甲县"]  # sorted, as the batch sorts them
 MARK = "STAFFING_BATCH_TEST_MARK"
+#: ``python -m staffing.batch`` imports from the working directory first: run it where
+#: the ``staffing`` under test lives, whatever folder pytest was started from.
+_SOURCE_ROOT = str(Path(st.__file__).resolve().parents[1])
 
 
 def _marked_pids(mark: str) -> list[int]:
@@ -94,7 +97,7 @@ def killed(data):
     env = {**os.environ, MARK: mark}
     proc = subprocess.Popen(
         [sys.executable, "-m", "staffing.batch", str(data), "-o", str(out), "--workers", "2",
-         "--log", str(log)], env=env, start_new_session=True,
+         "--log", str(log)], env=env, start_new_session=True, cwd=_SOURCE_ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not any(e["event"] == "done" for e in _events(log)):

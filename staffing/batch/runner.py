@@ -238,7 +238,7 @@ def plan_many(
     start = time.perf_counter()
     horizon = _horizon(horizon)
     with lock_out_dir(out) as lock:
-        refuse_links(out, _written_paths(out, found, out_dir))
+        refuse_links(out, _written_paths(out, found))
         if isinstance(log, str | Path):
             for base in (Path(os.path.abspath(out_dir)), out):
                 refuse_links(base, [Path(os.path.abspath(log))])
@@ -247,7 +247,7 @@ def plan_many(
                     log=log, progress=progress, start=start, horizon=horizon, lock=lock)
 
 
-def _written_paths(out: Path, found: list[CountyInput], out_dir: Any) -> list[Path]:
+def _written_paths(out: Path, found: list[CountyInput]) -> list[Path]:
     """Everything a run may write, replace or delete inside OUT_DIR."""
     paths = [out / MANIFEST_FILE]
     for inp in found:
