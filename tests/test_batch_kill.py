@@ -327,3 +327,25 @@ def test_promote_replaces_real_files_and_leaves_nothing_in_staging(tmp_path):
     promote(staging, out, "甲县", ["plan.xlsx"])
     assert (out / "甲县" / "plan.xlsx").read_bytes() == b"new"
     assert not (staging / "甲县" / "plan.xlsx").exists()
+
+
+def test_the_kernel_refuses_the_link_even_when_every_path_check_is_fooled(outside, tmp_path,
+                                                                          monkeypatch):
+    """The moves go through a directory opened with O_NOFOLLOW, not through path checks:
+    with ``is_symlink`` and ``refuse_links`` blinded (a link planted between check and
+    write), the link is still not followed."""
+    from staffing.batch import outdir
+
+    staging, out = tmp_path / "staging", tmp_path / "out"
+    (staging / "甲县").mkdir(parents=True)
+    (staging / "甲县" / "plan.xlsx").write_bytes(b"new plan")
+    out.mkdir()
+    (out / "甲县").symlink_to(outside)
+    before = _snapshot(outside)
+    monkeypatch.setattr(outdir, "refuse_links", lambda *a, **k: None)
+    monkeypatch.setattr(Path, "is_symlink", lambda self: False)
+    with pytest.raises(OSError):
+        promote(staging, out, "甲县", ["plan.xlsx"])
+    with pytest.raises(OSError):
+        remove_outputs(out, "甲县", ["plan.xlsx"])
+    assert _snapshot(outside) == before

@@ -44,7 +44,8 @@ ORPHAN_GRACE_S = 10.0
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_FD = os.replace in os.supports_dir_fd and os.open in os.supports_dir_fd
+#: renameat/openat available (``os.replace`` takes the same ``*_dir_fd`` as ``os.rename``).
+_DIR_FD = os.rename in os.supports_dir_fd and os.open in os.supports_dir_fd
 
 
 class BatchLockedError(RuntimeError):
