@@ -87,6 +87,16 @@ def lock_out_dir(out: Path, grace_s: float = ORPHAN_GRACE_S) -> Iterator[OutDirL
     one). A lock still held after its recorded holder died belongs to that run's
     workers: it is waited for up to ``grace_s`` seconds. On leaving the block the
     record is cleared: only a killed run leaves one behind.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> with lock_out_dir(out) as lock:
+    ...     json.loads((out / LOCK_FILE).read_text())["pid"] == os.getpid()
+    True
+    >>> (out / LOCK_FILE).read_text()  # emptied on a clean end
+    ''
     """
     path = Path(out) / LOCK_FILE
     holder = {"pid": os.getpid(), "host": socket.gethostname(),
@@ -173,7 +183,19 @@ def _holder_dead(record: dict[str, Any]) -> bool:
 # ---------------------------------------------------------------------------- links
 def refuse_links(out: Path, paths: Iterable[Path]) -> None:
     """Raise :class:`OutDirLinkError` for the first of ``paths`` (inside ``out``) that
-    is a symbolic link or lies under one below ``out``."""
+    is a symbolic link or lies under one below ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> (out / "楚雄市").symlink_to(tempfile.mkdtemp())
+    >>> try:
+    ...     refuse_links(out, [out / "楚雄市" / "plan.xlsx"])
+    ... except OutDirLinkError as exc:
+    ...     print(exc.path.name)
+    楚雄市
+    """
     out = Path(out)
     for path in paths:
         try:
