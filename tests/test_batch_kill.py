@@ -349,3 +349,16 @@ def test_the_kernel_refuses_the_link_even_when_every_path_check_is_fooled(outsid
     with pytest.raises(OSError):
         remove_outputs(out, "甲县", ["plan.xlsx"])
     assert _snapshot(outside) == before
+
+
+def test_a_dying_worker_takes_its_solver_subprocesses_along():
+    """A CBC fallback solve is a child process of the worker: it must not outlive it.
+    Reference: the kernel's exit status of the child (killed by signal 9)."""
+    code = ("import subprocess, sys\n"
+            "child = subprocess.Popen(['sleep', '60'])\n"
+            "from staffing.batch.engines import kill_children\n"
+            "kill_children()\n"
+            "print(child.wait(timeout=10))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=_SOURCE_ROOT)
+    assert done.stdout.strip() == str(-signal.SIGKILL), done.stderr

@@ -18,7 +18,7 @@ from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["Engine", "default_workers", "start_method", "worker_init"]
+__all__ = ["Engine", "default_workers", "start_method", "worker_init", "kill_children"]
 
 #: ``PR_SET_PDEATHSIG`` from ``<linux/prctl.h>``: a signal the kernel sends a process
 #: when its parent dies.
@@ -94,13 +94,32 @@ def _set_parent_death_signal() -> None:
 
 
 def _die_when_closed(lifeline: Connection) -> None:
-    """Block until the batch process's end of ``lifeline`` is closed, then die."""
+    """Block until the batch process's end of ``lifeline`` is closed, then die, taking
+    the worker's own child processes along (a CBC solver run as a command)."""
     try:
         multiprocessing.connection.wait([lifeline])
     finally:
+        kill_children()
         if hasattr(signal, "SIGKILL"):
             os.kill(os.getpid(), signal.SIGKILL)
         os._exit(1)
+
+
+def kill_children() -> None:
+    """Send ``SIGKILL`` to this process's direct children (Linux: listed in
+    ``/proc/self/task/*/children``; elsewhere nothing is done)."""
+    from pathlib import Path
+
+    for task in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids = [int(pid) for pid in task.read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _is_dask_client(obj: Any) -> bool:
