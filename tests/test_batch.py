@@ -402,9 +402,9 @@ def test_folder_hash_changes_with_any_file_but_not_hidden_ones(tmp_path):
 def test_doctests_of_the_batch_modules_pass():
     import doctest
 
-    from staffing.batch import cli, engines, events, inputs, manifest, runner, worker
+    from staffing.batch import cli, engines, events, inputs, manifest, outdir, runner, worker
 
-    for module in (inputs, worker, manifest, engines, events, runner, cli):
+    for module in (inputs, worker, manifest, outdir, engines, events, runner, cli):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, module.__name__
 
