@@ -291,7 +291,9 @@ def solve_model(
         else:  # keep the search's plan
             for v in model.prob.variables():
                 v.varValue = found[v.name]
-    return dataclasses.replace(stats, time_s=stats.time_s + extra)
+    stages = {"start": first.time_s, "search": stats.time_s,
+              "polish": extra - first.time_s}
+    return dataclasses.replace(stats, time_s=stats.time_s + extra, stages=stages)
 
 
 def _highs(solver: str) -> bool:

@@ -62,6 +62,9 @@ class SolveStats:
     gap: float
     options: dict[str, Any] = field(default_factory=dict)
     message: str = ""
+    #: Seconds of each step of :func:`staffing.model.build.solve_model` (start, search,
+    #: polish); empty for a single solve.
+    stages: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, for manifests and reports."""
