@@ -352,6 +352,9 @@ def _cbc_from_log(log: str, status: str, raw: str, bound: float) -> tuple[str, s
         return status, raw, bound
     verdict = found.group(1).strip()
     if verdict.startswith("Optimal solution found"):
+        incumbent = re.search(r"^Objective value:\s+" + _CBC_NUMBER, log, re.MULTILINE)
+        if not lower and incumbent and "gap" not in verdict:  # proven: the bound is it
+            bound = float(incumbent.group(1))
         return "optimal", verdict, bound
     if verdict.startswith("Stopped"):
         has_incumbent = re.search(r"^Objective value:\s+" + _CBC_NUMBER, log, re.MULTILINE)
@@ -392,7 +395,8 @@ def solution_is_valid(prob: pulp.LpProblem, tol: float = 1e-6) -> bool:
             return False
         if v.cat == pulp.LpInteger and abs(x - round(x)) > 1e-5:
             return False
-    for c in prob.constraints.values():
+    rows = prob.constraints() if callable(prob.constraints) else prob.constraints.values()
+    for c in rows:  # PuLP 4: a method returning a list; PuLP 3: a dict
         activity = sum(coef * (var.varValue or 0.0) for var, coef in c.items())
         rhs = -c.constant
         slack = tol * max(1.0, abs(rhs), sum(abs(coef) for coef in c.values()))
