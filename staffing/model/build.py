@@ -31,6 +31,7 @@ from staffing.model.solve import (
     available_solvers,
     current_values,
     solve,
+    solve_staged,
     solve_with_fixed,
 )
 from staffing.policy import Policy
@@ -270,8 +271,11 @@ def solve_model(
     whose time is added to ``time_s``. Returns the stats of the search, with the
     objective, gap and time after the polish.
     """
-    common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
     decisions = model.decision_variables()
+    if solver == "highs" and "highs" in available_solvers():  # one HiGHS model, three runs
+        return solve_staged(model.prob, [v.name for v in decisions], time_limit=time_limit,
+                            mip_gap=mip_gap, threads=threads, msg=msg, options=options)
+    common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
     at_low = {v.name: float(v.lowBound or 0) for v in decisions}
     first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)
     start = current_values(model.prob) if first.status in ("optimal", "feasible") else None
