@@ -225,3 +225,12 @@ def test_post_moves_with_round_trips_through_toml(tmp_path):
     policy = st.Policy(post_moves_with=("support", "transfer"))
     policy.to_toml(tmp_path / "p.toml")
     assert st.Policy.from_toml(tmp_path / "p.toml") == policy
+
+
+def test_doctests_of_the_posts_module_pass():
+    import doctest
+
+    import staffing.model.posts as posts
+
+    result = doctest.testmod(posts)
+    assert result.attempted >= 5 and result.failed == 0
