@@ -197,6 +197,22 @@ def test_three_schools_later_years_keep_the_same_posts(kinds):
     assert plan.hires["count"].sum() == 0
 
 
+def test_a_term_move_needs_no_vacant_post_at_the_target():
+    # R1 and R2 hold exactly their approved quotas and the pool is off, so no quota can
+    # grow: a move that brings its post cannot happen, a term move can.
+    county = three_schools()
+    fixed = NO_ITINERANT.replace(pool_enabled=False)
+    term = st.optimize(county, fixed)
+    assert sorted(term.moves["teacher_id"]) == ["U-900", "U-901"]
+    q = term.quotas.loc[["U", "R1", "R2"]]
+    assert q["new_quota"].tolist() == [55, 15, 10] == q["posts_held"].tolist()
+    assert q["here_on_term"].tolist() == [0, 1, 1]
+    follows = st.optimize(county, fixed.replace(post_moves_with=QUOTA_FOLLOWS.post_moves_with))
+    assert follows.moves.empty
+    assert follows.unmet.set_index(["school_id", "subject"]).loc[
+        ("R1", "english"), "reason"] == "no room in the school's quota"
+
+
 # ---------------------------------------------------------------- a second formulation
 @pytest.mark.parametrize("kinds", [("transfer",), ("support", "transfer"),
                                    QUOTA_FOLLOWS.post_moves_with])
