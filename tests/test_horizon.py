@@ -75,10 +75,14 @@ def staying_teachers(county: st.County) -> pd.DataFrame:
     return t[t["status"].ne("leaving")]
 
 
-def school_after_moves(plan: st.Plan, teachers: pd.DataFrame) -> pd.Series:
-    """Each teacher's school after the plan's permanent moves (itinerant staff stay)."""
-    moves = plan.moves[plan.moves["kind"].ne("itinerant")
-                       & plan.moves["teacher_id"].isin(teachers.index)]
+def school_after_moves(plan: st.Plan, teachers: pd.DataFrame, posts: bool = False
+                       ) -> pd.Series:
+    """Each teacher's school after the plan's permanent moves (itinerant staff stay);
+    with ``posts``, the school whose post she holds: only moves of the kinds in
+    ``Policy.post_moves_with`` take it along (a term move keeps it at home)."""
+    kept = (plan.moves["kind"].isin(plan.policy.post_moves_with) if posts
+            else plan.moves["kind"].ne("itinerant"))
+    moves = plan.moves[kept & plan.moves["teacher_id"].isin(teachers.index)]
     where = teachers["school_id"].copy()
     where.loc[moves["teacher_id"].to_numpy()] = moves["to_school"].to_numpy()
     return where
@@ -88,8 +92,9 @@ def staff_holding_posts(plan: st.Plan) -> pd.DataFrame:
     """School × planning year: staff holding a post after moves, retirements and hires.
 
     Staff not listed in the teachers table stay (nobody knows their retirement date);
-    listed teachers count at their school after moves until their retirement empties
-    the post; hires count from their (calendar) year.
+    listed teachers count at the school whose post they hold after moves (a term move
+    keeps it at home, ``Policy.post_moves_with``) until their retirement empties the
+    post; hires count from their (calendar) year.
     """
     county, policy = plan.county, plan.policy
     index = county.schools.index
@@ -98,7 +103,7 @@ def staff_holding_posts(plan: st.Plan) -> pd.DataFrame:
     listed = teachers.groupby("school_id").size().reindex(index, fill_value=0)
     leavers = listed_all - listed
     unlisted = (county.schools["staff_in_post"] - leavers).clip(lower=0) - listed
-    where = school_after_moves(plan, teachers)
+    where = school_after_moves(plan, teachers, posts=True)
     out = {}
     for t in range(plan.horizon + 1):
         here = where if t == 0 else where[~retired_by(teachers, policy, t)]

@@ -155,7 +155,8 @@ def build_model(
             model.blocks["hiring"] = add_hiring(
                 prob, inputs, hz, policy, years,
                 rotation.staff_after if rotation is not None else None,
-                budget=budget_by_year(hiring_budget, hz.calendar))
+                budget=budget_by_year(hiring_budget, hz.calendar),
+                post_shift=rotation.post_shift if rotation is not None else None)
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 
