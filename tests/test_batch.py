@@ -170,6 +170,7 @@ def test_summary_json_holds_status_solver_counts_and_summary_table(pool_run):
     assert summary["summary"][0]["key"] == "schools_below_norm"
     assert summary["summary"][0]["metric"] == "低于编制标准的学校"
     assert "time_s" not in summary["solver"]  # wall-clock times live in the manifest
+    assert "stages" not in summary["solver"]
 
 
 def test_log_has_one_json_line_per_event(pool_run):
