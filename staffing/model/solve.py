@@ -165,7 +165,9 @@ def _highs_staged() -> type:
         search_gap: float | None = None
         record: dict[str, Any] | None = None
 
-        def _exact(self, h, integers: np.ndarray, kinds: list) -> list[float] | None:
+        def _exact(self, h, integers: np.ndarray, kinds: list
+                   ) -> tuple[list[float] | None, float]:
+            """Solve to optimality: (column values, objective), or (None, nan)."""
             h.setOptionValue("time_limit", math.inf)
             h.setOptionValue("mip_rel_gap", 0.0)
             cont = [highspy.HighsVarType.kContinuous] * len(integers)
@@ -175,13 +177,14 @@ def _highs_staged() -> type:
                 if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                     values = np.asarray(h.getSolution().col_value)
                     if np.all(np.abs(values[integers] - np.rint(values[integers])) <= 1e-6):
-                        return values.tolist()
+                        return values.tolist(), float(h.getInfo().objective_function_value)
             finally:
                 h.changeColsIntegrality(len(integers), integers, np.array(kinds))
             h.run()
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-                return list(h.getSolution().col_value)
-            return None
+                return list(h.getSolution().col_value), float(
+                    h.getInfo().objective_function_value)
+            return None, math.nan
 
         def callSolver(self, lp):  # noqa: N802 (PuLP's name)
             h = lp.solverModel
@@ -200,7 +203,7 @@ def _highs_staged() -> type:
             # 1. start: decisions at their lower bounds, the rest exact.
             begin = time.perf_counter()
             h.changeColsBounds(len(fixed), fixed, low, low)
-            start = self._exact(h, integers, kinds)
+            start, start_objective = self._exact(h, integers, kinds)
             record["times"]["start"] = time.perf_counter() - begin
             # 2. search from the start, within the limits.
             begin = time.perf_counter()
@@ -222,21 +225,23 @@ def _highs_staged() -> type:
             record["raw"] = h.modelStatusToString(status)
             bound = float(getattr(info, "mip_dual_bound", math.nan))
             record["bound"] = bound if math.isfinite(bound) else math.nan
-            found = None
+            found, found_objective = None, math.nan
             if int(info.primal_solution_status) == 2 and _highs_vouches(lp, "highs"):
                 found = list(h.getSolution().col_value)
+                found_objective = float(info.objective_function_value)
             record["from_start"] = found is None and start is not None
-            found = found if found is not None else start
+            if found is None:
+                found, found_objective = start, start_objective
             # 3. polish: decisions as found, the rest exact again.
             begin = time.perf_counter()
             final = found
             if found is not None and len(fixed):
                 at = np.rint(np.asarray(found)[fixed])
                 h.changeColsBounds(len(fixed), fixed, at, at)
-                polished = self._exact(h, integers, kinds)
+                polished, polished_objective = self._exact(h, integers, kinds)
                 h.changeColsBounds(len(fixed), fixed, low, up)
-                if polished is not None and _dot(lp, cols, polished) <= _dot(
-                        lp, cols, found) + 1e-6 * max(1.0, abs(_dot(lp, cols, found))):
+                if polished is not None and polished_objective <= found_objective + 1e-6 * max(
+                        1.0, abs(found_objective)):
                     final = polished
             record["times"]["polish"] = time.perf_counter() - begin
             record["final"] = final
@@ -258,12 +263,6 @@ def _highs_staged() -> type:
             return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
 
     return HiGHSStaged
-
-
-def _dot(lp: pulp.LpProblem, cols: list, values: list[float]) -> float:
-    """The objective of ``lp`` at column values ``values`` (columns in ``cols`` order)."""
-    coef = np.array([lp.objective.get(v, 0.0) for v in cols], dtype=float)
-    return float(coef @ np.asarray(values, dtype=float) + (lp.objective.constant or 0.0))
 
 
 def _make_solver(
