@@ -11,9 +11,10 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from staffing._cells import excel_cell, excel_row
 from staffing._io import atomic_path
 
-__all__ = ["write_frames", "style_header", "pin_timestamps", "FIXED_TIME"]
+__all__ = ["write_frames", "header_cell", "size_columns", "pin_timestamps", "FIXED_TIME"]
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 #: Written into every workbook instead of "now", so equal tables give equal bytes.
@@ -28,15 +29,19 @@ def _width(values: pd.Series, header: str) -> float:
     return min(max(8.0, longest + 2.0), 60.0)
 
 
-def style_header(ws, frame: pd.DataFrame) -> None:
-    """Bold, shaded, frozen header row and fitted column widths on sheet ``ws``."""
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=False)
-    ws.freeze_panes = "A2"
+def header_cell(ws, text: object):
+    """A bold, shaded header cell for write-only sheet ``ws`` (text, never a formula)."""
+    cell = excel_cell(ws, "" if text is None else str(text))
+    cell.font = Font(bold=True)
+    cell.fill = _HEADER_FILL
+    cell.alignment = Alignment(vertical="center", wrap_text=False)
+    return cell
+
+
+def size_columns(ws, frame: pd.DataFrame) -> None:
+    """Fit the column widths of sheet ``ws`` to ``frame`` (before any row is written)."""
     for i, col in enumerate(frame.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _width(frame[col], col)
+        ws.column_dimensions[get_column_letter(i)].width = _width(frame.iloc[:, i - 1], col)
 
 
 def pin_timestamps(path: str | Path) -> None:
@@ -64,13 +69,22 @@ def pin_timestamps(path: str | Path) -> None:
 def write_frames(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None:
     """Write each DataFrame to its own sheet (index not written), atomically.
 
-    The workbook's creation and modification times are fixed so that the same tables
-    give the same bytes, run after run.
+    Sheets are streamed (openpyxl write-only mode), so the time grows linearly with
+    the rows; every text cell is written as text, never as a formula
+    (:func:`staffing._cells.excel_cell`). The workbook's creation and modification
+    times are fixed so that the same tables give the same bytes, run after run.
     """
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    for sheet, frame in sheets.items():
+        ws = wb.create_sheet(sheet[:31])
+        size_columns(ws, frame)
+        ws.freeze_panes = "A2"
+        ws.append([header_cell(ws, c) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            ws.append(excel_row(ws, row))
+    wb.properties.creator = "staffing"
     with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for sheet, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-                style_header(writer.sheets[sheet[:31]], frame)
-            writer.book.properties.creator = "staffing"
+        wb.save(tmp)
         pin_timestamps(tmp)

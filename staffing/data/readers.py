@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing._cells import csv_unescape
 from staffing.data.county import County
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for
 from staffing.data.validate import validate_tables
@@ -232,7 +233,7 @@ def _read_csv(path: Path, source: str, table: str) -> _Sheet:
             reader = csv.reader(f)
             previous = 0
             for record in reader:
-                grid.append(list(record))
+                grid.append([csv_unescape(v) for v in record])  # as written by us
                 lines.append(previous + 1)  # the line a (possibly multi-line) record starts on
                 previous = reader.line_num
     except UnicodeDecodeError:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing._cells import EXCEL_TEXT_MAX
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem, StaffingDataError
 from staffing.vocab import FALSE_WORDS, TRUE_WORDS
@@ -52,6 +53,12 @@ _DATE_RE = re.compile(
 
 #: Characters a cell may not hold (Excel cannot store them either).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+#: A code written as a whole number with a decimal point and zeros ("532302001.0").
+_WHOLE_DECIMAL = re.compile(r"^([+-]?\d+)\.0+$")
+
+#: Longest text shown in full in a problem; longer values are cut with their length.
+_SHOWN_MAX = 80
 
 RowRule = str | Callable[[int], str]
 
@@ -338,6 +345,12 @@ def _parse_column(t: _Table, c: Column, report: _Report) -> None:
         report.cells(t, missing, c.name, "required value missing (empty cell)")
     report.cells(t, bad, c.name, rule)
     valid = ~missing & ~bad
+    if c.kind in ("id", "text"):
+        long = valid & parsed.map(lambda v: isinstance(v, str) and len(v) > EXCEL_TEXT_MAX,
+                                  na_action="ignore").fillna(False).to_numpy(dtype=bool)
+        report.cells(t, long, c.name, f"text longer than {EXCEL_TEXT_MAX:,} characters, the "
+                     "most one Excel cell holds")
+        valid &= ~long
     if c.kind in ("int", "float"):
         valid &= _check_bounds(t, c, parsed.to_numpy(dtype="float64"), valid, report)
     t.value[c.name] = parsed.where(valid)
@@ -382,6 +395,8 @@ def _display(value: object) -> object:
     """A cell value as shown in a problem: numpy scalars as Python, empty as ''."""
     if _is_blank(value):
         return ""
+    if isinstance(value, str) and len(value) > _SHOWN_MAX:
+        return f"{value[:_SHOWN_MAX]}… ({len(value):,} characters)"
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -433,7 +448,12 @@ def _parse_bool(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
 
 def _as_id(value: object) -> str | None:
     if isinstance(value, str):
-        return None if _CONTROL.search(value) else value.strip()
+        if _CONTROL.search(value):
+            return None
+        text = value.strip()
+        # "532302001.0" in a CSV file is the code Excel stores as 532302001.0 and
+        # this reader gives as "532302001": the same code, matched the same way.
+        return _WHOLE_DECIMAL.sub(r"\1", text)
     if isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (int, np.integer)):

@@ -9,7 +9,6 @@ labels, so a written county can be edited by hand and loaded again with
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import math
 import unicodedata
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing._cells import csv_escape, excel_cell
 from staffing._excel import pin_timestamps
 from staffing._io import atomic_path
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, Column, columns_for
@@ -75,8 +75,7 @@ def write_county_excel(county: County, path: str | Path, lang: str = "zh") -> No
     import openpyxl
 
     lang = _check_lang(lang)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb = openpyxl.Workbook(write_only=True)
     for table, frame in _tables(county):
         columns = columns_for(table)
         header, rows = _export(frame, table, lang, for_excel=True)
@@ -186,28 +185,16 @@ def _export_column(values: pd.Series, c: Column, lang: str, for_excel: bool) -> 
 
 def _add_sheet(wb, title: str, header: list[str], rows: list[list[object]],
                columns: tuple[Column, ...]) -> None:
-    """One sheet: bold frozen header, text kept as text, dates formatted, sized columns."""
+    """One streamed sheet: bold frozen header, text as text, dates formatted, sized columns.
+
+    Text cells go through :func:`staffing._cells.excel_cell`, so a name like ``=A1``
+    is stored as text, never as a formula.
+    """
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
     kinds = [c.kind for c in columns]
-    for row in rows:
-        ws.append(row)
-        for cell, value in zip(ws[ws.max_row], row, strict=False):
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a name like "=A1" stays text, not a formula
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, float) and float(f"{value:.16g}") != value:
-                # openpyxl writes 16 significant digits; keep all 17 so the value
-                # reads back exactly (Excel itself shows 15).
-                cell.value = repr(value)
-                cell.data_type = "n"
-    ws.freeze_panes = "A2"
     for j, name in enumerate(header):
         width = max([_width(name), *(_width(r[j]) for r in rows[:500])])
         if j < len(kinds) and kinds[j] == "date":
@@ -215,6 +202,21 @@ def _add_sheet(wb, title: str, header: list[str], rows: list[list[object]],
         ws.column_dimensions[get_column_letter(j + 1)].width = min(
             max(width + 2, _MIN_WIDTH), _MAX_WIDTH
         )
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = [excel_cell(ws, h) for h in header]
+    for cell in head:
+        cell.font = bold
+    ws.append(head)
+    for row in rows:
+        cells = [excel_cell(ws, v) for v in row]
+        for cell, value in zip(cells, row, strict=True):
+            if isinstance(value, float) and float(f"{value:.16g}") != value:
+                # openpyxl writes 16 significant digits; keep all 17 so the value
+                # reads back exactly (Excel itself shows 15).
+                cell.value = repr(value)
+                cell.data_type = "n"
+        ws.append(cells)
 
 
 def _width(value: object) -> int:
@@ -239,5 +241,5 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows([[text(v) for v in row] for row in rows])
+            writer.writerow([csv_escape(h) for h in header])
+            writer.writerows([[text(csv_escape(v)) for v in row] for row in rows])
