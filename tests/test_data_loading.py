@@ -174,7 +174,8 @@ def counties(draw) -> County:
     schools = draw(school_rows(draw(st.integers(1, 4))))
     schools = schools.drop_duplicates("school_id")
     teachers = draw(st.one_of(st.none(), teacher_rows(schools["school_id"].tolist())))
-    total = draw(st.one_of(st.none(), st.integers(0, 10_000)))
+    # within the plausibility limit (at least 20 posts per school, Policy defaults)
+    total = draw(st.one_of(st.none(), st.integers(0, 20 * len(schools))))
     return County(schools, teachers, name=draw(_TEXT), county_total=total)
 
 

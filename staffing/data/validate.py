@@ -32,7 +32,7 @@ from staffing.vocab import FALSE_WORDS, TRUE_WORDS
 if TYPE_CHECKING:
     from staffing.policy import Policy
 
-__all__ = ["validate_tables", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE"]
+__all__ = ["validate_tables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE"]
 
 #: The tables validated here, in the order problems are reported.
 TABLES: tuple[str, ...] = ("schools", "teachers")
@@ -150,6 +150,35 @@ def validate_tables(
         _check_teachers_against_schools(t, s, report)
     report.raise_if_any()
     return _finalise(s), (None if t is None else _finalise(t))
+
+
+def check_county_total(total: int, schools: pd.DataFrame, policy: Policy | None = None,
+                       source: str = "<DataFrame>") -> None:
+    """Refuse a county total far above what the schools could ever hold.
+
+    The limit is the sum of the per-school plausibility limits of validation:
+    ``plausible_staff_factor`` × the county's pupil-ratio norm (primary pupils /
+    ``primary_ratio`` + junior pupils / ``junior_ratio``) + ``plausible_staff_extra``
+    per school. A total of 10⁹ posts is a typo, not a county.
+
+    Raises
+    ------
+    StaffingDataError
+        Naming the county total, the limit and how it is computed.
+    """
+    from staffing.policy import Policy
+
+    policy = Policy() if policy is None else policy
+    norm = float((schools["pupils_primary"] / policy.primary_ratio
+                  + schools["pupils_junior"] / policy.junior_ratio).sum())
+    limit = policy.plausible_staff_factor * norm + policy.plausible_staff_extra * len(schools)
+    if total > limit:
+        raise StaffingDataError([Problem(
+            source, "county", None, "county_total", total,
+            f"implausibly high: the limit is {limit:,.0f} = {policy.plausible_staff_factor:g} × "
+            f"the county's pupil-ratio norm {norm:,.1f} + {policy.plausible_staff_extra:g} × "
+            f"{len(schools)} schools (Policy.plausible_staff_factor, "
+            "Policy.plausible_staff_extra)")])
 
 
 # ---------------------------------------------------------------------------- tables
@@ -670,7 +699,11 @@ def _check_career(t: _Table, plan_year: int, report: _Report) -> None:
                  "earliest")
     if "years_at_school" not in t.value:
         return
-    years = t.value["years_at_school"]
+    late = hire > plan_year
+    report.cells(t, late, "hire_year",
+                 lambda i: f"hired after the plan year: hired in {hire.iat[i]:.0f}, the plan "
+                 f"year is {plan_year} (Policy.plan_year); a teacher in post was hired by then")
+    years = t.value["years_at_school"].where(~late)
     report.cells(t, years > plan_year - hire + 1, "years_at_school",
                  lambda i: f"{years.iat[i]:.0f} years at the school, but hired in "
                  f"{hire.iat[i]:.0f}: at most {max(plan_year - hire.iat[i] + 1, 0):.0f} "
