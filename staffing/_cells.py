@@ -4,10 +4,10 @@ A school named ``=HYPERLINK("http://x","y")`` must reach the bureau's planner as
 text it is, not as a formula Excel or WPS evaluates (OWASP, "CSV Injection"). Every
 writer of the library goes through this module:
 
-* Excel: :func:`excel_cell` makes a write-only cell whose text is stored as a string
-  (``data_type = "s"``, never ``"f"``) with Excel's quote-prefix flag set when it
-  begins with a trigger character, so even editing it in Excel keeps it text.
-  Numbers, dates and booleans stay typed.
+* Excel: :class:`XlsxCells` writes text with xlsxwriter's ``write_string`` (stored
+  as a string, never a formula) with Excel's quote-prefix flag set when it begins
+  with a trigger character, so even editing it in Excel keeps it text. Numbers,
+  dates and booleans stay typed.
 * CSV: :func:`csv_escape` prefixes a text that begins with a trigger character
   (``= + - @``, tab, carriage return) with a single quote, as OWASP advises;
   :func:`csv_unescape` is its exact inverse, used by the county reader so that a
@@ -22,12 +22,14 @@ Texts longer than :data:`EXCEL_TEXT_MAX` are refused when a county is validated
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
 
 __all__ = ["FORMULA_TRIGGERS", "EXCEL_TEXT_MAX", "csv_escape", "csv_unescape",
-           "csv_escape_frame", "needs_escape", "excel_cell", "excel_row"]
+           "csv_escape_frame", "needs_escape", "XlsxCells", "new_workbook"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -75,36 +77,76 @@ def csv_escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def excel_cell(ws, value: object, *, number_format: str | None = None):
-    """One write-only cell of sheet ``ws`` holding ``value``; text is never a formula.
+class _Exact(float):
+    """A float xlsxwriter writes with all 17 significant digits (it formats ``.16G``),
+    so that every float reads back exactly."""
 
-    ``value`` may be text, a number, a bool, a date or None (empty); numpy and pandas
-    scalars are converted, NaN and NaT become empty cells.
+    def __format__(self, spec: str) -> str:
+        return repr(float(self))
+
+
+class XlsxCells:
+    """Safe cell writes into the sheets of one xlsxwriter workbook.
+
+    Text is always written with ``write_string`` (xlsxwriter's ``write`` would store
+    ``=…`` as a formula), with Excel's quote prefix when it begins with a trigger;
+    numbers, booleans and dates stay typed; None, NaN and NaT leave the cell empty.
     """
-    from openpyxl.cell import WriteOnlyCell
 
-    value = _plain(value)
-    cell = WriteOnlyCell(ws, value=None)
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula
-        if needs_escape(value):
-            cell.quotePrefix = True  # Excel keeps it text when the cell is edited
-    else:
-        cell.value = value
-        if number_format is not None:
-            cell.number_format = number_format
+    def __init__(self, workbook, header: dict | None = None) -> None:
+        self.quoted = workbook.add_format({"quote_prefix": True})
+        self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.header = workbook.add_format(header or {"bold": True})
+
+    def write_header(self, ws, names: Iterable[object]) -> None:
+        """Row 0: the header, text in the header format, never a formula."""
+        for col, name in enumerate(names):
+            ws.write_string(0, col, "" if name is None else str(name), self.header)
+
+    def write_row(self, ws, row: int, values: Iterable[object]) -> None:
+        """One row of cells starting at column 0."""
+        for col, value in enumerate(values):
+            self.write(ws, row, col, value)
+
+    def write(self, ws, row: int, col: int, value: object) -> None:
+        """One cell; see the class docstring."""
+        value = _plain(value)
+        if value is None:
+            return
+        if isinstance(value, str):
+            ws.write_string(row, col, value, self.quoted if needs_escape(value) else None)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value)
         elif isinstance(value, dt.datetime):
-            cell.number_format = "yyyy-mm-dd hh:mm" if (value.hour or value.minute) \
-                else "yyyy-mm-dd"
+            ws.write_datetime(row, col, value, self.datetime if (value.hour or value.minute)
+                              else self.date)
         elif isinstance(value, dt.date):
-            cell.number_format = "yyyy-mm-dd"
-    return cell
+            ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), self.date)
+        elif isinstance(value, int):
+            ws.write_number(row, col, value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):  # ±inf: Excel has no such number
+                ws.write_string(row, col, str(value))
+            elif float(f"{value:.16g}") != value:
+                ws.write_number(row, col, _Exact(value))
+            else:
+                ws.write_number(row, col, value)
+        else:
+            ws.write_string(row, col, str(value))
 
 
-def excel_row(ws, values: Iterable[object]) -> list:
-    """:func:`excel_cell` for each value of one row."""
-    return [excel_cell(ws, v) for v in values]
+def new_workbook(path: str | Path):
+    """An xlsxwriter workbook at ``path`` that streams rows (constant memory) and
+    stores the library's fixed timestamps (see :mod:`staffing._excel`)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True,
+                                         "strings_to_formulas": False,
+                                         "strings_to_numbers": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"author": "staffing"})
+    return wb
 
 
 def _plain(value: object) -> object:

@@ -244,10 +244,13 @@ def test_failed_write_leaves_the_existing_file_untouched(county, tmp_path, monke
     path = tmp_path / "c.xlsx"
     path.write_bytes(b"old")
 
-    def broken_save(self, filename):
+    import xlsxwriter
+
+    def broken_close(self):
+        self.fileclosed = True  # no destructor warning
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", broken_close)
     with pytest.raises(OSError, match="disk full"):
         county.to_excel(path)
     assert path.read_bytes() == b"old"

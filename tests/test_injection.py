@@ -66,6 +66,9 @@ def assert_no_formula(path: Path, expected: set[str]) -> None:
     assert formulas == []
     texts = {c.value for c in cells if isinstance(c.value, str)}
     assert expected <= texts  # the hostile names are there, as text
+    triggered = [c for c in cells if isinstance(c.value, str) and c.value.startswith(
+        OWASP_TRIGGERS)]
+    assert triggered and all(c.quotePrefix for c in triggered)  # text even when edited
     assert any(c.data_type == "n" and isinstance(c.value, int | float) for c in cells)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from staffing._cells import csv_escape, excel_cell
+from staffing._cells import XlsxCells, csv_escape, new_workbook
 from staffing._excel import pin_timestamps
 from staffing._io import atomic_path
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, Column, columns_for
@@ -72,20 +72,19 @@ def write_county_excel(county: County, path: str | Path, lang: str = "zh") -> No
     >>> load_county(path) == county
     True
     """
-    import openpyxl
-
     lang = _check_lang(lang)
-    wb = openpyxl.Workbook(write_only=True)
-    for table, frame in _tables(county):
-        columns = columns_for(table)
-        header, rows = _export(frame, table, lang, for_excel=True)
-        _add_sheet(wb, _sheet_name(table, lang), header, rows, columns)
-    key_header, value_header = COUNTY_SHEET_HEADERS[lang]
-    county_rows = [[key, value] for key, value in _county_items(county, lang)]
-    _add_sheet(wb, _sheet_name("county", lang), [key_header, value_header], county_rows, ())
-    wb.properties.creator = "staffing"
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        wb = new_workbook(tmp)
+        cells = XlsxCells(wb)
+        for table, frame in _tables(county):
+            columns = columns_for(table)
+            header, rows = _export(frame, table, lang, for_excel=True)
+            _add_sheet(wb, cells, _sheet_name(table, lang), header, rows, columns)
+        key_header, value_header = COUNTY_SHEET_HEADERS[lang]
+        county_rows = [[key, value] for key, value in _county_items(county, lang)]
+        _add_sheet(wb, cells, _sheet_name("county", lang), [key_header, value_header],
+                   county_rows, ())
+        wb.close()
         pin_timestamps(tmp)  # equal counties give byte-identical workbooks
 
 
@@ -183,40 +182,24 @@ def _export_column(values: pd.Series, c: Column, lang: str, for_excel: bool) -> 
     raise ValueError(f"unknown column kind {c.kind!r}")
 
 
-def _add_sheet(wb, title: str, header: list[str], rows: list[list[object]],
-               columns: tuple[Column, ...]) -> None:
+def _add_sheet(wb, cells: XlsxCells, title: str, header: list[str],
+               rows: list[list[object]], columns: tuple[Column, ...]) -> None:
     """One streamed sheet: bold frozen header, text as text, dates formatted, sized columns.
 
-    Text cells go through :func:`staffing._cells.excel_cell`, so a name like ``=A1``
-    is stored as text, never as a formula.
+    Cells go through :class:`staffing._cells.XlsxCells`, so a name like ``=A1`` is
+    stored as text, never as a formula, and floats keep all 17 digits.
     """
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
+    ws = wb.add_worksheet(title)
     kinds = [c.kind for c in columns]
     for j, name in enumerate(header):
         width = max([_width(name), *(_width(r[j]) for r in rows[:500])])
         if j < len(kinds) and kinds[j] == "date":
             width = max(width, 12)
-        ws.column_dimensions[get_column_letter(j + 1)].width = min(
-            max(width + 2, _MIN_WIDTH), _MAX_WIDTH
-        )
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = [excel_cell(ws, h) for h in header]
-    for cell in head:
-        cell.font = bold
-    ws.append(head)
-    for row in rows:
-        cells = [excel_cell(ws, v) for v in row]
-        for cell, value in zip(cells, row, strict=True):
-            if isinstance(value, float) and float(f"{value:.16g}") != value:
-                # openpyxl writes 16 significant digits; keep all 17 so the value
-                # reads back exactly (Excel itself shows 15).
-                cell.value = repr(value)
-                cell.data_type = "n"
-        ws.append(cells)
+        ws.set_column(j, j, min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH))
+    ws.freeze_panes(1, 0)
+    cells.write_header(ws, header)
+    for r, row in enumerate(rows, start=1):
+        cells.write_row(ws, r, row)
 
 
 def _width(value: object) -> int:
