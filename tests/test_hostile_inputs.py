@@ -23,7 +23,7 @@ from hypothesis import strategies as hst
 import staffing as st
 from staffing import Policy, PolicyError, load_county
 from staffing.data.schema import columns_for
-from staffing.errors import StaffingDataError
+from staffing.errors import StaffingDataError, StaffingDataWarning
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "data" / "demo_county.xlsx"
 ZH = {c.name: c.zh for t in ("schools", "teachers") for c in columns_for(t)}
@@ -512,3 +512,35 @@ def test_the_shadow_sheet_basis_has_its_own_label():
         assert host_basis in tables["shadow"].columns
         assert norm_basis not in tables["shadow"].columns
 
+
+
+# ------------------------------------------------------------------------ retirement age
+def test_a_teacher_in_post_past_the_statutory_retirement_age_is_flagged():
+    """2025 reform (POLICY.md B): men retire at 63 at the latest, women cadres at 58.
+    In the plan year 2026 a man born in 1960 is 66 and a woman born in 1966 is 60;
+    a man born in 1963 is 63 at most and may still be in post."""
+    county = st.synth.county(seed=5, n_schools=6)
+    t = county.teachers.copy()
+    rows = {"man 1960": ("male", 1960, "in_post"), "woman 1966": ("female", 1966, "in_post"),
+            "man 1960 leaving": ("male", 1960, "leaving"), "man 1963": ("male", 1963, "in_post")}
+    for i, (sex, born, status) in enumerate(rows.values()):
+        t.iloc[i, [t.columns.get_loc(c) for c in ("sex", "birth_year", "status")]] = \
+            [sex, born, status]
+        t.iloc[i, t.columns.get_loc("birth_date")] = pd.Timestamp(f"{born}-03-01")
+        t.iloc[i, t.columns.get_loc("hire_year")] = born + 22
+        t.iloc[i, t.columns.get_loc("years_at_school")] = 1
+    with pytest.warns(StaffingDataWarning) as record:
+        loaded = st.County(county.schools, t, name="x")  # flagged, still loaded
+    assert loaded.n_teachers == len(t) and len(record) == 1
+    problems = record[0].message.problems
+    flagged = {(p.row, p.rule.split(":")[0]) for p in problems}
+    assert flagged == {(2, "aged 66 in the plan year 2026"), (3, "aged 60 in the plan year 2026")}
+    assert all("past the latest statutory retirement age" in p.rule for p in problems)
+
+
+def test_the_retirement_age_caps_match_the_retirement_module():
+    from staffing.data.validate import LATEST_RETIREMENT_AGE
+    from staffing.retirement import TRACKS
+
+    assert LATEST_RETIREMENT_AGE == {
+        name: track.old_age + track.cap_months // 12 for name, track in TRACKS.items()}

@@ -17,6 +17,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,13 +27,14 @@ import pandas as pd
 
 from staffing._cells import EXCEL_TEXT_MAX
 from staffing.data.schema import Column, columns_for
-from staffing.errors import Problem, StaffingDataError
-from staffing.vocab import FALSE_WORDS, TRUE_WORDS
+from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
+from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS
 
 if TYPE_CHECKING:
     from staffing.policy import Policy
 
-__all__ = ["validate_tables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE"]
+__all__ = ["validate_tables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE",
+           "LATEST_RETIREMENT_AGE"]
 
 #: The tables validated here, in the order problems are reported.
 TABLES: tuple[str, ...] = ("schools", "teachers")
@@ -42,6 +44,13 @@ ID_COLUMNS: dict[str, str] = {"schools": "school_id", "teachers": "teacher_id"}
 
 #: A teacher cannot have started work before this age (hire_year - birth_year).
 MIN_HIRE_AGE: int = 16
+
+#: The latest statutory retirement age of each track once the 2025 reform is fully
+#: phased in: old age + cap of :data:`staffing.retirement.TRACKS` (men 60 + 3, women
+#: cadres 55 + 3, women workers 50 + 5; tests keep the two equal). A teacher in post
+#: older than this in the plan year is flagged (a warning); the exact date by birth month is the
+#: retirement module's job.
+LATEST_RETIREMENT_AGE: dict[str, int] = {"male": 63, "female_cadre": 58, "female_worker": 55}
 
 #: Value an optional column takes where it is absent or its cell is empty, by kind.
 _DEFAULTS: dict[str, object] = {"bool": False, "int": 0, "float": np.nan, "date": pd.NaT}
@@ -649,6 +658,31 @@ def _check_teachers(t: _Table, policy: Policy, report: _Report) -> None:
     _check_duplicates(t, "teacher_id", report)
     _check_birth(t, report)
     _check_career(t, policy.plan_year, report)
+    _check_retired(t, policy, report)
+
+
+def _check_retired(t: _Table, policy: Policy, report: _Report) -> None:
+    """Flag (warn about, not refuse) a teacher in post (not leaving) older, in the plan
+    year, than the latest statutory retirement age of their track: a typo, a stale row
+    or a rehired retiree (退休返聘); a :class:`StaffingDataWarning` lists them."""
+    if "sex" not in t.value:
+        return
+    age = policy.plan_year - _birth_year(t)
+    track = t.value["sex"].map({"male": "male",
+                                "female": f"female_{policy.female_retirement_track}"})
+    cap = track.map(LATEST_RETIREMENT_AGE).astype("float64")
+    leaving = t.value["status"].isin(LEAVING_STATUSES) if "status" in t.value else False
+    past = (age > cap) & ~leaving
+    column = "birth_date" if "birth_date" in t.raw else "birth_year"
+    flagged = _Report(report.source)
+    flagged.cells(t, past, column,
+                 lambda i: f"aged {age.iat[i]:.0f} in the plan year {policy.plan_year}: past "
+                 f"the latest statutory retirement age on the {track.iat[i]} track "
+                 f"({cap.iat[i]:.0f}, 2025 reform); mark the teacher as leaving "
+                 f"({STATUSES['leaving']}) or correct the birth date")
+    if flagged._found:  # flagged, not refused: rehired retirees (退休返聘) do teach
+        warnings.warn(StaffingDataWarning([p for _, p in sorted(
+            flagged._found, key=lambda found: found[0])]), stacklevel=5)
 
 
 def _check_birth(t: _Table, report: _Report) -> None:
