@@ -8,14 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from staffing._cells import XlsxCells, new_workbook
 from staffing._io import atomic_path
 
-__all__ = ["write_frames", "style_header", "pin_timestamps", "FIXED_TIME"]
+__all__ = ["write_frames", "pin_timestamps", "FIXED_TIME"]
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_FILL = "#DDEBF7"
 #: Written into every workbook instead of "now", so equal tables give equal bytes.
 FIXED_TIME = pd.Timestamp("2024-09-01").to_pydatetime()
 _CORE_STAMP = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
@@ -26,17 +25,6 @@ def _width(values: pd.Series, header: str) -> float:
     texts = [str(header), *(str(v) for v in values.head(500).tolist())]  # NaN included
     longest = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts)
     return min(max(8.0, longest + 2.0), 60.0)
-
-
-def style_header(ws, frame: pd.DataFrame) -> None:
-    """Bold, shaded, frozen header row and fitted column widths on sheet ``ws``."""
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=False)
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(frame.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _width(frame[col], col)
 
 
 def pin_timestamps(path: str | Path) -> None:
@@ -64,13 +52,23 @@ def pin_timestamps(path: str | Path) -> None:
 def write_frames(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None:
     """Write each DataFrame to its own sheet (index not written), atomically.
 
-    The workbook's creation and modification times are fixed so that the same tables
-    give the same bytes, run after run.
+    Rows are streamed (xlsxwriter in constant-memory mode), so the time grows
+    linearly with the rows; every text cell is written as text, never as a formula
+    (:class:`staffing._cells.XlsxCells`). The header row is bold, shaded and frozen
+    and the columns are sized to their content. The workbook's timestamps are fixed
+    so that the same tables give the same bytes, run after run.
     """
     with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for sheet, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-                style_header(writer.sheets[sheet[:31]], frame)
-            writer.book.properties.creator = "staffing"
+        wb = new_workbook(tmp)
+        cells = XlsxCells(wb, header={"bold": True, "bg_color": _HEADER_FILL,
+                                      "valign": "vcenter"})
+        for sheet, frame in sheets.items():
+            ws = wb.add_worksheet(sheet[:31])
+            for i in range(frame.shape[1]):
+                ws.set_column(i, i, _width(frame.iloc[:, i], frame.columns[i]))
+            ws.freeze_panes(1, 0)
+            cells.write_header(ws, frame.columns)
+            for r, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+                cells.write_row(ws, r, row)
+        wb.close()
         pin_timestamps(tmp)

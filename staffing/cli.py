@@ -1,13 +1,17 @@
 """The ``staffing`` command: demo, validate, plan.
 
 Exit codes: 0 success; 1 the input data are invalid (every problem printed); 2 bad
-command-line usage; 3 the solver found no plan (status infeasible or error). ``batch``
-adds 4 (some counties failed), 5 (all failed) and 130 (interrupted); see docs/batch.md.
+command-line usage, a bad policy file or an output that cannot be written (checked
+before solving); 3 the solver found no plan (status infeasible or error); 70 an
+unexpected internal error (one line; ``STAFFING_DEBUG=1`` shows the traceback).
+``batch`` adds 4 (some counties failed), 5 (all failed) and 130 (interrupted); see
+docs/batch.md. Every failure ends in one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +20,11 @@ import pandas as pd
 __all__ = ["main"]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_NO_PLAN = 0, 1, 2, 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
+
+
+class OutputError(Exception):
+    """An output path the command cannot write; found before any work is done."""
 
 DEMO_WORKBOOK = Path(__file__).resolve().parent.parent / "examples" / "data" / "demo_county.xlsx"
 
@@ -32,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a county workbook or folder; list every problem")
     val.add_argument("input", type=Path, help=".xlsx workbook, folder of CSVs, or .parquet file")
+    val.add_argument("--policy", type=Path,
+                     help="policy TOML file whose plausibility limits and plan year apply")
 
     plan = sub.add_parser("plan", help="plan one county and write the plan workbook")
     plan.add_argument("input", type=Path, help=".xlsx workbook, folder of CSVs, or .parquet file")
@@ -116,19 +127,45 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if plan.status in ("optimal", "feasible") else EXIT_NO_PLAN
 
 
+def check_output_file(path: Path) -> None:
+    """Raise :class:`OutputError` unless a file can be written at ``path``.
+
+    Checked before loading and solving, so a plan is never computed only to fail at
+    the end: ``path`` must not be a folder, and its folder (or the nearest existing
+    folder above it, as missing folders are created) must be a writable folder.
+    """
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name such as "
+                          f"{path / 'plan.xlsx'}")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: no permission to write in {parent}")
+
+
+def _load_policy(args: argparse.Namespace):
+    from staffing import Policy
+
+    return Policy.from_toml(args.policy) if getattr(args, "policy", None) else Policy()
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from staffing import load_county
 
-    county = load_county(args.input)
+    county = load_county(args.input, policy=_load_policy(args))
     print(f"OK: {args.input}: {county.n_schools} schools, {county.n_teachers} teachers, "
           f"county total {county.county_total}")
     return EXIT_OK
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from staffing import Policy, load_county, optimize
+    from staffing import load_county, optimize
 
-    policy = Policy.from_toml(args.policy) if args.policy else Policy()
+    check_output_file(args.output)
+    policy = _load_policy(args)
     county = load_county(args.input, policy=policy)
     plan = optimize(county, policy, solver=args.solver, time_limit=args.time_limit,
                     horizon=args.horizon)
@@ -163,9 +200,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {len(exc.problems)} problem(s) in {getattr(args, 'input', '')}",
               file=sys.stderr)
         return EXIT_DATA
-    except (PolicyError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (PolicyError, OutputError) as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a file vanished, a disk filled, a permission changed
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if os.environ.get("STAFFING_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (please "
+              "report it; STAFFING_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _one_line(text: str) -> str:
+    """A multi-line message (e.g. several policy problems) joined on one line."""
+    parts = [part.strip() for part in text.splitlines() if part.strip()]
+    if len(parts) > 1 and parts[0].endswith(":"):
+        return f"{parts[0]} {'; '.join(parts[1:])}"
+    return "; ".join(parts)
 
 
 if __name__ == "__main__":  # pragma: no cover

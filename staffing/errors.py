@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Problem", "StaffingDataError", "SolverError"]
+__all__ = ["Problem", "StaffingDataError", "StaffingDataWarning", "SolverError"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,18 @@ class StaffingDataError(ValueError):
             [vars(p) for p in self.problems],
             columns=["file", "sheet", "row", "column", "value", "rule"],
         )
+
+
+class StaffingDataWarning(UserWarning):
+    """Data that load but look wrong (e.g. a teacher in post past retirement age).
+
+    ``problems`` holds the :class:`Problem` records, as for :class:`StaffingDataError`.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = "\n  ".join(str(p) for p in self.problems)
+        super().__init__(f"{len(self.problems)} row(s) to check:\n  {lines}")
 
 
 class SolverError(RuntimeError):

@@ -468,7 +468,9 @@ class Plan:
             "coverage": translate_columns(translate_values(self.coverage, lang), lang),
             "unmet": translate_columns(translate_values(self._unmet_for(lang), lang), lang),
             "clusters": translate_columns(translate_values(self.clusters, lang), lang),
-            "shadow": translate_columns(translate_values(self.shadow, lang), lang),
+            # "basis" here is why a host was chosen, not a norm basis: its own label
+            "shadow": translate_columns(translate_values(
+                self.shadow, lang).rename(columns={"basis": "host_basis"}), lang),
             "transfers": translate_columns(translate_values(self.transfers, lang), lang),
             "explain": translate_columns(self.explain(lang=lang), lang),
             **(year_tables(self, lang) if self.horizon else {}),

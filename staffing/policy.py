@@ -18,13 +18,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomli_w
 
 from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
 
-__all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS"]
+__all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
+           "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS"]
 
 #: Urgent-need subjects named by the Chuxiong plan, measure 9 (紧缺学科).
 URGENT_SUBJECTS_DEFAULT: tuple[str, ...] = ("english", "music", "pe", "art", "it")
@@ -42,11 +44,66 @@ class PolicyError(ValueError):
     """A policy value or key that the library cannot accept."""
 
 
-# Kinds of range check: (lower, upper, lower_inclusive, upper_inclusive).
+# Kinds of range check: (lower, upper, lower_inclusive, upper_inclusive). Every number
+# has a finite upper bound, far above any real rule, so that a typo (1e9) is refused
+# instead of planned; each bound's reason is given once here.
 _POSITIVE = (0.0, math.inf, False, True)
 _NON_NEGATIVE = (0.0, math.inf, True, True)
 _SHARE = (0.0, 1.0, True, True)
-_WEIGHT = (0.0, math.inf, True, True)
+# Pupils per staff member: no Chinese staffing standard has gone past 1 : 23 (the 2001
+# rural primary tier); 100 pupils per staff member is a typo, not a rule.
+_PUPILS_PER_STAFF = (0.0, 100.0, False, True)
+# Pupils at one school: the 优质均衡 evaluation caps a school at 2,000 (2,500 nine-year)
+# pupils; 10,000 is far above any school a threshold could be meant for.
+_PUPILS = (0.0, 10_000.0, False, True)
+_PUPILS_OR_NONE = (0.0, 10_000.0, True, True)
+# Objective weights: costs up to 1e6 (the defaults span 0.002 – 10,000); their spread
+# is checked jointly, see MAX_WEIGHT_RATIO.
+_WEIGHT = (0.0, 1e6, True, True)
+# Multipliers on a cost weight (rural, teaching point, weak, urgent, labour): above 100
+# one kind of school would dominate every other rule; give it a larger weight instead.
+_MULTIPLIER = (0.0, 100.0, True, True)
+# Points per item of the county transfer points scale (积分): like weights, ≤ 1e6.
+_POINTS = (0.0, 1e6, True, True)
+# Road kilometres: the largest Chinese counties are a few hundred km across; 2,000 km
+# is no commute.
+_KM = (0.0, 2_000.0, False, True)
+_KM_OR_NONE = (0.0, 2_000.0, True, True)
+# Years of a working life (hire at 16, retire by 63 at the latest).
+_CAREER_YEARS = (0.0, 50.0, True, True)
+# Full-time teachers of one subject gap at one school: far above any real school.
+_FTE = (0.0, 100.0, True, True)
+_FTE_POSITIVE = (0.0, 100.0, False, True)
+# Weekly periods: a five-day week of ten periods holds 50.
+_PERIODS = (0.0, 50.0, True, True)
+# Staff per class (class : staff = 1 : 2 by default): more than 10 is no class rule.
+_STAFF_PER_CLASS = (0.0, 10.0, False, True)
+# Extra staff per 100 boarding pupils: at most one per pupil.
+_PER_100_PUPILS = (0.0, 100.0, True, True)
+# Pupils in one class: the national extra-large class starts at 66; 1,000 is a typo.
+_CLASS_SIZE = (0.0, 1_000.0, False, True)
+# A count of schools or classes (cluster members, mentees per host, extra classes).
+_COUNT = (0.0, 1_000.0, False, True)
+_COUNT_OR_NONE = (0.0, 1_000.0, True, True)
+# Plausibility factors of input validation: staff up to this many times the norm.
+_FACTOR = (0.0, 1_000.0, False, True)
+
+#: Largest allowed ratio of the largest to the smallest positive objective cost weight
+#: (``weight_*`` fields other than the multipliers). HiGHS and CBC work to absolute
+#: and relative feasibility and optimality tolerances of 1e-7 to 1e-6 (HiGHS
+#: ``primal/dual_feasibility_tolerance`` 1e-7, CBC ``primalTolerance`` 1e-7, integer
+#: tolerance 1e-6): a cost more than 1e7 times smaller than the largest one falls
+#: below those tolerances relative to the objective and is silently ignored, and
+#: coefficient spreads beyond that are where both solvers report numerical trouble.
+#: The defaults span 5e6 (weight_over_total 10,000 / weight_move_km 0.002).
+MAX_WEIGHT_RATIO: float = 1e7
+
+#: Weight fields that multiply another weight rather than price a unit of something.
+WEIGHT_MULTIPLIERS: tuple[str, ...] = ("weight_rural", "weight_teaching_point", "weight_weak",
+                                       "weight_unmet_urgent", "weight_unmet_labour")
+
+#: Upper bound of every number in a table field (weekly periods, see _PERIODS).
+_TABLE_MAX = 50.0
 
 
 def _f(default: Any, check: tuple | None = None, choices: tuple | None = None,
@@ -92,14 +149,14 @@ class Policy:
 
     # --- A. Quota norms (编制核定), Chuxiong plan measure 10 -------------------------
     # Chuxiong measure 10; national unified standard (2014): primary staff : pupils = 1 : 19.
-    primary_ratio: float = _f(19.0, _POSITIVE)
+    primary_ratio: float = _f(19.0, _PUPILS_PER_STAFF)
     # Chuxiong measure 10; national unified standard (2014): junior staff : pupils = 1 : 13.5.
-    junior_ratio: float = _f(13.5, _POSITIVE)
+    junior_ratio: float = _f(13.5, _PUPILS_PER_STAFF)
     # Chuxiong measure 10: village schools and teaching points with fewer than 200 pupils
     # are staffed by class (班师比) rather than by pupils.
-    small_school_threshold: int = _f(200, _POSITIVE)
+    small_school_threshold: int = _f(200, _PUPILS)
     # Chuxiong measure 10: class : staff about 1 : 2 in those small schools.
-    small_school_staff_per_class: float = _f(2.0, _POSITIVE)
+    small_school_staff_per_class: float = _f(2.0, _STAFF_PER_CLASS)
     # Chuxiong measure 10 names 村小 (village primary schools) and 教学点: the class rule
     # applies to schools of these levels at these locations (teaching points are rural).
     small_school_levels: tuple[str, ...] = _f(("primary", "teaching_point"), choices=tuple(LEVELS))
@@ -109,7 +166,7 @@ class Policy:
     small_school_take_larger: bool = _f(True)
     # Provincial texts add quota for boarding schools without a common number; library
     # default 0 (off): extra posts per 100 boarding pupils.
-    boarding_staff_per_100: float = _f(0.0, _NON_NEGATIVE)
+    boarding_staff_per_100: float = _f(0.0, _PER_100_PUPILS)
     # Library default: a school's fractional norm is rounded half up (四舍五入) to whole
     # posts; "ceil" and "floor" are the alternatives.
     norm_rounding: str = _f("half_up", choices=ROUNDING_RULES)
@@ -128,9 +185,9 @@ class Policy:
     weight_shortfall: float = _f(100.0, _WEIGHT)
     # Multipliers on that cost: rural schools, teaching points and weak schools first
     # (Chuxiong measures 7–8: resources flow to rural and weak schools).
-    weight_rural: float = _f(1.5, _WEIGHT)
-    weight_teaching_point: float = _f(1.5, _WEIGHT)
-    weight_weak: float = _f(1.25, _WEIGHT)
+    weight_rural: float = _f(1.5, _MULTIPLIER)
+    weight_teaching_point: float = _f(1.5, _MULTIPLIER)
+    weight_weak: float = _f(1.25, _MULTIPLIER)
     # Cost of one post held above the norm (keeps surplus where it hurts least).
     weight_surplus: float = _f(1.0, _WEIGHT)
     # Cost of one post of quota change: equal plans change as few quotas as possible.
@@ -177,16 +234,16 @@ class Policy:
     # service (probation and the years after it) are not rotated.
     rotation_exclude_first_years: int = _f(3, (0, 20, True, True))
     # Same practice: teachers within this many years of statutory retirement stay put.
-    rotation_exclude_years_to_retirement: float = _f(5.0, _NON_NEGATIVE)
+    rotation_exclude_years_to_retirement: float = _f(5.0, _CAREER_YEARS)
     # Class teachers (班主任) are not moved mid-cycle unless this is set.
     rotation_move_head_teachers: bool = _f(False)
     # Library default: a teacher is moved to fill at least this much uncovered need
     # (FTE) in their subject; smaller gaps are for itinerant teaching (走教), and leaving
     # them out keeps the model small and its relaxation tight.
-    rotation_min_gap_fte: float = _f(0.5, _NON_NEGATIVE)
+    rotation_min_gap_fte: float = _f(0.5, _FTE)
     # 教督〔2017〕6号 (优质均衡): ≥ 1 backbone teacher at county level or above per 100
     # pupils; the rotation block aims for it at rural schools.
-    backbone_per_100_pupils_target: float = _f(1.0, _NON_NEGATIVE)
+    backbone_per_100_pupils_target: float = _f(1.0, _PER_100_PUPILS)
     # Whose post a moving teacher holds (issue 13): the kinds of move whose post (编制)
     # moves with the teacher. Every other kind keeps the post at the home school for the
     # term: the teacher counts toward the home school's quota and covers subject need
@@ -223,12 +280,12 @@ class Policy:
     # per year of service (教龄), per backbone level (county 1, prefecture 2,
     # province 3), per family point toward a school (夫妻分居/照顾家庭) and per year of
     # hardship (rural) service.
-    priority_weight_years_at_school: float = _f(1.0, _NON_NEGATIVE)
-    priority_weight_service_years: float = _f(0.5, _NON_NEGATIVE)  # library default, as above
-    priority_weight_backbone: float = _f(2.0, _NON_NEGATIVE)
+    priority_weight_years_at_school: float = _f(1.0, _POINTS)
+    priority_weight_service_years: float = _f(0.5, _POINTS)  # library default, as above
+    priority_weight_backbone: float = _f(2.0, _POINTS)
     # Library defaults, as above: family points and hardship years.
-    priority_weight_family: float = _f(1.0, _NON_NEGATIVE)
-    priority_weight_hardship: float = _f(1.0, _NON_NEGATIVE)
+    priority_weight_family: float = _f(1.0, _POINTS)
+    priority_weight_hardship: float = _f(1.0, _POINTS)
     # Library default: optimize(preferences=…) settles transfer requests before rotation
     # ("transfers_first", the only mode implemented) or ignores them ("off").
     transfer_mode: str = _f("transfers_first", choices=("transfers_first", "off"))
@@ -247,7 +304,7 @@ class Policy:
     # part of their week at member schools of their cluster.
     itinerant_enabled: bool = _f(True)
     # Library default: weekly periods one teacher can give to itinerant teaching.
-    itinerant_periods_per_teacher: float = _f(6.0, _NON_NEGATIVE)
+    itinerant_periods_per_teacher: float = _f(6.0, _PERIODS)
     # Cost of one FTE of itinerant cover, and of one FTE-km of travel for it.
     weight_itinerant: float = _f(1.0, _WEIGHT)
     weight_itinerant_km: float = _f(0.05, _WEIGHT)
@@ -257,10 +314,10 @@ class Policy:
     weight_unmet_need: float = _f(1000.0, _WEIGHT)
     # Multiplier for urgent-need subjects (Chuxiong measure 9); rural schools use
     # weight_rural as well.
-    weight_unmet_urgent: float = _f(1.5, _WEIGHT)
+    weight_unmet_urgent: float = _f(1.5, _MULTIPLIER)
     # Multiplier for labour / integrated practice (劳动/综合实践): taught by any teacher with
     # spare periods, its gaps come after those of the named subjects.
-    weight_unmet_labour: float = _f(0.5, _WEIGHT)
+    weight_unmet_labour: float = _f(0.5, _MULTIPLIER)
     # Cost of one backbone teacher short of backbone_per_100_pupils_target at a rural school.
     weight_backbone_deficit: float = _f(30.0, _WEIGHT)
     # Cost of one teacher short of the 10% rotation volume, and of one backbone teacher
@@ -276,15 +333,15 @@ class Policy:
     # --- Geography and clusters (集团化办学 / 学区制), Chuxiong measure 8 ---------------------
     # Library default: one-way road distance a rotating or itinerant teacher can be asked
     # to travel; edges of the allowed-move graph are no longer than this.
-    max_travel_km: float = _f(40.0, _POSITIVE)
+    max_travel_km: float = _f(40.0, _KM)
     # Library default: road km per great-circle km in mountainous Yunnan.
     road_factor: float = _f(1.35, (1.0, 5.0, True, True))
     # Library default: member schools per cluster lead (urban quality or central school).
-    cluster_max_members: int = _f(8, _POSITIVE)
+    cluster_max_members: int = _f(8, _COUNT)
     # Chuxiong measure 8 (学区制): prefer keeping a township's schools with one lead.
     cluster_keep_townships: bool = _f(True)
     # Library default: extra cost, in km, of assigning a school to another township's lead.
-    cluster_township_penalty_km: float = _f(5.0, _NON_NEGATIVE)
+    cluster_township_penalty_km: float = _f(5.0, _KM_OR_NONE)
     # Library default: rotation moves along any edge in the county ("county") or only
     # within partnership clusters ("cluster").
     rotation_scope: str = _f("county", choices=("county", "cluster"))
@@ -304,13 +361,13 @@ class Policy:
     # professional staff on the cadre track (55 → 58); "worker" is the 50 → 55 track.
     female_retirement_track: str = _f("cadre", choices=("cadre", "worker"))
     # Library default: new rural teachers one host school can mentor at a time (跟岗培训).
-    mentor_capacity_per_host: int = _f(5, _POSITIVE)
+    mentor_capacity_per_host: int = _f(5, _COUNT)
     # Chuxiong measure 12: staff within 5 years of statutory retirement may retire early.
     early_retirement_window_years: int = _f(5, (0, 15, True, True))
     # Library default: a subject gap a multi-year plan may recruit for must reach this
     # many full-time teachers in some year (general 全科 hires count the core subjects
     # they cover); smaller gaps are left to cover by colleagues.
-    hire_min_gap_fte: float = _f(0.5, _POSITIVE)
+    hire_min_gap_fte: float = _f(0.5, _FTE_POSITIVE)
     # Cost of one new hire for each school year they hold a post within the horizon
     # (a salary): a hire must cover a quarter post of urban core need to be worth it.
     weight_hire: float = _f(250.0, _WEIGHT)
@@ -339,36 +396,47 @@ class Policy:
     # defaults for the consolidation scenario: village schools and teaching points below
     # this many pupils, within this many road km of a town school with room, merge;
     # receivers open this many extra classes.
-    consolidation_max_pupils: int = _f(100, _NON_NEGATIVE)
-    consolidation_max_km: float = _f(10.0, _POSITIVE)
-    consolidation_extra_classes: int = _f(0, _NON_NEGATIVE)
+    consolidation_max_pupils: int = _f(100, _PUPILS_OR_NONE)
+    consolidation_max_km: float = _f(10.0, _KM)
+    consolidation_extra_classes: int = _f(0, _COUNT_OR_NONE)
     # National class-size norms (POLICY.md B): primary ≤ 45, junior ≤ 50.
-    primary_class_size_max: int = _f(45, _POSITIVE)
-    junior_class_size_max: int = _f(50, _POSITIVE)
+    primary_class_size_max: int = _f(45, _CLASS_SIZE)
+    junior_class_size_max: int = _f(50, _CLASS_SIZE)
 
     # --- Plausibility limits for input validation (library defaults) -------------------
     # A school reporting more staff than this many times its pupil norm plus this
     # constant is flagged as implausible data, not planned.
-    plausible_staff_factor: float = _f(5.0, _POSITIVE)
-    plausible_staff_extra: int = _f(20, _NON_NEGATIVE)
+    plausible_staff_factor: float = _f(5.0, _FACTOR)
+    plausible_staff_extra: int = _f(20, _COUNT_OR_NONE)
     # Pupils per class above which a row is flagged as implausible (≥ 66 is
     # "extra-large" by the national norm; anything far beyond is a typo).
-    plausible_class_size_max: int = _f(120, _POSITIVE)
+    plausible_class_size_max: int = _f(120, _CLASS_SIZE)
 
     def __post_init__(self) -> None:
-        for f in fields(self):  # a whole number given for a float field is that float
-            value = getattr(self, f.name)
+        for f in fields(self):
+            value = _plain(getattr(self, f.name))  # numpy scalars as Python numbers
+            if isinstance(f.default, FrozenTable) and isinstance(value, Mapping):
+                value = freeze(_merge(f.default, value))  # a table changes what it names
+            elif isinstance(value, list):
+                value = freeze(value)
             if type(f.default) is float and type(value) is int:
-                object.__setattr__(self, f.name, float(value))
+                value = float(value)  # a whole number given for a float field is that float
             elif (type(f.default) is int and isinstance(value, float) and value.is_integer()):
-                object.__setattr__(self, f.name, int(value))  # 50.0 for a count is 50
+                value = int(value)  # 50.0 for a count is 50
+            object.__setattr__(self, f.name, value)
         problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
+        if not problems:
+            problems = _check_weights(self)
         if problems:
             raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
 
     # ------------------------------------------------------------------ construction
     def replace(self, **changes: Any) -> Policy:
         """Return a copy with some fields changed (``dataclasses.replace``).
+
+        A table field (``teaching_load``, ``periods_per_week``, ``subject_cover``) given
+        as a mapping changes only the entries it names, as in :meth:`from_toml` and
+        ``Policy(...)``.
 
         Examples
         --------
@@ -378,7 +446,10 @@ class Policy:
         unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
             raise PolicyError(_unknown_message(unknown))
-        return dataclasses.replace(self, **{k: freeze(v) for k, v in changes.items()})
+        merged = {k: _merge(getattr(self, k), _plain(v)) if isinstance(getattr(self, k),
+                                                                        FrozenTable) else v
+                  for k, v in changes.items()}  # a table changes only the entries it names
+        return dataclasses.replace(self, **{k: freeze(v) for k, v in merged.items()})
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], *, source: str = "policy") -> Policy:
@@ -395,7 +466,8 @@ class Policy:
         problems = [f"{source}: {_unknown_message([k])}" for k in unknown]
         defaults = {f.name: f.default for f in fields(cls)}
         known = {
-            k: freeze(_merge(defaults[k], v) if isinstance(defaults[k], FrozenTable) else v)
+            k: freeze(_merge(defaults[k], _plain(v)) if isinstance(defaults[k], FrozenTable)
+                      else _plain(v))
             for k, v in values.items()
             if k in names
         }
@@ -404,6 +476,9 @@ class Policy:
                 msg = _check_field(f, known[f.name])
                 if msg:
                     problems.append(f"{source}: {msg}")
+        if not problems:
+            problems = [f"{source}: {p}" for p in _check_weights(
+                {f.name: known.get(f.name, f.default) for f in fields(cls)})]
         if problems:
             raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
         return cls(**known)
@@ -425,9 +500,22 @@ class Policy:
         """
         path = Path(path)
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_bytes().decode("utf-8-sig")
+            raw = tomllib.loads(text)
+        except UnicodeDecodeError:
+            raise PolicyError(f"{path}: not UTF-8 text (a GBK file?): save the policy "
+                              "file as UTF-8") from None
+        except IsADirectoryError:
+            raise PolicyError(f"{path}: is a folder, not a policy file") from None
+        except FileNotFoundError:
+            raise PolicyError(f"{path}: policy file not found") from None
+        except OSError as exc:
+            raise PolicyError(f"{path}: cannot read the policy file: "
+                              f"{exc.strerror or exc}") from None
         except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
+            raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+        if not isinstance(raw, dict):
+            raise PolicyError(f"{path}: not a table of field = value lines")
         if set(raw) == {"policy"} and isinstance(raw["policy"], dict):
             raw = raw["policy"]
         return cls.from_dict(raw, source=str(path))
@@ -451,13 +539,48 @@ class Policy:
 
 def _merge(default: Any, given: Any) -> Any:
     """Tables in a file change only the entries they name: ``[teaching_load.junior]
-    music = 14`` keeps every other load at its default."""
+    music = 14`` keeps every other load at its default. Keys unknown to the default
+    are kept, for :func:`_check_table` to name."""
     if isinstance(default, Mapping) and isinstance(given, Mapping):
         merged = thaw(default)
         for key, value in given.items():
             merged[key] = _merge(default[key], value) if key in default else thaw(value)
         return merged
     return given
+
+
+def _plain(value: Any) -> Any:
+    """numpy integers, floats and bools as Python ones, inside tables and lists too."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _check_weights(policy: Any) -> list[str]:
+    """The spread of the positive objective cost weights stays within
+    :data:`MAX_WEIGHT_RATIO` (solver tolerances); ``policy`` is a Policy or a dict."""
+    get = policy.get if isinstance(policy, Mapping) else lambda k: getattr(policy, k)
+    costs = {f.name: get(f.name) for f in fields(Policy)
+             if f.name.startswith("weight_") and f.name not in WEIGHT_MULTIPLIERS}
+    positive = {k: v for k, v in costs.items()
+                if isinstance(v, int | float) and not isinstance(v, bool) and v > 0}
+    if len(positive) < 2:
+        return []
+    big = max(positive, key=lambda k: (positive[k], k))
+    small = min(positive, key=lambda k: (positive[k], k))
+    ratio = positive[big] / positive[small]
+    if ratio <= MAX_WEIGHT_RATIO:
+        return []
+    return [f"weights too far apart: {big} = {positive[big]:g} is {ratio:.3g} times "
+            f"{small} = {positive[small]:g}; the largest positive objective weight may be "
+            f"at most {MAX_WEIGHT_RATIO:g} times the smallest, or the solvers' tolerances "
+            "(1e-7 – 1e-6) lose the small one (set a weight to 0 to switch its term off)"]
 
 
 def _unknown_message(keys: list[str]) -> str:
@@ -484,10 +607,10 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
     if expected in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"{f.name} = {value!r}: expected a number"
-        if expected is int and not float(value).is_integer():
-            return f"{f.name} = {value!r}: expected a whole number"
         if isinstance(value, float) and not math.isfinite(value):
             return f"{f.name} = {value!r}: expected a finite number"
+        if expected is int and not float(value).is_integer():
+            return f"{f.name} = {value!r}: expected a whole number"
         rng = f.metadata.get("range")
         if rng is not None:
             lo, hi, lo_in, hi_in = rng
@@ -502,14 +625,15 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
             return f"{f.name} = {value!r}: expected one of {', '.join(choices or ())}"
         return None
     if expected is FrozenTable:
-        return _check_table(f.name, value, f.metadata.get("table", "numbers"))
+        return _check_table(f.name, value, f.metadata.get("table", "numbers"), default)
     if expected is tuple:
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
             return f"{f.name} = {value!r}: expected a list of names"
         choices = f.metadata.get("choices")
         bad = [v for v in value if choices and v not in choices]
         if bad:
-            return f"{f.name}: {', '.join(map(repr, bad))} not allowed; expected names from {', '.join(choices)}"
+            return (f"{f.name}: {', '.join(map(repr, bad))} not allowed; expected names "
+                    f"from {', '.join(choices)}")
         missing = [v for v in f.metadata.get("required", ()) if v not in value]
         if missing:
             return (f"{f.name} = {value!r}: must include {', '.join(map(repr, missing))}: "
@@ -518,25 +642,40 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
     return None
 
 
-def _check_table(name: str, value: Any, shape: str) -> str | None:
-    """Check a table field: ``numbers`` = name → name → positive number; ``names`` =
-    subject → list of subjects."""
+def _check_table(name: str, value: Any, shape: str, default: Mapping) -> str | None:
+    """Check a table field, naming each bad entry by its path (``teaching_load.junior.
+    music = nan: …``): ``numbers`` = part → subject → number in (0, 50] (weekly
+    periods); ``names`` = subject → list of subjects. The parts (outer keys) are those
+    of the default table; anything else is an unknown key."""
     if not isinstance(value, FrozenTable):
-        return f"{name}: expected a table"
+        return f"{name} = {value!r}: expected a table"
     bad = []
+    parts = ", ".join(default)
     for key, inner in value.items():
+        where = f"{name}.{key}"
         if shape == "names":
-            if key not in SUBJECTS or not isinstance(inner, tuple):
-                bad.append(f"{key}: expected a subject and a list of subjects")
+            if key not in SUBJECTS:
+                bad.append(f"{where}: unknown subject; expected one of {', '.join(SUBJECTS)}")
+            elif not isinstance(inner, tuple) or not all(isinstance(v, str) for v in inner):
+                bad.append(f"{where} = {thaw(inner)!r}: expected a list of subjects")
             else:
-                bad += [f"{key}.{v}: unknown subject" for v in inner if v not in SUBJECTS]
+                bad += [f"{where}: {v!r} is not a subject" for v in inner if v not in SUBJECTS]
+            continue
+        if key not in default:
+            bad.append(f"{where}: unknown key; expected one of {parts}")
             continue
         if not isinstance(inner, FrozenTable):
-            bad.append(f"{key}: expected a table of subject = number")
+            bad.append(f"{where} = {thaw(inner)!r}: expected a table of subject = number")
             continue
         for subject, number in inner.items():
+            entry = f"{where}.{subject}"
             if subject not in SUBJECTS:
-                bad.append(f"{key}.{subject}: unknown subject")
-            elif isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
-                bad.append(f"{key}.{subject} = {number!r}: expected a number > 0")
-    return f"{name}: " + "; ".join(bad) if bad else None
+                bad.append(f"{entry}: unknown subject; expected one of {', '.join(SUBJECTS)}")
+            elif isinstance(number, bool) or not isinstance(number, int | float):
+                bad.append(f"{entry} = {thaw(number)!r}: expected a number")
+            elif not math.isfinite(number):
+                bad.append(f"{entry} = {number!r}: expected a finite number")
+            elif not 0 < number <= _TABLE_MAX:
+                bad.append(f"{entry} = {number!r}: outside the allowed range "
+                           f"(0, {_TABLE_MAX:g}] (weekly periods)")
+    return "\n  ".join(bad) if bad else None

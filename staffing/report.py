@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from staffing._cells import csv_escape_frame
 from staffing._excel import write_frames
 from staffing._io import atomic_dir
 from staffing.i18n import check_lang
@@ -55,7 +56,9 @@ def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",
                    lang: str = "en") -> Path:
     """Write every table of ``plan`` as one file per table in folder ``path``.
 
-    ``format`` is ``"csv"`` (UTF-8 with BOM, so Excel opens Chinese text) or
+    ``format`` is ``"csv"`` (UTF-8 with BOM, so Excel opens Chinese text; a text
+    cell beginning with ``= + - @``, tab or carriage return gets a leading ``'`` so
+    no spreadsheet evaluates it, see :mod:`staffing._cells`) or
     ``"parquet"`` (needs pyarrow: ``pip install staffing[parquet]``). File names are
     the English table keys (``quotas.csv``, ``moves.csv``, …) whatever ``lang`` the
     headers are in. The folder is replaced atomically.
@@ -66,7 +69,8 @@ def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",
     with atomic_dir(path) as tmp:
         for key, frame in tables.items():
             if format == "csv":
-                frame.to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig")
+                csv_escape_frame(frame).to_csv(tmp / f"{key}.csv", index=False,
+                                               encoding="utf-8-sig")
             else:
                 frame.astype({c: str for c in frame.columns if frame[c].dtype == object}
                              ).to_parquet(tmp / f"{key}.parquet", index=False)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import openpyxl
 import pytest
 
 import staffing as st
-from staffing.cli import EXIT_DATA, EXIT_OK, EXIT_USAGE, main
+from staffing.cli import EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, main
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +99,83 @@ def test_plan_with_a_horizon_writes_the_year_sheets_and_prints_the_years(workboo
     assert {"逐年概览", "招聘计划", "逐年编制", "退休"} <= set(sheets)
     printed = capsys.readouterr().out
     assert "新招聘教师" in printed and "2028" in printed
+
+
+# ------------------------------------------------------- one line, before solving, never a traceback
+def one_line_error(capsys) -> str:
+    out = capsys.readouterr()
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
+    assert "Traceback" not in out.err and "Plan status" not in out.out  # nothing was solved
+    return lines[0]
+
+
+def test_an_existing_folder_as_output_is_refused_before_solving(workbook, tmp_path, capsys):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main(["plan", str(workbook), "-o", str(folder)]) == EXIT_USAGE
+    assert "is a folder" in one_line_error(capsys)
+    assert list(folder.iterdir()) == []
+
+
+def test_an_output_below_a_file_is_refused_before_solving(workbook, tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    code = main(["plan", str(workbook), "-o", str(blocker / "sub" / "plan.xlsx")])
+    assert code == EXIT_USAGE
+    assert "is a file, not a folder" in one_line_error(capsys)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="root writes into read-only folders")
+def test_an_unwritable_output_folder_is_refused_before_solving(workbook, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert main(["plan", str(workbook), "-o", str(locked / "plan.xlsx")]) == EXIT_USAGE
+        assert "no permission" in one_line_error(capsys)
+    finally:
+        locked.chmod(0o700)
+
+
+@pytest.mark.parametrize("command", ["plan", "validate"])
+def test_a_gbk_policy_file_is_one_line(workbook, tmp_path, capsys, command):
+    policy = tmp_path / "p.toml"
+    policy.write_bytes("# 楚雄州政策\nprimary_ratio = 18.0\n".encode("gbk"))
+    args = [command, str(workbook), "--policy", str(policy)]
+    if command == "plan":
+        args += ["-o", str(tmp_path / "plan.xlsx")]
+    assert main(args) == EXIT_USAGE
+    assert "not UTF-8" in one_line_error(capsys)
+
+
+def test_a_policy_with_several_problems_is_still_one_line(workbook, tmp_path, capsys):
+    policy = tmp_path / "p.toml"
+    policy.write_text("primary_ratio = 0\nweight_move = nan\n", encoding="utf-8")
+    assert main(["validate", str(workbook), "--policy", str(policy)]) == EXIT_USAGE
+    line = one_line_error(capsys)
+    assert "primary_ratio = 0" in line and "weight_move = nan" in line
+
+
+def test_validate_applies_the_policy_plausibility_limits(workbook, tmp_path, capsys):
+    """With staff allowed at most 0.1 × the norm, every staffed school is implausible;
+    the same workbook passes under the default limits."""
+    policy = tmp_path / "strict.toml"
+    policy.write_text("plausible_staff_factor = 0.1\nplausible_staff_extra = 0\n",
+                      encoding="utf-8")
+    assert main(["validate", str(workbook)]) == EXIT_OK
+    assert main(["validate", str(workbook), "--policy", str(policy)]) == EXIT_DATA
+    assert "plausible_staff_factor" in capsys.readouterr().out
+
+
+def test_an_unexpected_error_is_one_line(monkeypatch, workbook, capsys):
+    import staffing
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(staffing, "load_county", broken)
+    monkeypatch.delenv("STAFFING_DEBUG", raising=False)
+    assert main(["validate", str(workbook)]) == EXIT_INTERNAL
+    assert "unexpected ZeroDivisionError" in one_line_error(capsys)

@@ -174,7 +174,8 @@ def counties(draw) -> County:
     schools = draw(school_rows(draw(st.integers(1, 4))))
     schools = schools.drop_duplicates("school_id")
     teachers = draw(st.one_of(st.none(), teacher_rows(schools["school_id"].tolist())))
-    total = draw(st.one_of(st.none(), st.integers(0, 10_000)))
+    # within the plausibility limit (at least 20 posts per school, Policy defaults)
+    total = draw(st.one_of(st.none(), st.integers(0, 20 * len(schools))))
     return County(schools, teachers, name=draw(_TEXT), county_total=total)
 
 
@@ -184,6 +185,7 @@ _ROUND_TRIP = settings(max_examples=25, deadline=None,
 
 @_ROUND_TRIP
 @given(county=counties(), lang=st.sampled_from(["zh", "en"]))
+@pytest.mark.filterwarnings("ignore::staffing.errors.StaffingDataWarning")  # random ages
 def test_excel_round_trip_is_lossless_for_generated_counties(tmp_path, county, lang):
     path = tmp_path / f"c_{lang}.xlsx"
     write_county_excel(county, path, lang=lang)
@@ -192,6 +194,7 @@ def test_excel_round_trip_is_lossless_for_generated_counties(tmp_path, county, l
 
 @_ROUND_TRIP
 @given(county=counties(), lang=st.sampled_from(["zh", "en"]))
+@pytest.mark.filterwarnings("ignore::staffing.errors.StaffingDataWarning")  # random ages
 def test_csv_round_trip_is_lossless_for_generated_counties(tmp_path, county, lang):
     folder = tmp_path / f"c_{lang}"
     for old in folder.glob("*.csv") if folder.exists() else ():
@@ -243,10 +246,13 @@ def test_failed_write_leaves_the_existing_file_untouched(county, tmp_path, monke
     path = tmp_path / "c.xlsx"
     path.write_bytes(b"old")
 
-    def broken_save(self, filename):
+    import xlsxwriter
+
+    def broken_close(self):
+        self.fileclosed = True  # no destructor warning
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", broken_close)
     with pytest.raises(OSError, match="disk full"):
         county.to_excel(path)
     assert path.read_bytes() == b"old"

@@ -170,6 +170,7 @@ def test_teachers_with_only_birth_year_column_get_an_empty_birth_date(small_coun
      ("1965年3月12日", "1965-03-12"), ("1965年3月", "1965-03-01"), ("1965-03", "1965-03-01"),
      (dt.date(1965, 3, 12), "1965-03-12"), (dt.datetime(1965, 3, 12), "1965-03-12")],
 )
+@pytest.mark.filterwarnings("ignore::staffing.errors.StaffingDataWarning")  # aged 61, in post
 def test_dates_are_read_from_common_chinese_and_iso_forms(small_county_frames, text, expected):
     schools, teachers = small_county_frames()
     teachers["birth_date"] = teachers["birth_date"].astype(object)

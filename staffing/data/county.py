@@ -82,6 +82,10 @@ class County:
                          "the county total quota must be a whole number ≥ 0")]
             )
         self.county_total: int = int(total)
+        if not self.total_is_default:
+            from staffing.data.validate import check_county_total
+
+            check_county_total(self.county_total, self.schools, policy, source)
 
     # ------------------------------------------------------------------ conveniences
     @property

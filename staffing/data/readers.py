@@ -8,6 +8,8 @@ everything, naming the file, sheet and spreadsheet row of every problem.
 from __future__ import annotations
 
 import csv
+import errno
+import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing._cells import csv_unescape
 from staffing.data.county import County
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for
 from staffing.data.validate import validate_tables
@@ -150,8 +153,16 @@ def _table_of(stem: str) -> str | None:
 
 def _read_sheets(path: Path, source: str) -> dict[str, _Sheet]:
     """The tables found at ``path``, keyed ``schools``/``teachers``/``county``."""
-    if not path.exists():
-        raise _fail(source, "file not found")
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13
+        raise _fail(source, "symbolic link loop: the path points back to itself") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _fail(source, "symbolic link loop: the path points back to itself") from None
+        if path.is_symlink():
+            raise _fail(source, f"broken symbolic link to {os.readlink(path)}") from None
+        raise _fail(source, "file not found") from None
     if path.is_dir():
         sheets = _read_folder(path, source)
     elif path.suffix.lower() in EXCEL_SUFFIXES:
@@ -204,7 +215,10 @@ def _read_workbook(path: Path, source: str) -> dict[str, _Sheet]:
         by_table: dict[str, str] = {}
         for title in wb.sheetnames:
             table = _table_of(title)
-            if table is not None and table not in by_table:
+            if table is not None and table in by_table:
+                raise _fail(source, f"two sheets hold the {table} table: "
+                            f"{by_table[table]!r} and {title!r}; keep one")
+            if table is not None:
                 by_table[table] = title
         if "schools" not in by_table:
             raise _fail(source, "no sheet named schools or 学校; sheets found: "
@@ -214,7 +228,7 @@ def _read_workbook(path: Path, source: str) -> dict[str, _Sheet]:
             ws = wb[title]
             ws.reset_dimensions()  # do not trust the stored size: read every row
             grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-            sheet = _grid_to_sheet(grid, list(range(1, len(grid) + 1)), title, table)
+            sheet = _grid_to_sheet(grid, list(range(1, len(grid) + 1)), title, table, source)
             if sheet is not None:
                 sheets[table] = sheet
     finally:
@@ -230,16 +244,15 @@ def _read_csv(path: Path, source: str, table: str) -> _Sheet:
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
-            previous = 0
             for record in reader:
-                grid.append(list(record))
-                lines.append(previous + 1)  # the line a (possibly multi-line) record starts on
-                previous = reader.line_num
+                grid.append([csv_unescape(v) for v in record])  # as written by us
+                # the row a spreadsheet shows: a cell with a line break stays in one row
+                lines.append(len(grid))
     except UnicodeDecodeError:
         raise _fail(source, "not UTF-8 text: save the file as 'CSV UTF-8'", path.name) from None
     except (OSError, csv.Error) as exc:
         raise _fail(source, f"cannot read the CSV file: {exc}", path.name) from None
-    sheet = _grid_to_sheet(grid, lines, path.name, table)
+    sheet = _grid_to_sheet(grid, lines, path.name, table, source)
     if sheet is None:
         raise _fail(source, "the file is empty", path.name)
     return sheet
@@ -256,12 +269,19 @@ def _read_parquet(path: Path, source: str) -> _Sheet:
 
 
 def _grid_to_sheet(grid: list[list[object]], rows: Sequence[int], sheet: str,
-                   table: str) -> _Sheet | None:
+                   table: str, source: str = "") -> _Sheet | None:
     """Find the header row, drop wholly blank rows, keep every cell as written."""
     kept = [(r, cells) for r, cells in zip(rows, grid, strict=True) if not _blank_row(cells)]
     if not kept:
         return None
     at = _header_position([cells for _, cells in kept[:_HEADER_SEARCH_ROWS]], table)
+    if at is None:
+        later = _header_position([cells for _, cells in kept], table)
+        if later is not None:
+            raise _fail(source, f"no header row among the first {_HEADER_SEARCH_ROWS} non-blank "
+                        f"rows, but row {kept[later][0]} looks like the header: delete the "
+                        "rows above it", sheet)
+        at = 0
     width = max(len(cells) for _, cells in kept)
     header = _pad(kept[at][1], width)
     body = [_pad(cells, width) for _, cells in kept[at + 1:]]
@@ -273,7 +293,7 @@ def _grid_to_sheet(grid: list[list[object]], rows: Sequence[int], sheet: str,
     return _Sheet(frame, sheet, [r for r, _ in kept[at + 1:]])
 
 
-def _header_position(candidates: list[list[object]], table: str) -> int:
+def _header_position(candidates: list[list[object]], table: str) -> int | None:
     """The first row holding two or more known headers (title rows may sit above)."""
     if table == "county":
         known = {h.casefold() for h in (*COUNTY_KEY_HEADERS, *COUNTY_VALUE_HEADERS)}
@@ -283,7 +303,7 @@ def _header_position(candidates: list[list[object]], table: str) -> int:
         hits = sum(isinstance(v, str) and v.strip().casefold() in known for v in cells)
         if hits >= 2:
             return i
-    return 0
+    return None
 
 
 def _pad(cells: list[object], width: int) -> list[object]:

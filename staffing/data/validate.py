@@ -17,6 +17,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,14 +25,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing._cells import EXCEL_TEXT_MAX
 from staffing.data.schema import Column, columns_for
-from staffing.errors import Problem, StaffingDataError
-from staffing.vocab import FALSE_WORDS, TRUE_WORDS
+from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
+from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS
 
 if TYPE_CHECKING:
     from staffing.policy import Policy
 
-__all__ = ["validate_tables", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE"]
+__all__ = ["validate_tables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE",
+           "LATEST_RETIREMENT_AGE"]
 
 #: The tables validated here, in the order problems are reported.
 TABLES: tuple[str, ...] = ("schools", "teachers")
@@ -41,6 +44,13 @@ ID_COLUMNS: dict[str, str] = {"schools": "school_id", "teachers": "teacher_id"}
 
 #: A teacher cannot have started work before this age (hire_year - birth_year).
 MIN_HIRE_AGE: int = 16
+
+#: The latest statutory retirement age of each track once the 2025 reform is fully
+#: phased in: old age + cap of :data:`staffing.retirement.TRACKS` (men 60 + 3, women
+#: cadres 55 + 3, women workers 50 + 5; tests keep the two equal). A teacher in post
+#: older than this in the plan year is flagged (a warning); the exact date by birth month is the
+#: retirement module's job.
+LATEST_RETIREMENT_AGE: dict[str, int] = {"male": 63, "female_cadre": 58, "female_worker": 55}
 
 #: Value an optional column takes where it is absent or its cell is empty, by kind.
 _DEFAULTS: dict[str, object] = {"bool": False, "int": 0, "float": np.nan, "date": pd.NaT}
@@ -52,6 +62,12 @@ _DATE_RE = re.compile(
 
 #: Characters a cell may not hold (Excel cannot store them either).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+#: A code written as a whole number with a decimal point and zeros ("532302001.0").
+_WHOLE_DECIMAL = re.compile(r"^([+-]?\d+)\.0+$")
+
+#: Longest text shown in full in a problem; longer values are cut with their length.
+_SHOWN_MAX = 80
 
 RowRule = str | Callable[[int], str]
 
@@ -143,6 +159,35 @@ def validate_tables(
         _check_teachers_against_schools(t, s, report)
     report.raise_if_any()
     return _finalise(s), (None if t is None else _finalise(t))
+
+
+def check_county_total(total: int, schools: pd.DataFrame, policy: Policy | None = None,
+                       source: str = "<DataFrame>") -> None:
+    """Refuse a county total far above what the schools could ever hold.
+
+    The limit is the sum of the per-school plausibility limits of validation:
+    ``plausible_staff_factor`` × the county's pupil-ratio norm (primary pupils /
+    ``primary_ratio`` + junior pupils / ``junior_ratio``) + ``plausible_staff_extra``
+    per school. A total of 10⁹ posts is a typo, not a county.
+
+    Raises
+    ------
+    StaffingDataError
+        Naming the county total, the limit and how it is computed.
+    """
+    from staffing.policy import Policy
+
+    policy = Policy() if policy is None else policy
+    norm = float((schools["pupils_primary"] / policy.primary_ratio
+                  + schools["pupils_junior"] / policy.junior_ratio).sum())
+    limit = policy.plausible_staff_factor * norm + policy.plausible_staff_extra * len(schools)
+    if total > limit:
+        raise StaffingDataError([Problem(
+            source, "county", None, "county_total", total,
+            f"implausibly high: the limit is {limit:,.0f} = {policy.plausible_staff_factor:g} × "
+            f"the county's pupil-ratio norm {norm:,.1f} + {policy.plausible_staff_extra:g} × "
+            f"{len(schools)} schools (Policy.plausible_staff_factor, "
+            "Policy.plausible_staff_extra)")])
 
 
 # ---------------------------------------------------------------------------- tables
@@ -338,6 +383,12 @@ def _parse_column(t: _Table, c: Column, report: _Report) -> None:
         report.cells(t, missing, c.name, "required value missing (empty cell)")
     report.cells(t, bad, c.name, rule)
     valid = ~missing & ~bad
+    if c.kind in ("id", "text"):
+        long = valid & parsed.map(lambda v: isinstance(v, str) and len(v) > EXCEL_TEXT_MAX,
+                                  na_action="ignore").fillna(False).to_numpy(dtype=bool)
+        report.cells(t, long, c.name, f"text longer than {EXCEL_TEXT_MAX:,} characters, the "
+                     "most one Excel cell holds")
+        valid &= ~long
     if c.kind in ("int", "float"):
         valid &= _check_bounds(t, c, parsed.to_numpy(dtype="float64"), valid, report)
     t.value[c.name] = parsed.where(valid)
@@ -382,6 +433,8 @@ def _display(value: object) -> object:
     """A cell value as shown in a problem: numpy scalars as Python, empty as ''."""
     if _is_blank(value):
         return ""
+    if isinstance(value, str) and len(value) > _SHOWN_MAX:
+        return f"{value[:_SHOWN_MAX]}… ({len(value):,} characters)"
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -433,7 +486,12 @@ def _parse_bool(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
 
 def _as_id(value: object) -> str | None:
     if isinstance(value, str):
-        return None if _CONTROL.search(value) else value.strip()
+        if _CONTROL.search(value):
+            return None
+        text = value.strip()
+        # "532302001.0" in a CSV file is the code Excel stores as 532302001.0 and
+        # this reader gives as "532302001": the same code, matched the same way.
+        return _WHOLE_DECIMAL.sub(r"\1", text)
     if isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (int, np.integer)):
@@ -600,6 +658,31 @@ def _check_teachers(t: _Table, policy: Policy, report: _Report) -> None:
     _check_duplicates(t, "teacher_id", report)
     _check_birth(t, report)
     _check_career(t, policy.plan_year, report)
+    _check_retired(t, policy, report)
+
+
+def _check_retired(t: _Table, policy: Policy, report: _Report) -> None:
+    """Flag (warn about, not refuse) a teacher in post (not leaving) older, in the plan
+    year, than the latest statutory retirement age of their track: a typo, a stale row
+    or a rehired retiree (退休返聘); a :class:`StaffingDataWarning` lists them."""
+    if "sex" not in t.value:
+        return
+    age = policy.plan_year - _birth_year(t)
+    track = t.value["sex"].map({"male": "male",
+                                "female": f"female_{policy.female_retirement_track}"})
+    cap = track.map(LATEST_RETIREMENT_AGE).astype("float64")
+    leaving = t.value["status"].isin(LEAVING_STATUSES) if "status" in t.value else False
+    past = (age > cap) & ~leaving
+    column = "birth_date" if "birth_date" in t.raw else "birth_year"
+    flagged = _Report(report.source)
+    flagged.cells(t, past, column,
+                 lambda i: f"aged {age.iat[i]:.0f} in the plan year {policy.plan_year}: past "
+                 f"the latest statutory retirement age on the {track.iat[i]} track "
+                 f"({cap.iat[i]:.0f}, 2025 reform); mark the teacher as leaving "
+                 f"({STATUSES['leaving']}) or correct the birth date")
+    if flagged._found:  # flagged, not refused: rehired retirees (退休返聘) do teach
+        warnings.warn(StaffingDataWarning([p for _, p in sorted(
+            flagged._found, key=lambda found: found[0])]), stacklevel=5)
 
 
 def _check_birth(t: _Table, report: _Report) -> None:
@@ -650,7 +733,11 @@ def _check_career(t: _Table, plan_year: int, report: _Report) -> None:
                  "earliest")
     if "years_at_school" not in t.value:
         return
-    years = t.value["years_at_school"]
+    late = hire > plan_year
+    report.cells(t, late, "hire_year",
+                 lambda i: f"hired after the plan year: hired in {hire.iat[i]:.0f}, the plan "
+                 f"year is {plan_year} (Policy.plan_year); a teacher in post was hired by then")
+    years = t.value["years_at_school"].where(~late)
     report.cells(t, years > plan_year - hire + 1, "years_at_school",
                  lambda i: f"{years.iat[i]:.0f} years at the school, but hired in "
                  f"{hire.iat[i]:.0f}: at most {max(plan_year - hire.iat[i] + 1, 0):.0f} "

@@ -9,7 +9,6 @@ labels, so a written county can be edited by hand and loaded again with
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import math
 import unicodedata
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing._cells import XlsxCells, csv_escape, new_workbook
 from staffing._excel import pin_timestamps
 from staffing._io import atomic_path
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, Column, columns_for
@@ -72,21 +72,19 @@ def write_county_excel(county: County, path: str | Path, lang: str = "zh") -> No
     >>> load_county(path) == county
     True
     """
-    import openpyxl
-
     lang = _check_lang(lang)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for table, frame in _tables(county):
-        columns = columns_for(table)
-        header, rows = _export(frame, table, lang, for_excel=True)
-        _add_sheet(wb, _sheet_name(table, lang), header, rows, columns)
-    key_header, value_header = COUNTY_SHEET_HEADERS[lang]
-    county_rows = [[key, value] for key, value in _county_items(county, lang)]
-    _add_sheet(wb, _sheet_name("county", lang), [key_header, value_header], county_rows, ())
-    wb.properties.creator = "staffing"
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        wb = new_workbook(tmp)
+        cells = XlsxCells(wb)
+        for table, frame in _tables(county):
+            columns = columns_for(table)
+            header, rows = _export(frame, table, lang, for_excel=True)
+            _add_sheet(wb, cells, _sheet_name(table, lang), header, rows, columns)
+        key_header, value_header = COUNTY_SHEET_HEADERS[lang]
+        county_rows = [[key, value] for key, value in _county_items(county, lang)]
+        _add_sheet(wb, cells, _sheet_name("county", lang), [key_header, value_header],
+                   county_rows, ())
+        wb.close()
         pin_timestamps(tmp)  # equal counties give byte-identical workbooks
 
 
@@ -184,37 +182,24 @@ def _export_column(values: pd.Series, c: Column, lang: str, for_excel: bool) -> 
     raise ValueError(f"unknown column kind {c.kind!r}")
 
 
-def _add_sheet(wb, title: str, header: list[str], rows: list[list[object]],
-               columns: tuple[Column, ...]) -> None:
-    """One sheet: bold frozen header, text kept as text, dates formatted, sized columns."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+def _add_sheet(wb, cells: XlsxCells, title: str, header: list[str],
+               rows: list[list[object]], columns: tuple[Column, ...]) -> None:
+    """One streamed sheet: bold frozen header, text as text, dates formatted, sized columns.
 
-    ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    Cells go through :class:`staffing._cells.XlsxCells`, so a name like ``=A1`` is
+    stored as text, never as a formula, and floats keep all 17 digits.
+    """
+    ws = wb.add_worksheet(title)
     kinds = [c.kind for c in columns]
-    for row in rows:
-        ws.append(row)
-        for cell, value in zip(ws[ws.max_row], row, strict=False):
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a name like "=A1" stays text, not a formula
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, float) and float(f"{value:.16g}") != value:
-                # openpyxl writes 16 significant digits; keep all 17 so the value
-                # reads back exactly (Excel itself shows 15).
-                cell.value = repr(value)
-                cell.data_type = "n"
-    ws.freeze_panes = "A2"
     for j, name in enumerate(header):
         width = max([_width(name), *(_width(r[j]) for r in rows[:500])])
         if j < len(kinds) and kinds[j] == "date":
             width = max(width, 12)
-        ws.column_dimensions[get_column_letter(j + 1)].width = min(
-            max(width + 2, _MIN_WIDTH), _MAX_WIDTH
-        )
+        ws.set_column(j, j, min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH))
+    ws.freeze_panes(1, 0)
+    cells.write_header(ws, header)
+    for r, row in enumerate(rows, start=1):
+        cells.write_row(ws, r, row)
 
 
 def _width(value: object) -> int:
@@ -239,5 +224,5 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows([[text(v) for v in row] for row in rows])
+            writer.writerow([csv_escape(h) for h in header])
+            writer.writerows([[text(csv_escape(v)) for v in row] for row in rows])
