@@ -425,10 +425,14 @@ def solve(
                 not solution_is_valid(prob):
             message = f"{name} returned values that break a rule ({raw}); "
             status = "error"
-        if status == "error" and start:
+        if status in ("error", "infeasible") and start:
+            # The start is a plan that keeps every rule, so "infeasible" here is the
+            # solver's fault (CBC stopped by its time limit sometimes says so).
             _load(prob, start)
+            message += (f"{name} returned no plan ({raw}): the start plan is returned"
+                        if status == "infeasible" else
+                        "the solver found no better plan in time: the start plan is returned")
             status = "feasible"
-            message += "the solver found no better plan in time: the start plan is returned"
         objective = pulp.value(prob.objective)
         objective = math.nan if objective is None else float(objective)
         if status in ("optimal", "feasible") and not math.isnan(bound):
