@@ -86,8 +86,10 @@ class Policy:
     primary_ratio: float = _f(19.0, _POSITIVE)
     # Chuxiong measure 10; national unified standard (2014): junior staff : pupils = 1 : 13.5.
     junior_ratio: float = _f(13.5, _POSITIVE)
-    # Chuxiong measure 10: village schools and teaching points with fewer than 200 pupils
-    # are staffed by class (班师比) rather than by pupils.
+    # Chuxiong measure 10: village schools and teaching points with 200 pupils or fewer
+    # ("200人以下"; in Chinese legal usage 以上、以下、以内 include the number itself,
+    # 民法典 art. 1259) are staffed by class (班师比) rather than by pupils. Inclusive:
+    # a school with exactly this many pupils is staffed by class.
     small_school_threshold: int = _f(200, _POSITIVE)
     # Chuxiong measure 10: class : staff about 1 : 2 in those small schools.
     small_school_staff_per_class: float = _f(2.0, _POSITIVE)
