@@ -22,7 +22,7 @@ import tomli_w
 
 from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
-from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
+from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES"]
 
@@ -271,9 +271,9 @@ class Policy:
     weight_pool_loan: float = _f(5.0, _WEIGHT)
 
     # --- Posts, teaching load and quality goals -----------------------------------------
-    # Chuxiong measure 10 (岗位能上能下): professional post levels, highest first.
-    post_levels: tuple[str, ...] = _f(("senior", "intermediate", "junior"), choices=tuple(TITLES))
     # Chuxiong measure 14: prefecture-level backbone teachers ≥ 10% of all teachers by 2025.
+    # Reported by plan.metrics (backbone_share_prefecture, backbone_short_of_target);
+    # the model does not create backbone teachers, so it is a figure, not a constraint.
     backbone_share_target: float = _f(0.10, _SHARE)
     # Chuxiong goals: nine-year retention (巩固率) ≥ 98%, used for enrolment projection.
     retention_rate: float = _f(0.98, _SHARE)
