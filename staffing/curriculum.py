@@ -15,9 +15,12 @@ Sources (``POLICY.md`` part B):
   periods, less two weeks of grade 9 (2 × 34 = 68) = the 方案's 9,522. Every subject
   group's share of all periods sits inside its band whether grade 9 counts 33 or 35
   weeks (``tests/test_rules_first_principles.py`` checks both from this table).
-* Weekly teaching load: no national norm; the provincial example in POLICY.md —
-  junior Chinese/maths/English 12, sciences/humanities/PE 14, music/art/IT 16;
-  primary Chinese/maths 14, others 18; village schools and teaching points ≥ 18.
+* Weekly teaching load: no national norm, so the loads are a library default — a
+  workload table widely quoted as one province's standard (POLICY.md part B): junior
+  Chinese/maths/English 12, sciences/humanities/PE 14, music/art/IT 16; primary
+  Chinese/maths 14, others 18; village schools and teaching points ≥ 18. We could not
+  trace the issuing province's own text; a county should set its province's table
+  (``Policy.teaching_load``).
 """
 
 from __future__ import annotations
