@@ -128,7 +128,7 @@ baseline.summary()"""),
 
 * **Primary ratio 1 : 18** — a tighter primary norm (more posts needed from the same
   county total);
-* **Rotation 15 %** — urban and quality schools rotate at least 15 % of eligible
+* **Rotation 15 %** — urban, town and quality schools rotate at least 15 % of eligible
   teachers instead of 10 %;
 * **Pool reserve 2 %** — the turnover pool keeps 2 % of the county total back."""),
     ("code", """\

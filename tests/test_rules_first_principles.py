@@ -84,3 +84,31 @@ def test_each_subject_group_sits_inside_its_2022_share_band(group, grade9_weeks)
     subjects, low, high = BANDS[group]
     share = 100 * sum(periods.get(s, 0) for s in subjects) / sum(periods.values())
     assert low <= share <= high, f"{group}: {float(share):.2f}% outside {low}–{high}%"
+
+
+# --------------------------------------------------------------------------------------
+# 教育部 财政部 人社部 2014: 城镇 (城区 urban + 镇区 town) and quality schools rotate ≥ 10%
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("location", "quality", "duty"), [
+    ("urban", False, True),   # 城区
+    ("town", False, True),    # 镇区: 城镇 covers town schools too
+    ("rural", True, True),    # a quality school, wherever it is
+    ("rural", False, False),  # 乡村, not quality: no duty
+])
+def test_rotation_duty_covers_urban_town_and_quality_schools(location, quality, duty):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from rotation_builders import english_county
+
+    base = english_county()  # U-900 is U's only teacher eligible to rotate
+    schools = base.schools.reset_index()
+    schools.loc[schools["school_id"].eq("U"), ["location", "is_quality"]] = [location, quality]
+    county = st.County(schools, base.teachers.reset_index(), name="duty")
+    plan = st.optimize(county, st.Policy())
+    expected = {"U": 1} if duty else {}
+    assert plan.rotation["eligible_per_duty_school"] == expected
+    assert plan.rotation["rotation_target"] == pytest.approx(0.1 * sum(expected.values()))
