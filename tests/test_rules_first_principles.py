@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 
 import staffing as st
@@ -112,3 +113,252 @@ def test_rotation_duty_covers_urban_town_and_quality_schools(location, quality, 
     expected = {"U": 1} if duty else {}
     assert plan.rotation["eligible_per_duty_school"] == expected
     assert plan.rotation["rotation_target"] == pytest.approx(0.1 * sum(expected.values()))
+
+
+# --------------------------------------------------------------------------------------
+# Chuxiong measure 10: quota norms
+# --------------------------------------------------------------------------------------
+
+
+def _school(sid: str, level: str, location: str, pp: int = 0, cp: int = 0, pj: int = 0,
+            cj: int = 0, boarding: int = 0) -> dict:
+    return {"school_id": sid, "name": sid, "township": "城关镇", "level": level,
+            "location": location, "pupils_primary": pp, "pupils_junior": pj,
+            "classes_primary": cp, "classes_junior": cj, "boarding_pupils": boarding,
+            "approved_quota": 0, "staff_in_post": 0}
+
+
+#: (school, expected norm, expected basis), each computed by hand in the comment.
+NORM_TABLE = [
+    # 1 : 19 primary: 570 / 19 = 30.
+    (_school("P570", "primary", "urban", pp=570, cp=12), 30, "pupils"),
+    # 1 : 13.5 junior: 1,350 / 13.5 = 100.
+    (_school("J1350", "junior", "urban", pj=1350, cj=27), 100, "pupils"),
+    # A junior school is never staffed by class, even rural and small: 135 / 13.5 = 10.
+    (_school("J135", "junior", "rural", pj=135, cj=3), 10, "pupils"),
+    # Nine-year school = primary part + junior part, rounded once: 200 / 19 = 10.526 and
+    # 196 / 13.5 = 14.519, together 25.045 -> 25 (each part rounded alone would be 26).
+    (_school("N9", "nine_year", "town", pp=200, cp=6, pj=196, cj=4), 25, "pupils"),
+    # Village school, 200人以下 (200 or fewer, inclusive), 2 per class, the larger norm:
+    # 180 pupils, 6 classes: 6 x 2 = 12 > 180 / 19 = 9.47 -> 12 by class.
+    (_school("V180", "primary", "rural", pp=180, cp=6), 12, "classes"),
+    # exactly 200 pupils, 8 classes: 16 > 200 / 19 = 10.53 -> 16 by class.
+    (_school("V200", "primary", "rural", pp=200, cp=8), 16, "classes"),
+    # 201 pupils is above the threshold: 201 / 19 = 10.58 -> 11 by pupils (8 classes or not).
+    (_school("V201", "primary", "rural", pp=201, cp=8), 11, "pupils"),
+    # take the larger: 190 pupils in 4 classes: 190 / 19 = 10 > 4 x 2 = 8 -> 10 by pupils.
+    (_school("V190", "primary", "rural", pp=190, cp=4), 10, "pupils"),
+    # teaching point (教学点), 30 pupils in 3 classes: 3 x 2 = 6 > 1.58 -> 6 by class.
+    (_school("TP30", "teaching_point", "rural", pp=30, cp=3), 6, "classes"),
+    # a small town primary school is not a village school: 150 / 19 = 7.89 -> 8.
+    (_school("T150", "primary", "town", pp=150, cp=6), 8, "pupils"),
+    # half up (四舍五入): 199 / 19 = 10.47 -> 10 (10.5 is unreachable with whole pupils).
+    (_school("U199", "primary", "urban", pp=199, cp=6), 10, "pupils"),
+]
+
+
+@pytest.mark.parametrize(("row", "norm", "basis"), NORM_TABLE, ids=[r["school_id"]
+                                                                   for r, _, _ in NORM_TABLE])
+def test_quota_norm_from_the_measure_10_wording(row, norm, basis):
+    county = st.County(pd.DataFrame([r for r, _, _ in NORM_TABLE]))
+    got = st.quota_norms(county).loc[row["school_id"]]
+    assert (got["norm"], got["basis"]) == (norm, basis)
+
+
+@pytest.mark.parametrize(("boarding", "norm"), [
+    # 380 / 19 = 20, plus 2 per 100 boarding pupils: 25 -> 0.5 -> 20.5 rounds half UP to
+    # 21 (四舍五入; banker's rounding would give 20); 24 -> 0.48 -> 20.48 -> 20.
+    (25, 21), (24, 20),
+])
+def test_norm_rounds_half_up(boarding, norm):
+    county = st.County(pd.DataFrame([_school("B", "primary", "urban", pp=380, cp=9,
+                                             boarding=boarding)]))
+    got = st.quota_norms(county, st.Policy(boarding_staff_per_100=2.0)).loc["B", "norm"]
+    assert got == norm
+
+
+# --------------------------------------------------------------------------------------
+# Subject needs: periods per week x classes / weekly teaching load
+# --------------------------------------------------------------------------------------
+
+#: Weekly periods typed from the default timetable (staffing/curriculum.py, checked
+#: against the 2022 bands above): grades 1–2, 3–6, and 7–9 averages.
+P12 = {"chinese": 8, "maths": 4, "morality_law": 2, "science": 1, "pe": 4, "music": 2,
+       "art": 2, "labour": 3}
+P36 = {"chinese": 6, "maths": 4, "english": 2, "morality_law": 2, "science": 3, "it": 1,
+       "pe": 3, "music": 2, "art": 2, "labour": 5}
+P79 = {"chinese": 5, "maths": 5, "english": 4, "morality_law": 2, "history": 2,
+       "geography": Fraction(4, 3), "physics": Fraction(4, 3), "chemistry": 1,
+       "biology": Fraction(4, 3), "pe": 3, "music": 1, "art": 1, "it": 1, "labour": 5}
+#: Weekly loads typed from POLICY.md part B (the library's default table).
+PRIMARY_LOAD = {"chinese": 14, "maths": 14}  # others 18
+JUNIOR_LOAD = {"chinese": 12, "maths": 12, "english": 12, "music": 16, "art": 16, "it": 16}
+SMALL_LOAD = 18  # village schools and teaching points
+
+
+def _hand_need(subject: str, primary_classes: int, junior_classes: int,
+               small: bool = False) -> Fraction:
+    """Σ classes in the band × weekly periods ÷ load; primary classes split 2/6 : 4/6."""
+    p_load = SMALL_LOAD if small else PRIMARY_LOAD.get(subject, 18)
+    j_load = JUNIOR_LOAD.get(subject, 14)
+    c12 = Fraction(primary_classes) * Fraction(2, 6)
+    c36 = Fraction(primary_classes) * Fraction(4, 6)
+    return (c12 * Fraction(P12.get(subject, 0)) / p_load
+            + c36 * Fraction(P36.get(subject, 0)) / p_load
+            + junior_classes * Fraction(P79.get(subject, 0)) / j_load)
+
+
+NEEDS_SCHOOLS = [
+    _school("U12", "primary", "urban", pp=540, cp=12),
+    _school("J9", "junior", "urban", pj=450, cj=9),
+    _school("N", "nine_year", "town", pp=300, cp=6, pj=200, cj=3),
+    _school("V200", "primary", "rural", pp=200, cp=6),   # small: 18-period load
+    _school("V201", "primary", "rural", pp=201, cp=6),   # not small: primary loads
+]
+
+
+def test_subject_needs_by_hand():
+    county = st.County(pd.DataFrame(NEEDS_SCHOOLS))
+    needs = st.subject_needs(county)
+    spot = {  # a few worked by hand, the rest by _hand_need in the loop below
+        ("U12", "maths"): Fraction(4 * 4 + 8 * 4, 14),       # 48/14 = 3.43
+        ("U12", "science"): Fraction(4 * 1 + 8 * 3, 18),     # 28/18 = 1.56
+        ("J9", "chinese"): Fraction(9 * 5, 12),              # 3.75
+        ("J9", "physics"): Fraction(9 * 4, 3 * 14),          # 0.857
+        ("J9", "music"): Fraction(9, 16),
+        ("V200", "chinese"): Fraction(2 * 8 + 4 * 6, 18),    # 40/18 at the small load
+        ("V201", "chinese"): Fraction(2 * 8 + 4 * 6, 14),    # 40/14 at the primary load
+        ("N", "english"): Fraction(4 * 2, 18) + Fraction(3 * 4, 12),
+    }
+    for (sid, subject), value in spot.items():
+        assert needs.loc[sid, subject] == pytest.approx(float(value)), (sid, subject)
+    for row in NEEDS_SCHOOLS:
+        for subject in needs.columns:
+            expected = _hand_need(subject, row["classes_primary"], row["classes_junior"],
+                                  small=row["school_id"] == "V200")
+            assert needs.loc[row["school_id"], subject] == pytest.approx(float(expected)), \
+                (row["school_id"], subject)
+
+
+# --------------------------------------------------------------------------------------
+# Who may rotate: ≥ 6 years at the school (Anhui practice), past the first 3 years of
+# service, more than 5 years from statutory retirement (2025 reform), not a class
+# teacher unless allowed, not pinned, in post. Plan year 2026: counted to 1 Sept 2026.
+# --------------------------------------------------------------------------------------
+
+AS_OF = pd.Timestamp("2026-09-01")
+
+
+def _teacher(tid: str, **kw) -> dict:
+    base = {"teacher_id": tid, "school_id": "U", "subject": "maths", "sex": "male",
+            "birth_date": pd.Timestamp("1980-05-01"), "birth_year": 1980, "hire_year": 2004,
+            "years_at_school": 6, "title": "intermediate", "backbone": "none",
+            "is_head_teacher": False, "status": "in_post", "pinned": False}
+    row = {**base, **kw}
+    row["birth_year"] = row["birth_date"].year
+    return row
+
+
+#: Retirement dates by hand from POLICY.md B: men 60 -> 63 and women cadres 55 -> 58,
+#: +1 month of age per 4 months of birth date from January 1965 (men) / 1970 (women);
+#: women workers 50 -> 55, +1 month per 2 months from January 1975.
+RETIREMENT = {
+    # man born 10 Mar 1968: (1968 − 1965) × 12 + 2 = 38 months of births -> 38 // 4 + 1
+    # = 10 months -> 60 y 10 m -> 10 Jan 2029, 2.4 years after 1 Sept 2026: too close.
+    "M68": ("male", "1968-03-10", "cadre", "2029-01-10"),
+    # man born 15 Jun 1971: 6 × 12 + 5 = 77 -> 77 // 4 + 1 = 20 months (1 y 8 m) -> 61 y 8 m ->
+    # 15 Feb 2033, 6.5 years away: eligible (the old age 60 would have been 15 Jun 2031).
+    "M71": ("male", "1971-06-15", "cadre", "2033-02-15"),
+    # woman cadre born 10 Sep 1975: 5 × 12 + 8 = 68 -> 68 // 4 + 1 = 18 months (1 y 6 m)
+    # -> 56 y 6 m -> 10 Mar 2032, 5.5 years away: eligible (the old age 55 would have
+    # been 10 Sep 2030, 4.0 years away).
+    "W75": ("female", "1975-09-10", "cadre", "2032-03-10"),
+    # woman cadre born 10 Jan 1975: 60 -> 60 // 4 + 1 = 16 months (1 y 4 m) -> 56 y 4 m
+    # -> 10 May 2031, 4.7 years away: too close.
+    "W75b": ("female", "1975-01-10", "cadre", "2031-05-10"),
+    # woman on the worker track born 10 Jun 1977: 2 × 12 + 5 = 29 -> 29 // 2 + 1 = 15
+    # months (1 y 3 m) -> 51 y 3 m -> 10 Sep 2028: too close.
+    "W77w": ("female", "1977-06-10", "worker", "2028-09-10"),
+    # woman on the worker track born 10 Feb 1980: 5 × 12 + 1 = 61 -> 61 // 2 + 1 = 31
+    # months (2 y 7 m) -> 52 y 7 m -> 10 Sep 2032, 6.0 years away: eligible.
+    "W80w": ("female", "1980-02-10", "worker", "2032-09-10"),
+}
+
+
+def _eligibility(rows: list[dict], policy: st.Policy | None = None, **kw) -> pd.DataFrame:
+    from staffing.model.eligibility import eligibility
+
+    school = {**_school("U", "primary", "urban", pp=1000, cp=24), "approved_quota": len(rows),
+              "staff_in_post": len(rows)}
+    county = st.County(pd.DataFrame([school]), pd.DataFrame(rows))
+    return eligibility(county, policy or st.Policy(), **kw)
+
+
+@pytest.mark.parametrize("tid", sorted(RETIREMENT))
+def test_retirement_date_and_rotation_by_the_reform_rule(tid):
+    sex, born, track, retires = RETIREMENT[tid]
+    policy = st.Policy(female_retirement_track=track)
+    row = _teacher(tid, sex=sex, birth_date=pd.Timestamp(born), hire_year=2000,
+                   years_at_school=10)
+    from staffing.retirement import retirement_dates
+
+    assert retirement_dates(pd.DataFrame([row]), policy).loc[0, "retirement_date"] == \
+        pd.Timestamp(retires)
+    years_left = (pd.Timestamp(retires) - AS_OF).days / 365.25
+    expected = "" if years_left >= 5 else "retiring"
+    assert _eligibility([row], policy).loc[tid, "reason"] == expected
+
+
+#: (teacher, reason) under the default policy; "" = eligible.
+ELIGIBILITY_TABLE = [
+    (_teacher("ok"), ""),                                              # 6 years: eligible
+    (_teacher("tenure5", years_at_school=5), "tenure"),                # 5 < 6 years
+    (_teacher("head", is_head_teacher=True), "head_teacher"),          # 班主任 stays
+    (_teacher("pin", pinned=True), "pinned"),
+    (_teacher("leave", status="leaving"), "status"),
+    (_teacher("onleave", status="on_leave"), "status"),
+    (_teacher("second", status="seconded"), "status"),
+    # hired 2024: 2 years of service, and only 2 years at the school: tenure comes first.
+    (_teacher("new2024", hire_year=2024, years_at_school=2), "tenure"),
+]
+
+
+def test_rotation_eligibility_hand_table():
+    got = _eligibility([r for r, _ in ELIGIBILITY_TABLE])
+    for row, reason in ELIGIBILITY_TABLE:
+        assert got.loc[row["teacher_id"], "reason"] == reason, row["teacher_id"]
+        assert got.loc[row["teacher_id"], "eligible"] == (reason == "")
+
+
+def test_pinned_by_argument_and_class_teachers_when_allowed():
+    rows = [_teacher("a"), _teacher("head", is_head_teacher=True)]
+    assert _eligibility(rows, pinned=["a"]).loc["a", "reason"] == "pinned"
+    allowed = _eligibility(rows, st.Policy(rotation_move_head_teachers=True))
+    assert allowed.loc["head", "reason"] == ""
+
+
+@pytest.mark.parametrize(("hire_year", "reason"), [
+    (2024, "new"),  # 2026 − 2024 = 2 years of service: within the first 3
+    (2023, ""),     # 3 years of service: past the first 3
+])
+def test_first_three_years_of_service_do_not_rotate(hire_year, reason):
+    # With a 2-year tenure rule the first-years exclusion is the one that decides.
+    policy = st.Policy(rotation_eligible_years=2)
+    row = _teacher("t", hire_year=hire_year, years_at_school=2)
+    assert _eligibility([row], policy).loc["t", "reason"] == reason
+
+
+@pytest.mark.parametrize(("horizon", "reason"), [(0, ""), (2, ""), (3, "retiring")])
+def test_teacher_retiring_within_a_multiyear_plan_does_not_rotate(horizon, reason):
+    # The man born 10 Mar 1968 retires on 10 Jan 2029 (above): his post is vacant from
+    # school year 2028–29 + 1 = year 3 (1 Sept 2029 is the first 1 Sept after it).
+    policy = st.Policy(rotation_exclude_years_to_retirement=0)
+    row = _teacher("m", birth_date=pd.Timestamp("1968-03-10"), hire_year=1990,
+                   years_at_school=10)
+    assert _eligibility([row], policy, horizon=horizon).loc["m", "reason"] == reason
+
+
+def test_backbone_flag_is_county_level_or_above():
+    rows = [_teacher(f"b{k}", backbone=level) for k, level in
+            enumerate(["none", "county", "prefecture", "province"])]
+    assert _eligibility(rows)["backbone"].tolist() == [False, True, True, True]
