@@ -384,7 +384,10 @@ def test_a_rural_hire_is_never_made_in_the_last_year_when_it_would_only_train():
 
 # ---------------------------------------------------------------- 4. mentor capacity
 def test_one_trainee_per_host_caps_rural_recruits_in_training():
-    county = st.synth.county(seed=1, n_schools=20)
+    # Seed 2: with town schools rotating too (城镇 = urban + town), seed 1's rural gaps
+    # are mostly filled by moves and its roomy plan trains only 2 recruits, so the cap
+    # of 3 hosts would not bind there.
+    county = st.synth.county(seed=2, n_schools=20)
     hosts = shadow_host_schools(county.schools)
     by_hand = county.schools.index[
         (county.schools["is_quality"] & county.schools["location"].eq("urban"))

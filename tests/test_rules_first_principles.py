@@ -362,3 +362,22 @@ def test_backbone_flag_is_county_level_or_above():
     rows = [_teacher(f"b{k}", backbone=level) for k, level in
             enumerate(["none", "county", "prefecture", "province"])]
     assert _eligibility(rows)["backbone"].tolist() == [False, True, True, True]
+
+
+@pytest.mark.parametrize(("location", "quality", "sends"), [
+    ("urban", False, True), ("town", False, True), ("rural", True, True),
+    ("rural", False, False),
+])
+def test_duty_schools_have_rotation_edges_to_a_rural_school(location, quality, sends):
+    # A duty school must be able to send, or its 10% duty could never be met.
+    from staffing.model.edges import allowed_moves
+
+    schools = pd.DataFrame([
+        {**_school("A", "primary", location, pp=600, cp=12), "is_quality": quality,
+         "lat": 25.03, "lon": 101.55},
+        {**_school("R", "primary", "rural", pp=300, cp=6), "lat": 25.03, "lon": 101.62},
+    ])
+    edges = allowed_moves(st.County(schools), st.Policy())
+    rotation = edges[edges["kind"].eq("rotation")]
+    assert (("A", "R") in set(zip(rotation["from_school"], rotation["to_school"],
+                                  strict=True))) == sends
