@@ -88,34 +88,6 @@ def test_each_subject_group_sits_inside_its_2022_share_band(group, grade9_weeks)
 
 
 # --------------------------------------------------------------------------------------
-# 教育部 财政部 人社部 2014: 城镇 (城区 urban + 镇区 town) and quality schools rotate ≥ 10%
-# --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("location", "quality", "duty"), [
-    ("urban", False, True),   # 城区
-    ("town", False, True),    # 镇区: 城镇 covers town schools too
-    ("rural", True, True),    # a quality school, wherever it is
-    ("rural", False, False),  # 乡村, not quality: no duty
-])
-def test_rotation_duty_covers_urban_town_and_quality_schools(location, quality, duty):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from rotation_builders import english_county
-
-    base = english_county()  # U-900 is U's only teacher eligible to rotate
-    schools = base.schools.reset_index()
-    schools.loc[schools["school_id"].eq("U"), ["location", "is_quality"]] = [location, quality]
-    county = st.County(schools, base.teachers.reset_index(), name="duty")
-    plan = st.optimize(county, st.Policy())
-    expected = {"U": 1} if duty else {}
-    assert plan.rotation["eligible_per_duty_school"] == expected
-    assert plan.rotation["rotation_target"] == pytest.approx(0.1 * sum(expected.values()))
-
-
-# --------------------------------------------------------------------------------------
 # Chuxiong measure 10: quota norms
 # --------------------------------------------------------------------------------------
 
@@ -381,3 +353,46 @@ def test_duty_schools_have_rotation_edges_to_a_rural_school(location, quality, s
     rotation = edges[edges["kind"].eq("rotation")]
     assert (("A", "R") in set(zip(rotation["from_school"], rotation["to_school"],
                                   strict=True))) == sends
+
+
+# --------------------------------------------------------------------------------------
+# Who covers which need: own subject first, then the cover lists in order
+# --------------------------------------------------------------------------------------
+
+
+def test_coverage_and_gaps_by_hand():
+    from staffing.needs import coverage, needs_gap
+    from staffing.vocab import SUBJECTS
+
+    need = {"chinese": 2.5, "maths": 1.2, "science": 0.6, "labour": 1.0, "english": 0.8}
+    have = {"chinese": 2, "maths": 2, "general": 1}
+    needs = pd.DataFrame([[need.get(k, 0.0) for k in SUBJECTS]], index=["S"],
+                         columns=list(SUBJECTS))
+    staff = pd.DataFrame([[have.get(k, 0) for k in SUBJECTS]], index=["S"],
+                         columns=list(SUBJECTS))
+    # By hand: own subjects first — Chinese 2 of 2.5, maths 1.2 of 1.2 (0.8 spare). The
+    # general (全科) teacher covers chinese, maths, morality & law, science, labour in that
+    # order: 0.5 Chinese, then 0.5 science (0.1 short). Maths' spare 0.8 goes to labour
+    # (0.2 short). English has nobody: 0.8 short.
+    covered = coverage(needs, staff, st.Policy()).loc["S"]
+    expected = {"chinese": 2.5, "maths": 1.2, "science": 0.5, "labour": 0.8}
+    assert covered.to_dict() == pytest.approx({k: expected.get(k, 0.0) for k in SUBJECTS})
+    gap = needs_gap(needs, staff, st.Policy()).loc["S"]
+    short = {"science": 0.1, "labour": 0.2, "english": 0.8}
+    assert gap.to_dict() == pytest.approx({k: short.get(k, 0.0) for k in SUBJECTS})
+
+
+def test_staff_by_subject_counts_teachers_not_leaving():
+    from staffing.needs import teachers_by_subject
+
+    school = {**_school("U", "primary", "urban", pp=600, cp=12), "approved_quota": 4,
+              "staff_in_post": 4}
+    rows = [_teacher("a", subject="maths"), _teacher("b", subject="maths"),
+            _teacher("c", subject="maths", status="leaving"),
+            _teacher("d", subject="music", status="on_leave")]
+    county = st.County(pd.DataFrame([school]), pd.DataFrame(rows))
+    counts = teachers_by_subject(county).loc["U"]
+    # 2 maths teachers stay (the third leaves this year); the music teacher on leave
+    # still holds the post.
+    assert (counts["maths"], counts["music"], counts.sum()) == (2, 1, 3)
+    assert teachers_by_subject(st.County(pd.DataFrame([school]))).loc["U"].sum() == 0

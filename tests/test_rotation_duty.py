@@ -1,6 +1,8 @@
-"""The 20% backbone rule (教育部 财政部 人社部 2014): backbone teachers are at least 20% of
-the teachers rotated out of duty schools. Checked on the plan's moves against the input
-tables, on a county where the optimum would otherwise move no backbone teacher."""
+"""The rotation duty (教育部 财政部 人社部 2014): 城镇 (urban and town) and quality schools
+rotate at least 10% of their eligible teachers, and backbone teachers are at least 20% of
+those rotated. Checked on the plan's figures and moves against the input tables (kept
+apart from test_rules_first_principles.py, which the mutation check runs, because these
+solve models)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 import staffing as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rotation_builders import school_row, staff_school  # noqa: E402
+from rotation_builders import english_county, school_row, staff_school  # noqa: E402
 
 
 def backbone_county() -> st.County:
@@ -88,3 +90,20 @@ def test_with_default_weights_the_missing_backbone_share_is_named():
     assert plan.rotation["backbone_share_short"] == pytest.approx(0.2 * movers - backbone)
     row = plan.explain().set_index("key").loc["rotation_backbone_share"]
     assert bool(row["binding"]) and row["shortfall"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(("location", "quality", "duty"), [
+    ("urban", False, True),   # 城区
+    ("town", False, True),    # 镇区: 城镇 covers town schools too
+    ("rural", True, True),    # a quality school, wherever it is
+    ("rural", False, False),  # 乡村, not quality: no duty
+])
+def test_rotation_duty_covers_urban_town_and_quality_schools(location, quality, duty):
+    base = english_county()  # U-900 is U's only teacher eligible to rotate
+    schools = base.schools.reset_index()
+    schools.loc[schools["school_id"].eq("U"), ["location", "is_quality"]] = [location, quality]
+    county = st.County(schools, base.teachers.reset_index(), name="duty")
+    plan = st.optimize(county, st.Policy())
+    expected = {"U": 1} if duty else {}
+    assert plan.rotation["eligible_per_duty_school"] == expected
+    assert plan.rotation["rotation_target"] == pytest.approx(0.1 * sum(expected.values()))
