@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -396,3 +397,178 @@ def test_staff_by_subject_counts_teachers_not_leaving():
     # still holds the post.
     assert (counts["maths"], counts["music"], counts.sum()) == (2, 1, 3)
     assert teachers_by_subject(st.County(pd.DataFrame([school]))).loc["U"].sum() == 0
+
+
+# --------------------------------------------------------------------------------------
+# Edge cases the hand tables above leave open (found by the mutation check)
+# --------------------------------------------------------------------------------------
+
+
+def test_norm_columns_and_class_rule_alone():
+    rows = [_school("V", "primary", "rural", pp=180, cp=6),   # small: 12 by class
+            _school("P", "primary", "urban", pp=570, cp=12)]  # 30 by pupils
+    county = st.County(pd.DataFrame(rows))
+    got = st.quota_norms(county)
+    assert got.index.name == "school_id"
+    assert got.loc["V", "norm_classes"] == 12.0 and got.loc["P", "norm_classes"] == 0.0
+    assert got.loc["P", "norm_pupils"] == pytest.approx(30.0)
+    assert got.loc["P", "norm_boarding"] == 0.0
+    alone = st.quota_norms(county, st.Policy(small_school_take_larger=False))
+    assert alone["basis"].tolist() == ["classes", "pupils"]
+
+
+def test_small_nine_year_school_counts_both_parts_when_the_county_says_so():
+    # A county that staffs small rural nine-year schools by class too: 120 + 60 = 180
+    # pupils (≤ 200), 6 + 3 classes -> 9 x 2 = 18 posts (> 120/19 + 60/13.5 = 10.76);
+    # 150 + 60 = 210 pupils is above the threshold -> 150/19 + 60/13.5 = 12.34 -> 12.
+    policy = st.Policy(small_school_levels=("primary", "teaching_point", "nine_year"))
+    rows = [_school("N180", "nine_year", "rural", pp=120, cp=6, pj=60, cj=3),
+            _school("N210", "nine_year", "rural", pp=150, cp=6, pj=60, cj=3)]
+    got = st.quota_norms(st.County(pd.DataFrame(rows)), policy)
+    assert got.loc["N180", ["norm", "basis"]].tolist() == [18, "classes"]
+    assert got.loc["N210", ["norm", "basis"]].tolist() == [12, "pupils"]
+
+
+def test_rounding_rules_on_whole_numbers_and_float_noise():
+    from staffing.norms import round_posts
+
+    below = 10 * (0.7 + 0.1 + 0.2)  # 9.999999999999998: ten posts, not nine
+    for rule in ("half_up", "ceil", "floor"):
+        out = round_posts(np.array([15.0, below]), rule)
+        assert out.tolist() == [15, 10] and out.dtype == np.int64, rule
+    with pytest.raises(ValueError, match="unknown rounding rule 'bankers'"):
+        round_posts(np.array([1.0]), "bankers")
+
+
+def test_needs_without_a_band_or_a_small_school_load():
+    # A county timetable without the junior band teaches no junior periods; without a
+    # small_school load, village schools use the primary loads (40/14 Chinese).
+    timetable = {"primary_1_2": P12, "primary_3_6": P36}
+    loads = {"primary": {"chinese": 14.0, "maths": 14.0}, "junior": {"chinese": 12.0}}
+    policy = st.Policy().replace(periods_per_week=timetable, teaching_load=loads)
+    rows = [_school("J", "junior", "urban", pj=450, cj=9),
+            _school("V", "primary", "rural", pp=150, cp=6)]
+    needs = st.subject_needs(st.County(pd.DataFrame(rows)), policy)
+    assert needs.loc["J"].sum() == 0.0
+    assert needs.loc["V", "chinese"] == pytest.approx(40 / 14)
+    assert needs.columns.name == "subject"
+
+
+def test_coverage_reads_staff_by_subject_name():
+    from staffing.needs import coverage
+    from staffing.vocab import SUBJECTS
+
+    needs = pd.DataFrame([[1.0 if k in ("maths", "music") else 0.0 for k in SUBJECTS]],
+                         index=["S"], columns=list(SUBJECTS))
+    staff = pd.DataFrame({"music": [1], "maths": [0]}, index=["S"])  # few columns, any order
+    covered = coverage(needs, staff, st.Policy()).loc["S"]
+    assert covered["music"] == 1.0 and covered.drop("music").sum() == 0.0
+
+
+def test_staff_by_subject_shape_and_explicit_table():
+    from staffing.needs import teachers_by_subject
+    from staffing.vocab import SUBJECTS
+
+    schools = [{**_school(sid, "primary", "urban", pp=600, cp=12), "approved_quota": 2,
+                "staff_in_post": 2} for sid in ("U", "E")]
+    rows = [_teacher("a", subject="maths"), _teacher("b", subject="art")]
+    county = st.County(pd.DataFrame(schools), pd.DataFrame(rows))
+    counts = teachers_by_subject(county)
+    assert counts.index.tolist() == ["U", "E"] and counts.columns.tolist() == list(SUBJECTS)
+    assert (counts.index.name, counts.columns.name) == ("school_id", "subject")
+    assert counts.to_numpy().dtype == np.int64 and counts.loc["E"].sum() == 0
+    moved = county.teachers.assign(school_id=["E", "U"])  # a table after moves
+    after = teachers_by_subject(county, moved)
+    assert (after.loc["E", "maths"], after.loc["U", "art"], after.loc["U", "maths"]) == (1, 1, 0)
+    empty = teachers_by_subject(st.County(pd.DataFrame(schools)))
+    assert empty.shape == (2, len(SUBJECTS)) and empty.to_numpy().dtype == np.int64
+    assert (empty.to_numpy() == 0).all()
+    assert (empty.index.name, empty.columns.name) == ("school_id", "subject")
+
+
+def test_eligibility_defaults_and_boundaries():
+    # A man born 20 Sep 1966: 1 × 12 + 8 = 20 -> 20 // 4 + 1 = 6 months -> 60 y 6 m ->
+    # 20 Mar 2027, in school year 1 (before 1 Sept 2027). With no years-to-retirement
+    # rule a one-year plan (the default) may rotate him; a plan of 1 year more may not.
+    policy = st.Policy(rotation_exclude_years_to_retirement=0)
+    row = _teacher("m", birth_date=pd.Timestamp("1966-09-20"), hire_year=1988,
+                   years_at_school=10)
+    assert _eligibility([row], policy).loc["m", "reason"] == ""
+    assert _eligibility([row], policy, horizon=1).loc["m", "reason"] == "retiring"
+    # A man born 1 Jul 1969: 4 × 12 + 6 = 54 -> 14 months -> 61 y 2 m -> 1 Sep 2030,
+    # exactly 1,461 days = 4.0 years after 1 Sep 2026: "within 4 years" excludes only
+    # less than 4 years (library convention: the boundary itself may rotate).
+    row = _teacher("b", birth_date=pd.Timestamp("1969-07-01"), hire_year=1990,
+                   years_at_school=10)
+    got = _eligibility([row], st.Policy(rotation_exclude_years_to_retirement=4.0))
+    assert got.loc["b", "years_to_retirement"] == pytest.approx(4.0)
+    assert got.loc["b", "reason"] == ""
+
+
+def test_eligibility_of_a_county_without_teachers():
+    from staffing.model.eligibility import eligibility
+
+    county = st.County(pd.DataFrame([_school("U", "primary", "urban", pp=600, cp=12)]))
+    got = eligibility(county, st.Policy())
+    assert got.empty
+    assert got.columns.tolist() == ["eligible", "reason", "backbone", "years_to_retirement"]
+
+
+# --------------------------------------------------------------------------------------
+# The allowed-move graph, by hand
+# --------------------------------------------------------------------------------------
+
+EDGE_SCHOOLS = {  # id: (location, quality, weak, central, longitude)
+    "A": ("urban", False, False, False, 101.55),   # duty: sends
+    "T": ("town", False, True, False, 101.56),     # duty and weak: sends and receives
+    "Q": ("rural", True, False, False, 101.57),    # quality: sends, takes exchanges
+    "C": ("rural", False, False, True, 101.58),    # central: sends; rural: receives
+    "R": ("rural", False, False, False, 101.59),   # receives
+    "W": ("urban", False, True, False, 101.60),    # urban weak: sends, never receives
+    "F": ("rural", False, False, False, 102.10),   # ~55 km away: out of reach (40 km)
+}
+#: By hand: senders A, T, Q, C, W -> receivers T, C, R (rural or weak, not urban, not
+#: quality; F is too far); exchanges from rural C, R to quality Q.
+ROTATION_EDGES = {("A", "T"), ("A", "C"), ("A", "R"), ("T", "C"), ("T", "R"), ("Q", "T"),
+                  ("Q", "C"), ("Q", "R"), ("C", "T"), ("C", "R"), ("W", "T"), ("W", "C"),
+                  ("W", "R")}
+EXCHANGE_EDGES = {("C", "Q"), ("R", "Q")}
+
+
+def _edge_county() -> st.County:
+    rows = [{**_school(sid, "primary", loc, pp=300, cp=6), "is_quality": q, "is_weak": w,
+             "is_central": c, "lat": 25.03, "lon": lon}
+            for sid, (loc, q, w, c, lon) in EDGE_SCHOOLS.items()]
+    return st.County(pd.DataFrame(rows))
+
+
+def test_allowed_moves_by_hand():
+    from staffing.model.edges import allowed_moves
+
+    edges = allowed_moves(_edge_county(), st.Policy())
+    pairs = {(f, t, k) for f, t, k in zip(edges["from_school"], edges["to_school"],
+                                          edges["kind"], strict=True)}
+    assert pairs == ({(f, t, "rotation") for f, t in ROTATION_EDGES}
+                     | {(f, t, "exchange") for f, t in EXCHANGE_EDGES})
+    assert edges.index.tolist() == list(range(len(edges)))
+    assert edges[["from_school", "to_school"]].apply(tuple, axis=1).tolist() == sorted(
+        (f, t) for f, t, _ in pairs)
+    # A -> R: 0.04° of longitude at 25.03° N = 6371 km × 0.04 × π/180 × cos 25.03° =
+    # 4.03 km great-circle, × 1.35 road factor = 5.44 km.
+    km = edges.set_index(["from_school", "to_school"]).loc[("A", "R"), "km"]
+    assert km == pytest.approx(6371 * np.radians(0.04) * np.cos(np.radians(25.03)) * 1.35,
+                               rel=1e-3)
+
+
+def test_allowed_moves_within_clusters():
+    from staffing.model.edges import allowed_moves
+
+    clusters = pd.DataFrame({"cluster_id": ["k1", "k1", "k2", "k2", "k1", "k2", None]},
+                            index=pd.Index(list(EDGE_SCHOOLS), name="school_id"))
+    policy = st.Policy(rotation_scope="cluster")
+    edges = allowed_moves(_edge_county(), policy, clusters)
+    cid = clusters["cluster_id"].to_dict()
+    expected = {(f, t) for f, t in ROTATION_EDGES | EXCHANGE_EDGES if cid[f] == cid[t]}
+    assert set(zip(edges["from_school"], edges["to_school"], strict=True)) == expected
+    with pytest.raises(ValueError, match="rotation_scope = 'cluster' needs clusters"):
+        allowed_moves(_edge_county(), policy)
