@@ -462,6 +462,7 @@ def test_coverage_reads_staff_by_subject_name():
                          index=["S"], columns=list(SUBJECTS))
     staff = pd.DataFrame({"music": [1], "maths": [0]}, index=["S"])  # few columns, any order
     covered = coverage(needs, staff, st.Policy()).loc["S"]
+    assert covered.notna().all()  # a subject nobody teaches counts 0 teachers, not unknown
     assert covered["music"] == 1.0 and covered.drop("music").sum() == 0.0
 
 
@@ -551,6 +552,7 @@ def test_allowed_moves_by_hand():
     assert pairs == ({(f, t, "rotation") for f, t in ROTATION_EDGES}
                      | {(f, t, "exchange") for f, t in EXCHANGE_EDGES})
     assert edges.index.tolist() == list(range(len(edges)))
+    assert edges.columns.tolist() == ["from_school", "to_school", "km", "kind"]
     assert edges[["from_school", "to_school"]].apply(tuple, axis=1).tolist() == sorted(
         (f, t) for f, t, _ in pairs)
     # A -> R: 0.04° of longitude at 25.03° N = 6371 km × 0.04 × π/180 × cos 25.03° =
@@ -570,5 +572,23 @@ def test_allowed_moves_within_clusters():
     cid = clusters["cluster_id"].to_dict()
     expected = {(f, t) for f, t in ROTATION_EDGES | EXCHANGE_EDGES if cid[f] == cid[t]}
     assert set(zip(edges["from_school"], edges["to_school"], strict=True)) == expected
-    with pytest.raises(ValueError, match="rotation_scope = 'cluster' needs clusters"):
+    with pytest.raises(ValueError, match=r"^rotation_scope = 'cluster' needs clusters"):
         allowed_moves(_edge_county(), policy)
+
+
+def test_allowed_moves_follow_the_policy_distances():
+    from staffing.model.edges import allowed_moves
+
+    # Road km = great-circle km x road_factor; 0.01° of longitude here is 1.008 km, so
+    # with road_factor 2 and max_travel_km 7 schools at most 3 places apart (6.05 km)
+    # are in reach and 4 apart (8.07 km) are not.
+    policy = st.Policy(road_factor=2.0, max_travel_km=7.0)
+    edges = allowed_moves(_edge_county(), policy)
+    lon = {sid: v[4] for sid, v in EDGE_SCHOOLS.items()}
+    step = 6371 * np.radians(0.01) * np.cos(np.radians(25.03))
+    expected = {(f, t) for f, t in ROTATION_EDGES | EXCHANGE_EDGES
+                if round(abs(lon[f] - lon[t]) / 0.01) * step * 2.0 <= 7.0}
+    assert set(zip(edges["from_school"], edges["to_school"], strict=True)) == expected
+    assert ("A", "C") in expected and ("A", "R") not in expected  # 3 and 4 places apart
+    km = edges.set_index(["from_school", "to_school"]).loc[("A", "C"), "km"]
+    assert km == pytest.approx(3 * step * 2.0, rel=1e-3)
