@@ -592,3 +592,6 @@ def test_allowed_moves_follow_the_policy_distances():
     assert ("A", "C") in expected and ("A", "R") not in expected  # 3 and 4 places apart
     km = edges.set_index(["from_school", "to_school"]).loc[("A", "C"), "km"]
     assert km == pytest.approx(3 * step * 2.0, rel=1e-3)
+    # 3 km: only neighbours (2.02 km); exchanges R -> Q (4.03 km) drop out, C -> Q stays.
+    near = allowed_moves(_edge_county(), policy.replace(max_travel_km=3.0))
+    assert set(near.loc[near["kind"].eq("exchange"), "from_school"]) == {"C"}
