@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP_CORE := $(VENV)/.installed-core
 STAMP_DEV  := $(VENV)/.installed-dev
 
-.PHONY: demo test test-pulp4 lint bench clean
+.PHONY: demo test test-pulp4 lint bench mutation clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,15 @@ test-pulp4:
 lint: $(STAMP_DEV)
 	$(PY) -m ruff check staffing tests examples benchmarks
 
+# Mutation check of the rule modules ([tool.mutmut] in pyproject.toml; docs/testing.md).
+# Slow (minutes), so not part of `make test`. Prints every surviving mutant.
+mutation: $(STAMP_DEV)
+	rm -rf mutants
+	nice -n 10 $(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results
+
 bench: $(STAMP_DEV)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .venv312 build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv312 build *.egg-info .pytest_cache .ruff_cache mutants

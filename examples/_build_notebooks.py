@@ -38,7 +38,7 @@ county"""),
 ## Norms (编制标准)
 
 Each school's norm under measure 10: 1 : 19 primary, 1 : 13.5 junior, two staff per
-class in village schools and teaching points under 200 pupils. `quota_gap` is approved
+class in village schools and teaching points with 200 pupils or fewer. `quota_gap` is approved
 quota − norm (negative: short of norm, 缺编)."""),
     ("code", """\
 policy = st.Policy()                               # Chuxiong 2024 defaults
@@ -128,7 +128,7 @@ baseline.summary()"""),
 
 * **Primary ratio 1 : 18** — a tighter primary norm (more posts needed from the same
   county total);
-* **Rotation 15 %** — urban and quality schools rotate at least 15 % of eligible
+* **Rotation 15 %** — urban, town and quality schools rotate at least 15 % of eligible
   teachers instead of 10 %;
 * **Pool reserve 2 %** — the turnover pool keeps 2 % of the county total back."""),
     ("code", """\

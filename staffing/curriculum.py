@@ -10,9 +10,17 @@ Sources (``POLICY.md`` part B):
   with those totals and shares (a library default: a county sets its own timetable
   in the Policy). Junior-secondary periods are averages over grades 7–9 (physics
   from grade 8, chemistry in grade 9, biology in grades 7–8).
-* Weekly teaching load: no national norm; the provincial example in POLICY.md —
-  junior Chinese/maths/English 12, sciences/humanities/PE 14, music/art/IT 16;
-  primary Chinese/maths 14, others 18; village schools and teaching points ≥ 18.
+
+  Nine-year total: 35 teaching weeks a year × (26 × 2 + 30 × 4 + 34 × 3) = 9,590
+  periods, less two weeks of grade 9 (2 × 34 = 68) = the 方案's 9,522. Every subject
+  group's share of all periods sits inside its band whether grade 9 counts 33 or 35
+  weeks (``tests/test_rules_first_principles.py`` checks both from this table).
+* Weekly teaching load: no national norm, so the loads are a library default — a
+  workload table widely quoted as one province's standard (POLICY.md part B): junior
+  Chinese/maths/English 12, sciences/humanities/PE 14, music/art/IT 16; primary
+  Chinese/maths 14, others 18; village schools and teaching points ≥ 18. We could not
+  trace the issuing province's own text; a county should set its province's table
+  (``Policy.teaching_load``).
 """
 
 from __future__ import annotations
@@ -25,10 +33,15 @@ GRADE_BANDS: dict[str, tuple[str, float]] = {
 }
 
 #: Weekly periods per class by grade band and subject.
+#:
+#: One period a week moved from maths to science in grades 3–6 (maths 5 → 4, science
+#: 2 → 3; weekly totals unchanged): with 5 maths periods maths was 15.7% of all periods
+#: (band 13–15%) and science + physics + chemistry + biology 7.7% (band 8–10%); now
+#: 14.2% and 9.1% (of 9,590 or of 9,522 periods alike).
 PERIODS_PER_WEEK: dict[str, dict[str, float]] = {
     "primary_1_2": {"chinese": 8, "maths": 4, "morality_law": 2, "science": 1, "pe": 4,
                     "music": 2, "art": 2, "labour": 3},                                  # 26
-    "primary_3_6": {"chinese": 6, "maths": 5, "english": 2, "morality_law": 2, "science": 2,
+    "primary_3_6": {"chinese": 6, "maths": 4, "english": 2, "morality_law": 2, "science": 3,
                     "it": 1, "pe": 3, "music": 2, "art": 2, "labour": 5},                 # 30
     "junior_7_9": {"chinese": 5, "maths": 5, "english": 4, "morality_law": 2, "history": 2,
                    "geography": 4 / 3, "physics": 4 / 3, "chemistry": 1, "biology": 4 / 3,

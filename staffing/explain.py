@@ -23,7 +23,7 @@ RULES: dict[str, tuple[str, str]] = {
     "norm_coverage": ("quota norm coverage", "编制标准"),
     "one_more_post": ("what one more post (编制) would buy", "增加一个编制的价值"),
     "subject_need": ("subject needs covered", "学科教师需求"),
-    "rotation_volume": ("rotation ≥ 10% of eligible at urban and quality schools",
+    "rotation_volume": ("rotation ≥ 10% of eligible at urban, town and quality schools",
                         "城镇及优质学校交流轮岗比例"),
     "rotation_backbone_share": ("backbone ≥ 20% of those rotated", "骨干教师占交流比例"),
     "backbone_rural": ("backbone teachers per 100 pupils at rural schools",
@@ -141,7 +141,7 @@ def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
                           * f["rotated_from_duty_schools"], 2),
              achieved=f["backbone_rotated"], shortfall=round(share_short, 2),
              binding=share_short > 1e-9, schools_affected="",
-             note=("too few eligible backbone teachers at urban and quality schools"
+             note=("too few eligible backbone teachers at urban, town and quality schools"
                    if share_short > 1e-9 and not zh else
                    "城镇及优质学校可交流骨干教师不足" if share_short > 1e-9 else "")),
         _row("backbone_rural", lang, target=round(f["backbone_target"], 2),

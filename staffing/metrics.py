@@ -12,7 +12,10 @@ The figures of ``POLICY.md`` part C, computed with pandas/numpy:
 * **coverage** — schools with a qualified teacher of each urgent-need subject
   (:func:`urgent_subject_coverage`), backbone teachers per 100 pupils
   (:func:`backbone_per_100_pupils`), PE and arts teachers per 100 pupils
-  (:func:`pe_arts_per_100_pupils`; the 优质均衡 indicators of 教督〔2017〕6号).
+  (:func:`pe_arts_per_100_pupils`; the 优质均衡 indicators of 教督〔2017〕6号), and the
+  share of teachers who are backbone teachers at prefecture level or above against
+  Chuxiong measure 14's target (:func:`prefecture_backbone_share`,
+  ``Policy.backbone_share_target``).
 
 **One signature style** (like PyPSA's statistics): the building blocks take plain
 arrays or Series first and return a float; the table-level functions take the
@@ -41,6 +44,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "METRIC_LABELS",
     "BACKBONE_LEVELS",
+    "PREFECTURE_BACKBONE_LEVELS",
     "metric_label",
     "gini",
     "coefficient_of_variation",
@@ -67,6 +72,7 @@ __all__ = [
     "pupil_teacher_ratios",
     "urgent_subject_coverage",
     "backbone_per_100_pupils",
+    "prefecture_backbone_share",
     "pe_arts_per_100_pupils",
     "apply_moves",
     "staff_after_plan",
@@ -76,6 +82,9 @@ __all__ = [
 
 #: Backbone levels counted as "county level or above" (教督〔2017〕6号).
 BACKBONE_LEVELS: tuple[str, ...] = ("county", "prefecture", "province")
+
+#: Backbone levels counted as "prefecture level or above" (州级及以上; Chuxiong measure 14).
+PREFECTURE_BACKBONE_LEVELS: tuple[str, ...] = ("prefecture", "province")
 
 #: Subjects of the "PE and arts teachers per 100 pupils" indicator (教督〔2017〕6号).
 PE_ARTS_SUBJECTS: tuple[str, ...] = ("pe", "music", "art")
@@ -115,6 +124,10 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
                                            "编制达到标准的乡村学校占比"),
     "backbone_per_100_pupils": ("Backbone teachers (county level +) per 100 pupils",
                                 "每百名学生县级及以上骨干教师数"),
+    "backbone_share_prefecture": ("Backbone teachers at prefecture level +, share of teachers",
+                                  "州级及以上骨干教师占教师比例"),
+    "backbone_short_of_target": ("Prefecture-level backbone teachers short of the target share",
+                                 "州级及以上骨干教师距目标比例缺口(人)"),
     "pe_arts_per_100_pupils": ("PE and arts teachers per 100 pupils",
                                "每百名学生体育、艺术专任教师数"),
     "urgent_coverage": ("Schools with a teacher of each urgent subject (mean share)",
@@ -546,6 +559,36 @@ def backbone_per_100_pupils(teachers: pd.DataFrame | None,
     return _per_100_pupils(t, schools, t["backbone"].astype(object).isin(BACKBONE_LEVELS))
 
 
+def prefecture_backbone_share(teachers: pd.DataFrame | None,
+                              schools: County | pd.DataFrame) -> tuple[float, int, int]:
+    """Backbone teachers at prefecture level or above among the county's teachers.
+
+    Chuxiong measure 14 asks that prefecture-level backbone teachers be at least
+    ``Policy.backbone_share_target`` (10%) of all teachers by 2025. Counts teachers in
+    post (status not ``leaving``) at the given schools whose ``backbone`` is
+    ``prefecture`` or ``province``.
+
+    Returns
+    -------
+    (share, backbone teachers, teachers); share is NaN without teachers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"pupils_primary": [150, 50], "pupils_junior": [0, 0]},
+    ...                  index=pd.Index(["A", "B"], name="school_id"))
+    >>> t = pd.DataFrame({"school_id": ["A", "B", "B", "A"],
+    ...                   "backbone": ["county", "none", "province", "prefecture"]})
+    >>> prefecture_backbone_share(t, s)
+    (0.5, 2, 4)
+    """
+    if teachers is None:
+        return float("nan"), 0, 0
+    t = _at_schools(_in_post(teachers), _schools(schools))
+    count = int(t["backbone"].astype(object).isin(PREFECTURE_BACKBONE_LEVELS).sum())
+    return (count / len(t) if len(t) else float("nan")), count, len(t)
+
+
 def pe_arts_per_100_pupils(teachers: pd.DataFrame | None,
                            schools: County | pd.DataFrame) -> float:
     """PE, music and art teachers per 100 pupils (county figure; 教督〔2017〕6号 asks
@@ -726,6 +769,13 @@ def county_metrics(county: County, policy: Policy | None = None, *,
     out["share_quota_at_or_above_norm"] = share_at_or_above_norm(quota, norm)
     out["share_rural_quota_at_or_above_norm"] = share_at_or_above_norm(quota, norm, rural)
     out["backbone_per_100_pupils"] = backbone_per_100_pupils(teachers, s)
+    share, count, n_teachers = prefecture_backbone_share(teachers, s)
+    out["backbone_share_prefecture"] = share
+    # Chuxiong measure 14: teachers to recognise at prefecture level or above to reach
+    # backbone_share_target (whole teachers, never negative).
+    needed = math.ceil(policy.backbone_share_target * n_teachers - 1e-9)
+    out["backbone_short_of_target"] = (float(max(0, needed - count)) if teachers is not None
+                                       else float("nan"))
     out["pe_arts_per_100_pupils"] = pe_arts_per_100_pupils(teachers, s)
     cover = urgent_subject_coverage(teachers, s, policy, itinerant=itinerant)
     out["urgent_coverage"] = float(cover["mean"])

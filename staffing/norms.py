@@ -44,13 +44,18 @@ def round_posts(values: pd.Series | np.ndarray, rule: str) -> np.ndarray:
 
 
 def small_school_mask(schools: pd.DataFrame, policy: Policy) -> pd.Series:
-    """True for village schools and teaching points under the small-school threshold
-    (the schools staffed by class, and taught at the small-school load)."""
+    """True for village schools and teaching points with at most the small-school
+    threshold of pupils (the schools staffed by class, and taught at the small-school
+    load).
+
+    "200人以下" includes 200: in Chinese legal usage 以上、以下、以内 include the number
+    itself (民法典 art. 1259), so the comparison is ``pupils <= threshold``.
+    """
     pupils = schools["pupils_primary"] + schools["pupils_junior"]
     return (
         schools["level"].isin(policy.small_school_levels)
         & schools["location"].isin(policy.small_school_locations)
-        & (pupils < policy.small_school_threshold)
+        & (pupils <= policy.small_school_threshold)
     )
 
 
@@ -65,16 +70,16 @@ def quota_norms(county: County, policy: Policy | None = None) -> pd.DataFrame:
       default);
     * by classes (``basis = "classes"``): schools whose level is in
       ``small_school_levels`` at a location in ``small_school_locations`` (village
-      primary schools and teaching points) with fewer than ``small_school_threshold``
-      (200) pupils get classes × ``small_school_staff_per_class`` (2), or the larger of
+      primary schools and teaching points) with at most ``small_school_threshold``
+      (200, inclusive: "200人以下") pupils get classes × ``small_school_staff_per_class`` (2), or the larger of
       that and the pupil norm when ``small_school_take_larger`` is set (the default).
 
     **Rounding.** The fractional norm (``norm_exact``) is rounded once per school, after
     the levels are added, by ``policy.norm_rounding`` (default half up, 四舍五入),
     giving ``norm`` in whole posts.
 
-    Note the policy's own cliff: a village school with 199 pupils is staffed by class,
-    one with 200 by pupils, so its norm can fall as it crosses the threshold.
+    Note the policy's own cliff: a village school with 200 pupils is staffed by class,
+    one with 201 by pupils, so its norm can fall as it crosses the threshold.
 
     Parameters
     ----------

@@ -23,7 +23,7 @@ import tomli_w
 
 from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
-from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
+from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
            "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS"]
@@ -152,8 +152,10 @@ class Policy:
     primary_ratio: float = _f(19.0, _PUPILS_PER_STAFF)
     # Chuxiong measure 10; national unified standard (2014): junior staff : pupils = 1 : 13.5.
     junior_ratio: float = _f(13.5, _PUPILS_PER_STAFF)
-    # Chuxiong measure 10: village schools and teaching points with fewer than 200 pupils
-    # are staffed by class (班师比) rather than by pupils.
+    # Chuxiong measure 10: village schools and teaching points with 200 pupils or fewer
+    # ("200人以下"; in Chinese legal usage 以上、以下、以内 include the number itself,
+    # 民法典 art. 1259) are staffed by class (班师比) rather than by pupils. Inclusive:
+    # a school with exactly this many pupils is staffed by class.
     small_school_threshold: int = _f(200, _PUPILS)
     # Chuxiong measure 10: class : staff about 1 : 2 in those small schools.
     small_school_staff_per_class: float = _f(2.0, _STAFF_PER_CLASS)
@@ -161,8 +163,10 @@ class Policy:
     # applies to schools of these levels at these locations (teaching points are rural).
     small_school_levels: tuple[str, ...] = _f(("primary", "teaching_point"), choices=tuple(LEVELS))
     small_school_locations: tuple[str, ...] = _f(("rural",), choices=tuple(LOCATIONS))
-    # National practice (中央编办 2014: 生师比与班师比相结合): a small school gets the larger
-    # of its pupil-ratio norm and its class norm. Set False to use the class norm alone.
+    # National unified standard (中央编办 教育部 财政部 2014, POLICY.md B) staffs village
+    # schools and teaching points by pupil ratio and class ratio together (生师比与班师比相
+    # 结合); reading that as "the larger of the two norms" is the library's default (no
+    # text gives the formula). Set False to use the class norm alone.
     small_school_take_larger: bool = _f(True)
     # Provincial texts add quota for boarding schools without a common number; library
     # default 0 (off): extra posts per 100 boarding pupils.
@@ -177,7 +181,9 @@ class Policy:
     # Chuxiong measure 10 sets no reserve; the Guizhou example (POLICY.md B) held 10%
     # of over-standard quota. Share of the county total kept back in the pool.
     pool_reserve_share: float = _f(0.0, _SHARE)
-    # Guizhou 黔西南州 2021 (POLICY.md B): pool loans are repaid by attrition in 3–5 years.
+    # Guizhou 黔西南州 2021 (POLICY.md B): pool loans are repaid by attrition in 3–5 years;
+    # library default 3, the shortest term of that range (a loan that must be repaid
+    # sooner is the cautious reading).
     pool_loan_years: int = _f(3, (1, 10, True, True))
 
     # --- Quota model weights (library defaults, documented in docs/concepts.md) ---------
@@ -222,20 +228,26 @@ class Policy:
     tie_break_share: float = _f(1e-4, (0.0, 0.01, True, True))
 
     # --- 县管校聘 rotation, national rule of 2014 (POLICY.md B) ----------------------------
-    # 教育部 财政部 人社部 2014: urban and quality schools rotate ≥ 10% of eligible teachers.
+    # 教育部 财政部 人社部 2014: 城镇 schools — urban (城区) and town (镇区) alike — and
+    # quality schools rotate ≥ 10% of their teachers eligible to rotate, every year.
     rotation_share_min: float = _f(0.10, _SHARE)
-    # Same text: backbone teachers are ≥ 20% of those rotated.
+    # Same text: backbone teachers are ≥ 20% of those rotated (from the same schools).
     rotation_backbone_share_min: float = _f(0.20, _SHARE)
     # Provincial practice (e.g. Anhui): eligible after 6 consecutive years at one school.
     rotation_eligible_years: int = _f(6, (0, 60, True, True))
     # Library switch: add the rotation block (named teacher moves) when teachers are given.
     rotation_enabled: bool = _f(True)
-    # Issue "县管校聘" (common provincial practice): teachers in their first years of
-    # service (probation and the years after it) are not rotated.
+    # Library default, no text found: teachers in their first 3 years of service are not
+    # rotated. Reason: their first year is probation (试用期), rural recruits shadow-train
+    # (Chuxiong measure 7) and many serve a fixed first posting (e.g. the 3-year 特岗
+    # service term); the national 2014 rule leaves who is eligible to local rules.
     rotation_exclude_first_years: int = _f(3, (0, 20, True, True))
-    # Same practice: teachers within this many years of statutory retirement stay put.
+    # Library default, no text found: teachers within 5 years of statutory retirement are
+    # not rotated. Reason: the same 5-year window in which Chuxiong measure 12 lets staff
+    # retire early; a move so close to retirement rarely repays the disruption.
     rotation_exclude_years_to_retirement: float = _f(5.0, _CAREER_YEARS)
-    # Class teachers (班主任) are not moved mid-cycle unless this is set.
+    # Library default: class teachers (班主任) are not moved mid-cycle unless this is set
+    # (a class keeps its class teacher; no text fixes this either way).
     rotation_move_head_teachers: bool = _f(False)
     # Library default: a teacher is moved to fill at least this much uncovered need
     # (FTE) in their subject; smaller gaps are for itinerant teaching (走教), and leaving
@@ -262,12 +274,17 @@ class Policy:
         why="transfers are settled before the model on posts of the receiving school "
             "(vacant, or given up in an exchange), so the post always moves with the teacher")
 
-    # --- Subject needs (2022 curriculum, provincial loads; see staffing/curriculum.py) --
-    # 义务教育课程方案 (2022): weekly periods per class, by grade band and subject.
+    # --- Subject needs (2022 curriculum, library loads; see staffing/curriculum.py) -----
+    # Library default timetable inside the 义务教育课程方案 (2022) totals and share bands
+    # (26/30/34 periods a week, 9,522 over nine years): weekly periods per class, by grade
+    # band and subject; the 方案 fixes totals and bands, not per-subject weekly periods.
     periods_per_week: FrozenTable = _f(FrozenTable(curriculum.PERIODS_PER_WEEK),
                                        table="numbers")
-    # Provincial example (POLICY.md B): weekly periods one full-time teacher teaches, by
-    # school part (primary, junior, small_school = village schools and teaching points).
+    # Library default (no national norm): weekly periods one full-time teacher teaches,
+    # by school part (primary, junior, small_school = village schools and teaching
+    # points). The numbers are a workload table widely quoted as one province's standard
+    # (POLICY.md B: junior 12/14/16, primary 14/18, village schools ≥ 18); we could not
+    # trace the issuing province's text, so a county should set its own province's table.
     teaching_load: FrozenTable = _f(FrozenTable(curriculum.TEACHING_LOAD), table="numbers")
     # Library default: needs a teacher of a subject may cover besides their own; a
     # general (全科) primary teacher covers the primary core subjects.
@@ -303,9 +320,10 @@ class Policy:
     # Library switch: lead and central school teachers of urgent-need subjects may teach
     # part of their week at member schools of their cluster.
     itinerant_enabled: bool = _f(True)
-    # Library default: weekly periods one teacher can give to itinerant teaching.
+    # Library default: weekly periods one teacher can give to itinerant teaching (6, a
+    # third of an 18-period primary load, so the teacher spends most of the week at home).
     itinerant_periods_per_teacher: float = _f(6.0, _PERIODS)
-    # Cost of one FTE of itinerant cover, and of one FTE-km of travel for it.
+    # Library defaults: cost of one FTE of itinerant cover, and of one FTE-km of travel.
     weight_itinerant: float = _f(1.0, _WEIGHT)
     weight_itinerant_km: float = _f(0.05, _WEIGHT)
 
@@ -331,12 +349,15 @@ class Policy:
     weight_replan_change: float = _f(5.0, _WEIGHT)
 
     # --- Geography and clusters (集团化办学 / 学区制), Chuxiong measure 8 ---------------------
-    # Library default: one-way road distance a rotating or itinerant teacher can be asked
-    # to travel; edges of the allowed-move graph are no longer than this.
+    # Library default (no text sets a distance): one-way road distance a rotating or
+    # itinerant teacher can be asked to travel; edges of the allowed-move graph are no
+    # longer than this. 40 km keeps a county seat and its townships mostly within reach.
     max_travel_km: float = _f(40.0, _KM)
-    # Library default: road km per great-circle km in mountainous Yunnan.
+    # Library default: road km per great-circle km in mountainous Yunnan, a rough detour
+    # factor used only when the county gives no distance table.
     road_factor: float = _f(1.35, (1.0, 5.0, True, True))
-    # Library default: member schools per cluster lead (urban quality or central school).
+    # Library default (measure 8 sets no size): member schools per cluster lead (urban
+    # quality or central school), a number one lead can support.
     cluster_max_members: int = _f(8, _COUNT)
     # Chuxiong measure 8 (学区制): prefer keeping a township's schools with one lead.
     cluster_keep_townships: bool = _f(True)
@@ -360,7 +381,8 @@ class Policy:
     # Statutory retirement reform (全国人大常委会, effective 2025-01-01): women teachers are
     # professional staff on the cadre track (55 → 58); "worker" is the 50 → 55 track.
     female_retirement_track: str = _f("cadre", choices=("cadre", "worker"))
-    # Library default: new rural teachers one host school can mentor at a time (跟岗培训).
+    # Library default (measure 7 sets no number): new rural teachers one host school can
+    # mentor at a time (跟岗培训).
     mentor_capacity_per_host: int = _f(5, _COUNT)
     # Chuxiong measure 12: staff within 5 years of statutory retirement may retire early.
     early_retirement_window_years: int = _f(5, (0, 15, True, True))
@@ -368,8 +390,9 @@ class Policy:
     # many full-time teachers in some year (general 全科 hires count the core subjects
     # they cover); smaller gaps are left to cover by colleagues.
     hire_min_gap_fte: float = _f(0.5, _FTE_POSITIVE)
-    # Cost of one new hire for each school year they hold a post within the horizon
-    # (a salary): a hire must cover a quarter post of urban core need to be worth it.
+    # Library default: cost of one new hire for each school year they hold a post within
+    # the horizon (a salary): a hire must cover a quarter post of urban core need to be
+    # worth it.
     weight_hire: float = _f(250.0, _WEIGHT)
     # Guizhou 黔西南州 2021 (POLICY.md B) lends pool quota against attrition; library
     # default cost of one post lent out of the reserve for a year (used only when
@@ -377,9 +400,9 @@ class Policy:
     weight_pool_loan: float = _f(5.0, _WEIGHT)
 
     # --- Posts, teaching load and quality goals -----------------------------------------
-    # Chuxiong measure 10 (岗位能上能下): professional post levels, highest first.
-    post_levels: tuple[str, ...] = _f(("senior", "intermediate", "junior"), choices=tuple(TITLES))
     # Chuxiong measure 14: prefecture-level backbone teachers ≥ 10% of all teachers by 2025.
+    # Reported by plan.metrics (backbone_share_prefecture, backbone_short_of_target);
+    # the model does not create backbone teachers, so it is a figure, not a constraint.
     backbone_share_target: float = _f(0.10, _SHARE)
     # Chuxiong goals: nine-year retention (巩固率) ≥ 98%, used for enrolment projection.
     retention_rate: float = _f(0.98, _SHARE)

@@ -14,8 +14,8 @@ What the generator is calibrated to, and where the number comes from:
 * primary pupil–teacher ratio near 16.8, Yunnan's provincial figure
   (云南省2016/2017学年初全省教育事业发展统计公报: 小学生师比 16.80:1);
 * staffing norms of the Chuxiong 2024 plan, measure 10 (1 : 19 primary, 1 : 13.5
-  junior, two staff per class in village schools and teaching points under 200
-  pupils): declining rural schools hold more quota than their norm, growing urban
+  junior, two staff per class in village schools and teaching points with 200
+  pupils or fewer): declining rural schools hold more quota than their norm, growing urban
   schools less, and small village schools fall short of the class rule;
 * about 21 teachers per school, 3,000–3,300 in a 150-school county; 60% women; 8–12%
   backbone teachers at county level or above, most of them in urban and quality
@@ -155,7 +155,7 @@ _PUPILS = {
 #: larger village schools are declining and hold more staff than their pupils need.
 _PTR_PRIMARY = {"urban": (19.2, 22.5), "town": (15.0, 18.5), "rural": (12.5, 17.0)}
 _PTR_JUNIOR = {"urban": (13.5, 16.0), "town": (11.0, 14.0), "rural": (11.0, 14.0)}
-#: Staff per class in village schools under the small-school threshold and in teaching
+#: Staff per class in village schools at or under the small-school threshold and in teaching
 #: points: mostly short of the plan's 2 per class (measure 10), a few village schools
 #: above it; a library choice.
 _STAFF_PER_CLASS_SMALL = (1.1, 2.1)
@@ -515,7 +515,7 @@ def _make_schools(rng: np.random.Generator, facts: CountyFacts, n: int) -> pd.Da
         ptr_p[at] = rng.uniform(*_PTR_PRIMARY[loc], at.sum())
         ptr_j[at] = rng.uniform(*_PTR_JUNIOR[loc], at.sum())
     staff_exact = pp / ptr_p + pj / ptr_j
-    small = (kind == "village") & (pp < 200)
+    small = (kind == "village") & (pp <= 200)  # "200人以下" includes 200
     per_class = np.where(is_tp, rng.uniform(*_STAFF_PER_CLASS_TP, m),
                          rng.uniform(*_STAFF_PER_CLASS_SMALL, m))
     staff_exact = np.where(small | is_tp, classes_p * per_class, staff_exact)

@@ -338,3 +338,46 @@ def test_compare_refuses_no_plans_and_bad_options(plan):
         compare({})
     with pytest.raises(ValueError, match="index must be"):
         compare({"a": plan}, index="row")
+
+
+# ---------------------------------------------------------------------------------------
+# Chuxiong measure 14: prefecture-level backbone teachers against backbone_share_target
+
+
+def _backbone_county() -> st.County:
+    from rotation_builders import school_row, staff_school
+
+    # By hand: U has 10 teachers (1 province, 1 prefecture, 2 county backbone, 6 none);
+    # R has 10 (1 prefecture-level backbone teacher who is leaving, 9 none). Teachers in
+    # post: 19; prefecture level or above among them: 2 (county level does not count).
+    teachers = (staff_school("U", {"chinese": 1}, backbone="province")
+                + staff_school("U", {"maths": 1}, start=1, backbone="prefecture")
+                + staff_school("U", {"pe": 2}, start=2, backbone="county")
+                + staff_school("U", {"art": 6}, start=4)
+                + staff_school("R", {"music": 1}, backbone="prefecture", status="leaving")
+                + staff_school("R", {"general": 9}, start=1))
+    schools = [school_row("U", pupils_primary=200, classes_primary=6, approved_quota=10,
+                          staff_in_post=10),
+               school_row("R", location="rural", pupils_primary=150, classes_primary=6,
+                          approved_quota=10, staff_in_post=10)]
+    return st.County(pd.DataFrame(schools), pd.DataFrame(teachers), name="backbone")
+
+
+@pytest.mark.parametrize(("target", "short"), [
+    (0.10, 0),  # 10% of 19 = 1.9 -> 2 needed, 2 held
+    (0.20, 2),  # 20% of 19 = 3.8 -> 4 needed, 2 held
+    (0.0, 0),
+])
+def test_prefecture_backbone_share_against_measure_14_target(target, short):
+    m = county_metrics(_backbone_county(), st.Policy(backbone_share_target=target))
+    assert m["backbone_share_prefecture"] == pytest.approx(2 / 19)
+    assert m["backbone_short_of_target"] == short
+
+
+def test_plan_metrics_report_the_backbone_share_before_and_after():
+    plan = st.optimize(_backbone_county(), st.Policy(backbone_share_target=0.2))
+    m = plan_metrics(plan)
+    assert m.loc["backbone_share_prefecture", "before"] == pytest.approx(2 / 19)
+    # moves stay inside the county: the county's share is the same after the plan
+    assert m.loc["backbone_share_prefecture", "after"] == pytest.approx(2 / 19)
+    assert m.loc["backbone_short_of_target", "after"] == 2

@@ -39,15 +39,24 @@ def test_teaching_point_with_35_pupils_in_3_classes_gets_two_per_class():
     assert r["quota_gap"] == -2 and r["vacancies"] == 1
 
 
-def test_village_school_with_199_pupils_is_staffed_by_class():
-    r = norm_of(location="rural", pupils_primary=199, classes_primary=6)
-    assert r["norm"] == 12 and r["basis"] == "classes"
+@pytest.mark.parametrize(("pupils", "norm", "basis"), [
+    # Hand table, 6 classes at a rural village primary school. "200人以下" includes 200
+    # (以上、以下、以内 include the number itself, 民法典 art. 1259): 199 and 200 pupils are
+    # staffed by class, 6 x 2 = 12 (above 199/19 = 10.47 and 200/19 = 10.53); 201 pupils
+    # by pupils, 201/19 = 10.58 -> 11 (half up).
+    (199, 12, "classes"),
+    (200, 12, "classes"),
+    (201, 11, "pupils"),
+])
+def test_village_school_with_200_pupils_or_fewer_is_staffed_by_class(pupils, norm, basis):
+    r = norm_of(location="rural", pupils_primary=pupils, classes_primary=6)
+    assert r["norm"] == norm and r["basis"] == basis
 
 
-def test_village_school_with_200_pupils_is_staffed_by_pupils():
-    # 200 / 19 = 10.53 -> 11 (half up): the policy's own cliff at the threshold.
-    r = norm_of(location="rural", pupils_primary=200, classes_primary=6)
-    assert r["norm_exact"] == pytest.approx(200 / 19) and r["norm"] == 11
+def test_village_school_with_201_pupils_is_staffed_by_pupils():
+    # 201 / 19 = 10.58 -> 11 (half up): the policy's own cliff just above the threshold.
+    r = norm_of(location="rural", pupils_primary=201, classes_primary=6)
+    assert r["norm_exact"] == pytest.approx(201 / 19) and r["norm"] == 11
     assert r["basis"] == "pupils"
 
 
@@ -98,7 +107,7 @@ def test_norm_never_falls_when_pupils_rise_on_the_same_side_of_the_threshold(
     location = "rural" if level == "teaching_point" else location
     threshold = policy.small_school_threshold
     if (level in policy.small_school_levels and location in policy.small_school_locations
-            and (pupils < threshold) != (pupils + extra < threshold)):
+            and (pupils <= threshold) != (pupils + extra <= threshold)):
         extra = 0  # crossing the 200 cliff is the policy's own discontinuity (tested above)
     classes = max(classes, -(-(pupils + extra) // 100))  # same classes, plausible sizes
 

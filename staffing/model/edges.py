@@ -23,9 +23,11 @@ def allowed_moves(county: County, policy: Policy,
                   clusters: pd.DataFrame | None = None) -> pd.DataFrame:
     """Directed edges along which the rotation block may move teachers.
 
-    * ``rotation``: from urban schools, quality schools and township central schools
-      to rural and weak schools (backbone and urgent-subject teachers flow toward
-      rural and weak schools, Chuxiong measures 7–8);
+    * ``rotation``: from the schools with a rotation duty — 城镇 schools (urban and
+      town alike, POLICY.md B) and quality schools — and from township central schools
+      to rural and weak schools other than urban and quality ones (backbone and
+      urgent-subject teachers flow toward rural and weak schools, Chuxiong measures
+      7–8; a weak town school both sends and receives);
     * ``exchange``: from rural schools to quality schools (rural teachers rotate into
       urban quality schools to learn).
 
@@ -40,8 +42,9 @@ def allowed_moves(county: County, policy: Policy,
     DataFrame with ``from_school``, ``to_school``, ``km``, ``kind``, sorted.
     """
     s = county.schools
-    duty = s["location"].eq("urban") | s["is_quality"]
-    rural_or_weak = (s["location"].eq("rural") | s["is_weak"]) & ~duty
+    duty = s["location"].isin(("urban", "town")) | s["is_quality"]
+    rural_or_weak = (s["location"].eq("rural") | s["is_weak"]) & ~(s["location"].eq("urban")
+                                                                   | s["is_quality"])
     senders = s.index[duty | s["is_central"]]
     parts = [
         road_edges(county, policy, between=(senders, s.index[rural_or_weak]))

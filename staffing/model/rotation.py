@@ -172,7 +172,7 @@ def prepare_rotation(
                                  "kind", "announced"]].sort_values(["group", "target"]
                                                                    ).reset_index(drop=True)
 
-    duty_mask = schools["location"].eq("urban") | schools["is_quality"].astype(bool)
+    duty_mask = schools["location"].isin(("urban", "town")) | schools["is_quality"].astype(bool)
     eligible_per_school = movable.groupby("school_id").size().reindex(index, fill_value=0)
     duty = pd.DataFrame({"eligible": eligible_per_school[duty_mask]})
     return RotationInputs(groups=groups, flows=flows, staff=staff,
