@@ -159,6 +159,39 @@ def test_assert_plan_legal_lists_every_violation(legal_plan):
     assert "… and" in str(err.value)  # 40 schools × 2 rules: more than the 50 shown
 
 
+@pytest.fixture(scope="module")
+def legal_years():
+    county = st.synth.county(2, n_schools=40)
+    plan = st.optimize(county, horizon=3)
+    assert plan.status == "optimal"
+    return county, plan
+
+
+def test_checker_accepts_a_legal_multiyear_plan(legal_years):
+    county, plan = legal_years
+    assert plan_violations(county, st.Policy(), plan) == []
+    assert plan.hires["count"].sum() > 0  # the hiring rules were exercised
+
+
+def test_checker_finds_broken_multiyear_rules(legal_years):
+    county, plan = legal_years
+    last = plan.policy.plan_year + 3
+    hires = plan.hires.copy()
+    year = int(hires["year"].max())
+    hires.loc[hires["year"].eq(year), "subject"] = "chinese"  # no urgent hire that year
+    school, first = hires["school_id"].iloc[0], int(hires["year"].iloc[0])
+    hires.loc[hires.index[0], "count"] += 200  # far beyond the school's quota
+    path = plan.quota_path.copy()
+    path[("quota", last)] = path[("quota", last)] + 1  # one more post each: over the total
+    found = plan_violations(county, st.Policy(), _with(plan, hires=hires, quota_path=path))
+    assert any(p.startswith(f"{year}: 0 of") and "urgent-need" in p for p in found)
+    assert any(p.startswith(f"{first}: school {school} holds") for p in found)
+    assert any(p.startswith(f"{last}: Σ quota") for p in found)
+    hires.loc[hires.index[1], "count"] = -1
+    found = plan_violations(county, st.Policy(), _with(plan, hires=hires))
+    assert any("not a whole number ≥ 0" in p for p in found)
+
+
 # Retirement dates worked by hand from POLICY.md B (reform of 2025): men 60 → 63, women
 # cadres 55 → 58, women workers 50 → 55; +1 month per 4 (workers: 2) months of birth.
 @pytest.mark.parametrize(("sex", "born", "track", "retires"), [
