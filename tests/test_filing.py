@@ -456,3 +456,32 @@ def test_short_school_keeps_the_posts_of_its_rotating_teachers(demo):
                       & plan.moves["kind"].isin(["rotation", "support", "exchange"])]
     assert len(sent) > 0  # the case of the issue: it does send teachers
     assert plan.quotas.at[school, "new_quota"] >= staying
+
+
+# --------------------------------------------------------------------------- independence
+def test_checker_uses_no_model_code():
+    """plan_violations reads input tables and Policy numbers only: none of the model's
+    helpers (prepare_inputs, eligibility, retirement_dates, road_edges, quota_norms,
+    teacher_level_model …) and none of the plan's model handles."""
+    import ast
+    import inspect
+
+    import staffing.testing as testing
+
+    tree = ast.parse(inspect.getsource(testing))
+    imported = {alias.asname or alias.name for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("staffing")
+                for alias in node.names}
+    allowed = {"County", "Policy", "LEAVING_STATUSES"}
+    checker = {"plan_violations", "assert_plan_legal", "_move_violations", "_year_violations",
+               "_holding_after_moves", "_not_eligible", "_road_km", "_retirement_dates",
+               "_pinned"}
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in checker]
+    assert {f.name for f in functions} == checker
+    for f in functions:
+        names = {n.id for n in ast.walk(f) if isinstance(n, ast.Name)}
+        attrs = {n.attr for n in ast.walk(f) if isinstance(n, ast.Attribute)}
+        assert not (names & (imported - allowed)), (f.name, names & (imported - allowed))
+        assert "teacher_level_model" not in names
+        assert not any(isinstance(n, ast.Import | ast.ImportFrom) for n in ast.walk(f)), f.name
+        assert not (attrs & {"_model", "rotation", "solver", "blocks", "inputs"}), f.name
