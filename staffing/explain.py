@@ -12,7 +12,8 @@ from staffing.vocab import SUBJECTS
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["rule_table", "unmet_needs", "RULES"]
+__all__ = ["rule_table", "unmet_needs", "RULES", "objective_breakdown", "allocation_note",
+           "OBJECTIVE_TERMS"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -56,8 +57,8 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              achieved=int(q["new_quota"].sum()) + plan.reserve, shortfall=facts["over"],
              binding=bool(facts["over"] > 0 or (facts["exhausted"] and len(short_ids))),
              schools_affected=_ids(short_ids if facts["exhausted"] else []),
-             note=("over_county_total: staff in post exceed the total" if facts["over"]
-                   else "")),
+             note=(f"over_county_total: staff staying in post ({facts['staying']}) exceed "
+                   f"the total by {facts['over']}" if facts["over"] else "")),
         _row("pool_reserve", lang, target=facts["reserve_min"], achieved=plan.reserve,
              shortfall=max(0, int(facts["reserve_min"]) - plan.reserve),
              binding=bool(facts["reserve_min"] > 0 and plan.reserve == facts["reserve_min"]
@@ -89,9 +90,14 @@ def _loan_note(plan: Plan, lang: str) -> str:
 
 def _one_more_row(plan: Plan, lang: str) -> dict:
     """The dual value of the county total, with what it compares to."""
+    from staffing.model.fair import post_multiplier
+
     value = plan.value_of_one_more_post
-    weights = plan.quotas["shortfall_weight"]
-    short = plan.quotas["shortfall_after"] > 0
+    q = plan.quotas
+    weights = q["shortfall_weight"] * post_multiplier(q["norm"].to_numpy(),
+                                                      q["shortfall_after"].to_numpy(),
+                                                      plan.policy)
+    short = q["shortfall_after"] > 0
     if np.isnan(value):
         note = "no solution" if lang == "en" else "无解"
     elif value <= 1e-6:
@@ -100,8 +106,9 @@ def _one_more_row(plan: Plan, lang: str) -> dict:
     else:
         best = float(weights[short].max()) if short.any() else float("nan")
         note = (f"lowers the weighted objective by {value:.1f}; one post of shortfall at the "
-                f"most urgent short school weighs {best:.0f}" if lang == "en" else
-                f"可使加权目标降低{value:.1f};最紧迫缺编学校每个编制的权重为{best:.0f}")
+                f"most urgent short school weighs {best:.0f} (its weight × the step of its "
+                "relative shortfall)" if lang == "en" else
+                f"可使加权目标降低{value:.1f};最紧迫缺编学校下一个编制的权重为{best:.0f}")
     return _row("one_more_post", lang, target=1, achieved=round(value, 2), shortfall=0,
                 binding=bool(value > 1e-6), schools_affected="", note=note)
 
@@ -245,3 +252,139 @@ def unmet_needs(plan: Plan) -> pd.DataFrame:
         np.where(quota_full, "学校编制已满", "可调教师在原校更为紧缺"))
     return gap[columns].sort_values(["unmet_after", "school_id"], ascending=[False, True],
                                     kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- objective breakdown
+#: Objective terms by rule: (key, pattern of the variable names that carry it, where the
+#: first group is the school's position or, for itinerant cover, the arc), names.
+OBJECTIVE_TERMS: tuple[tuple[str, str, str, str], ...] = (
+    ("shortfall", r"^short_(?:y\d+_)?(\d+)_s\d+$", "posts short of norm (convex)",
+     "缺编(凸代价)"),
+    ("surplus", r"^surplus_(\d+)(?:_y\d+)?$", "posts above norm", "超编"),
+    ("change", r"^(?:up|down)_(\d+)(?:_y\d+)?$", "quota changes", "编制调整"),
+    ("over_total", r"^over_county_total(?:_y\d+)?()$", "staff above the county total",
+     "超出编制总量的在编人员"),
+    ("unmet_need", r"^unmet_(\d+)_.+_s\d+$", "unmet subject need (convex)",
+     "学科缺口(凸代价)"),
+    ("backbone_rural", r"^backbone_deficit_(\d+)$", "rural backbone deficit", "乡村骨干教师缺口"),
+    ("rotation_volume", r"^rotation_volume_short_(\d+)$", "rotation below 10%",
+     "交流轮岗不足10%"),
+    ("rotation_backbone_share", r"^rotation_backbone_share_short()$", "backbone below 20% of rotated",
+     "骨干教师交流不足20%"),
+    ("moves", r"^move_\d+_(\d+)$", "moves and their travel (at the receiving school)",
+     "交流人数与路程(计入调入学校)"),
+    ("itinerant", r"^itin_(\d+)$", "itinerant cover and travel (at the member school)",
+     "走教及路程(计入受援学校)"),
+    ("hires", r"^hire_(\d+)_", "hires (posts held over the plan)", "招聘"),
+    ("pool_loans", r"^pool_(?:lend|repay)_y\d+()$", "pool loans outstanding", "周转池借编"),
+)
+
+BREAKDOWN_COLUMNS = ["rule", "name", "cost", "share"]
+
+
+def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.DataFrame:
+    """How much of the weighted objective each rule carries, overall or school by school.
+
+    Like a constraint solver's score analysis: every objective term of the solved model
+    is read back (coefficient × value) and filed under the rule it prices.
+
+    Parameters
+    ----------
+    plan : a solved plan (an unsolved one gives an empty table).
+    by : ``"rule"`` — one row per rule: ``rule`` (key), ``name``, ``cost``, ``share``
+        of the objective; or ``"school"`` — one row per school (``school_id``, county-
+        wide terms under ``"county"``) and one column per rule, with ``total``, largest
+        first.
+    lang : ``"en"`` or ``"zh"`` for the rule names.
+
+    Returns
+    -------
+    DataFrame
+    """
+    if by not in ("rule", "school"):
+        raise ValueError(f"by = {by!r}: expected 'rule' or 'school'")
+    model = getattr(plan, "_model", None)
+    if model is None:
+        return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    items = [(v.name, float(c) * float(v.varValue or 0.0)) for v, c in
+             model.prob.objective.items()]
+    frame = pd.DataFrame(items, columns=["variable", "cost"])
+    frame["rule"] = ""
+    frame["position"] = ""
+    for key, pattern, _, _ in OBJECTIVE_TERMS:
+        found = frame["variable"].str.extract(pattern)[0]
+        hit = found.notna() & frame["rule"].eq("")
+        frame.loc[hit, "rule"] = key
+        frame.loc[hit, "position"] = found[hit]
+    frame.loc[frame["rule"].eq(""), "rule"] = "other"
+    names = {key: (zh if lang == "zh" else en) for key, _, en, zh in OBJECTIVE_TERMS}
+    names["other"] = "其他" if lang == "zh" else "other"
+    total = float(frame["cost"].sum())
+    if by == "rule":
+        out = frame.groupby("rule", sort=False)["cost"].sum()
+        order = [k for k, *_ in OBJECTIVE_TERMS if k in out.index] + (
+            ["other"] if "other" in out.index else [])
+        out = out.reindex(order)
+        return pd.DataFrame({"rule": out.index, "name": [names[k] for k in out.index],
+                             "cost": out.round(4).to_numpy(),
+                             "share": (out / total if total else out * 0).round(6).to_numpy()})
+    ids = list(model.inputs.schools.index)
+    school = pd.Series("county", index=frame.index)
+    numbered = frame["position"].ne("") & frame["rule"].ne("itinerant")
+    school[numbered] = [ids[int(p)] for p in frame.loc[numbered, "position"]]
+    itin = frame["rule"].eq("itinerant")
+    if itin.any():
+        targets = model.blocks["itinerant"].arcs["target"].to_numpy()
+        school[itin] = [str(targets[int(p)]) for p in frame.loc[itin, "position"]]
+    frame["school_id"] = school
+    table = frame.pivot_table(index="school_id", columns="rule", values="cost", aggfunc="sum",
+                              fill_value=0.0)
+    table = table[[k for k, *_ in OBJECTIVE_TERMS if k in table.columns]
+                  + (["other"] if "other" in table.columns else [])]
+    table["total"] = table.sum(axis=1)
+    table = table.sort_values("total", ascending=False, kind="stable").round(4)
+    table.columns.name = None
+    return table
+
+
+def allocation_note(plan: Plan, school_id: str, lang: str = "en") -> str:
+    """Where the school stood against the last school that received a post.
+
+    Shares of norm before and after the plan; among the schools whose quota rose, the
+    one whose last post was worth least in the objective (the last to be served) and
+    what that post was worth, against what one more post here would be worth.
+    """
+    from staffing.model.fair import post_multiplier
+
+    q = plan.quotas
+    r = q.loc[school_id]
+    if r["norm"] <= 0:
+        return ""
+    before, after = r["approved_quota"] / r["norm"], r["new_quota"] / r["norm"]
+    grew = q[(q["change"] > 0) & (q["norm"] > 0)]
+    worth_last = grew["shortfall_weight"] * post_multiplier(
+        grew["norm"].to_numpy(), (grew["shortfall_after"] + 1).to_numpy(), plan.policy)
+    here = float(r["shortfall_weight"] * post_multiplier(
+        np.array([r["norm"]]), np.array([r["shortfall_after"]]), plan.policy)[0])
+    zh = lang == "zh"
+    text = (f"编制达标率由{before:.0%}变为{after:.0%}。" if zh else
+            f" Share of norm: {before:.0%} before, {after:.0%} after.")
+    served = worth_last[grew["shortfall_before"] > 0]
+    if len(served) and served.idxmin() == school_id:
+        text += ("本校是最后获得编制的学校。" if zh else
+                 " It was the last school to receive a post.")
+    elif len(served):
+        last = served.idxmin()
+        last_after = q.at[last, "new_quota"] / q.at[last, "norm"]
+        if zh:
+            text += (f"最后获得编制的学校是{q.at[last, 'name']}({last}),调整后达标率"
+                     f"{last_after:.0%},其最后一个编制的权重为{served[last]:.0f}")
+            text += (f";本校再增一个编制的权重为{here:.0f}。" if r["shortfall_after"] > 0
+                     else "。")
+        else:
+            text += (f" The last school to receive a post was {q.at[last, 'name']} ({last}), "
+                     f"at {last_after:.0%} of its norm after; its last post weighed "
+                     f"{served[last]:.0f}")
+            text += (f", one more post here would weigh {here:.0f}." if r["shortfall_after"] > 0
+                     else ".")
+    return text

@@ -301,8 +301,10 @@ class Plan:
             parts_en.append("the turnover pool is switched off (pool_enabled = false)")
             parts_zh.append("周转池未启用")
         if facts["over"] > 0:
-            parts_en.append(f"staff in post exceed the county total by {facts['over']}")
-            parts_zh.append(f"在编在岗人数超出核定编制总量{facts['over']}名")
+            parts_en.append(f"staff staying in post ({facts['staying']}) exceed the county "
+                            f"total ({facts['total']}) by {facts['over']}")
+            parts_zh.append(f"留任在编人员({facts['staying']}名)超出核定编制总量"
+                            f"({facts['total']}){facts['over']}名")
         if facts["exhausted"]:
             parts_en.append(
                 f"the county total ({facts['total']}) is exhausted: every post is assigned"
@@ -316,7 +318,12 @@ class Plan:
             parts_zh.append(
                 f"{facts['locked_schools']}所学校超编的{facts['locked']}个编制由在编人员占用,无法收回"
             )
-        if facts["reserve_min"] > 0:
+        if facts["reserve_min"] > 0 and self.reserve < facts["reserve_min"]:
+            parts_en.append(f"staff in post leave room for only {self.reserve} of the "
+                            f"{facts['reserve_min']} reserve posts")
+            parts_zh.append(f"在编人员仅留出{self.reserve}个周转池预留编制"
+                            f"(应留{facts['reserve_min']}个)")
+        elif facts["reserve_min"] > 0:
             parts_en.append(f"{facts['reserve_min']} posts are held back as the pool reserve")
             parts_zh.append(f"周转池按规定预留{facts['reserve_min']}个编制")
         if lang == "zh":
@@ -331,6 +338,7 @@ class Plan:
         reserve_min = reserve_minimum(total, self.policy)
         return {
             "total": total,
+            "staying": int(floor.sum()),
             "over": self.over_county_total,
             "exhausted": int(q["new_quota"].sum()) + self.reserve - self.over_county_total
             >= total and self.reserve <= reserve_min,
@@ -340,13 +348,19 @@ class Plan:
         }
 
     # ------------------------------------------------------------------ explain
-    def explain(self, school_id: str | None = None, lang: str = "en") -> pd.DataFrame | str:
+    def explain(self, school_id: str | None = None, lang: str = "en", *,
+                breakdown: str | None = None) -> pd.DataFrame | str:
         """Why the plan looks as it does.
 
         Parameters
         ----------
-        school_id : with an id, a short story for that school; without, one row per rule.
+        school_id : with an id, a short story for that school (its share of norm before
+            and after, against the last school that received a post); without, one row
+            per rule.
         lang : ``"en"`` or ``"zh"``.
+        breakdown : ``"rule"`` or ``"school"``: instead, how much of the weighted
+            objective each rule carries, overall or school by school
+            (:func:`staffing.explain.objective_breakdown`).
 
         Returns
         -------
@@ -354,14 +368,18 @@ class Plan:
         ``achieved``, ``shortfall``, ``binding``, ``schools_affected``, ``note`` — or,
         for one school, a str.
         """
-        from staffing.explain import rule_table
+        from staffing.explain import objective_breakdown, rule_table
 
         check_lang(lang)
+        if breakdown is not None:
+            return objective_breakdown(self, by=breakdown, lang=lang)
         if school_id is not None:
             return self._school_story(str(school_id), lang)
         return rule_table(self, lang)
 
     def _school_story(self, school_id: str, lang: str) -> str:
+        from staffing.explain import allocation_note
+
         if school_id not in self.quotas.index:
             raise KeyError(f"no school {school_id!r} in this plan")
         r = self.quotas.loc[school_id]
@@ -383,7 +401,8 @@ class Plan:
                 text += f"收回{-r['change']}个空编入周转池。"
             for row in self._unmet_at(school_id):
                 text += (f"{SUBJECTS[row.subject]}仍缺{row.unmet_after:.1f}人:{row.reason_zh}。")
-            return text + self._years_story(school_id, "zh")
+            return text + allocation_note(self, school_id, "zh") + self._years_story(
+                school_id, "zh")
         text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
                 f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
                 f"{r['new_quota']} ({r['change']:+d}).")
@@ -396,7 +415,8 @@ class Plan:
             text += f" {-r['change']} vacant posts released to the turnover pool."
         for row in self._unmet_at(school_id):
             text += f" {row.subject}: {row.unmet_after:.1f} FTE still unmet ({row.reason})."
-        return text + self._years_story(school_id, "en")
+        return text + allocation_note(self, school_id, "en") + self._years_story(
+            school_id, "en")
 
     def _years_story(self, school_id: str, lang: str) -> str:
         """The later years of a multi-year plan for one school: quotas and hires."""

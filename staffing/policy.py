@@ -126,9 +126,30 @@ class Policy:
     weight_surplus: float = _f(1.0, _WEIGHT)
     # Cost of one post of quota change: equal plans change as few quotas as possible.
     weight_change: float = _f(0.01, _WEIGHT)
-    # Cost of one post of staff in post above the county total (an infeasible county
-    # still gets a plan, with this slack named in explain()).
+    # Cost of one post of staff in post above the county total. The slack exists only
+    # when the staff staying in post exceed the total, and is fixed to that excess, so
+    # this weight only prices a fact of the data (named in explain()).
     weight_over_total: float = _f(10_000.0, _WEIGHT)
+    # Fair allocation (library defaults; docs/concepts.md shows the curve). A linear
+    # cost per post short lets the solver split spare posts between equally weighted
+    # schools arbitrarily; instead each post short costs more the further the school is
+    # below its norm: relative shortfall is cut into steps of fair_band (share of the
+    # norm), and a post in the step around relative shortfall r costs
+    # (1 + fair_steepness × r) × its weight. 5% steps are a post or two at a village
+    # school and a handful at a large one; steepness 2 makes a post at a school 90%
+    # below norm worth 2.8 posts at its norm, strong enough to serve the worst-off
+    # school first, weaker than the 1.5 rural and teaching-point multipliers compound.
+    fair_band: float = _f(0.05, (0.0, 1.0, False, True))
+    fair_steepness: float = _f(2.0, (0.0, 100.0, True, True))
+    # The same for unmet subject need (rotation, itinerant cover, hires): steps of this
+    # share of the school's need in the subject (four steps: coarser than for posts,
+    # as need is counted in FTE and every step adds a variable per school and subject).
+    fair_band_need: float = _f(0.25, (0.0, 1.0, False, True))
+    # Library default: premium, as a share of a school's shortfall cost, that orders
+    # otherwise equal schools (lowest share of norm first, then most pupils, highest
+    # weight, and school_id only between schools identical in all of these). Far below
+    # the 10% between steps, far above the solvers' 1e-7 tolerances.
+    tie_break_share: float = _f(1e-4, (0.0, 0.01, True, True))
 
     # --- 县管校聘 rotation, national rule of 2014 (POLICY.md B) ----------------------------
     # 教育部 财政部 人社部 2014: urban and quality schools rotate ≥ 10% of eligible teachers.

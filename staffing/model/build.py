@@ -7,6 +7,8 @@ and each step is callable on its own for people who want the model itself.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,13 +25,20 @@ from staffing.model.itinerant import add_itinerant, arcs_for_model
 from staffing.model.pool import add_year_quotas
 from staffing.model.quota import QuotaHandles, add_quota
 from staffing.model.rotation import add_rotation
-from staffing.model.solve import HIGHS_MULTIYEAR, SolveStats, available_solvers, solve
+from staffing.model.solve import (
+    HIGHS_MULTIYEAR,
+    SolveStats,
+    available_solvers,
+    current_values,
+    solve,
+    solve_with_fixed,
+)
 from staffing.policy import Policy
 
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["CountyModel", "build_model", "optimize"]
+__all__ = ["CountyModel", "build_model", "optimize", "solve_model"]
 
 
 @dataclass
@@ -46,6 +55,20 @@ class CountyModel:
     def quota(self) -> QuotaHandles:
         """Handles of the quota block."""
         return self.blocks["quota"]
+
+    def quota_variables(self) -> list[pulp.LpVariable]:
+        """The quotas of every planned year (the quota block's, and later years')."""
+        out = list(self.quota.quota)
+        years = self.blocks.get("years")
+        if years is not None:
+            out += [v for t, q in years.quota.items() if t > 0 for v in q]
+        return out
+
+    def decision_variables(self) -> list[pulp.LpVariable]:
+        """Integer variables other than quotas: moves, hires, pool loans."""
+        quotas = {v.name for v in self.quota_variables()}
+        return [v for v in self.prob.variables()
+                if v.cat == pulp.LpInteger and v.name not in quotas]
 
     def size(self) -> dict[str, int]:
         """Numbers of variables, integer variables and constraints."""
@@ -210,14 +233,65 @@ def optimize(
         county, transfers = settle_transfers(county, policy, preferences, vacancies="leaving")
     model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous,
                         horizon=horizon, hiring_budget=hiring_budget)
-    stats: SolveStats = solve(
-        model.prob, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-        msg=msg, options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None,
-    )
+    stats = solve_model(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap,
+                        threads=threads, msg=msg,
+                        options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None)
     plan = Plan.from_model(model, stats)
     if transfers is not None:
         plan.transfers = transfers
     return plan
+
+
+def solve_model(
+    model: CountyModel,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = 60.0,
+    mip_gap: float | None = 1e-3,
+    threads: int | None = None,
+    msg: bool = False,
+    options: dict[str, Any] | None = None,
+) -> SolveStats:
+    """Solve a county model in three steps, so that every run returns a lawful plan.
+
+    1. **Start.** Every move, hire and pool loan at its lower bound (no moves beyond
+       those announced, no hires, no loans — the status quo), and the quotas that
+       then serve the schools best within the county total, solved exactly. The
+       quota block's matrix is a network matrix, so this is an LP in all but name.
+    2. **Search.** The whole model, from that start, within ``time_limit`` and
+       ``mip_gap``: a run stopped early returns ``feasible`` with the start or better
+       and the gap it proved; ``error`` only when the solver itself failed.
+    3. **Polish.** Moves, hires and loans fixed as found, the quotas (and the
+       continuous cover) solved again to optimality, so that quotas never depend on
+       where the search stopped: with the convex shortfall costs and their tie-break
+       (:mod:`staffing.model.fair`) they are unique.
+
+    ``time_limit`` bounds the search; the start and the polish are small exact solves
+    whose time is added to ``time_s``. Returns the stats of the search, with the
+    objective, gap and time after the polish.
+    """
+    common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
+    decisions = model.decision_variables()
+    at_low = {v.name: float(v.lowBound or 0) for v in decisions}
+    first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)
+    start = current_values(model.prob) if first.status in ("optimal", "feasible") else None
+    stats = solve(model.prob, time_limit=time_limit, mip_gap=mip_gap, start=start, **common)
+    extra = first.time_s
+    if stats.status in ("optimal", "feasible") and model.quota_variables():
+        found = current_values(model.prob)
+        fixed = {v.name: found[v.name] for v in decisions}
+        polish = solve_with_fixed(model.prob, fixed, mip_gap=0.0, **common)
+        extra += polish.time_s
+        if polish.status == "optimal" and polish.objective <= stats.objective + 1e-6 * max(
+                1.0, abs(stats.objective)):
+            bound = stats.best_bound
+            gap = (max(0.0, polish.objective - bound) / max(1.0, abs(polish.objective))
+                   if not math.isnan(bound) else math.nan)
+            stats = dataclasses.replace(stats, objective=polish.objective, gap=gap)
+        else:  # keep the search's plan
+            for v in model.prob.variables():
+                v.varValue = found[v.name]
+    return dataclasses.replace(stats, time_s=stats.time_s + extra)
 
 
 def _highs(solver: str) -> bool:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.fair import add_convex_cost, unmet_weight
 from staffing.model.horizon import HorizonInputs
 from staffing.model.inputs import ModelInputs
 from staffing.model.pool import YearQuotaHandles
@@ -232,7 +233,8 @@ def add_hiring(
             for k, tt, v in by_school.get(s, []):
                 if tt <= t - delay[s]:
                     teaching.setdefault(k, []).append(v)
-            objective_terms += _add_cover(prob, pos[s], s, t, hz, policy, rural[s], unmet,
+            objective_terms += _add_cover(prob, pos[s], s, t, hz, policy, rural[s],
+                                          float(data.schools.at[s, "tie_break"]), unmet,
                                           lambda k, s=s, t=t, teaching=teaching: (
                                               int(hz.teaching[t].at[s, k]) + delta.get((s, k), 0)
                                               + pulp.lpSum(teaching.get(k, []))),
@@ -267,7 +269,7 @@ def _present(row: pd.Series, s: str, moved: set, data: ModelInputs, teaching: di
 
 
 def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
-               is_rural: bool, unmet: dict, staff, present: set[str]) -> list:
+               is_rural: bool, tie: float, unmet: dict, staff, present: set[str]) -> list:
     """Subject cover of school ``s`` in year ``t``: use, unmet and whole-teacher cuts."""
     need_row = hz.needs[t].loc[s]
     pairs = _pairs(policy)
@@ -282,7 +284,7 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
         if used:
             prob += pulp.lpSum(used) <= staff_cache[k], f"hire_staff_{i}_{k}_y{t}"
     terms = []
-    urgent = set(policy.urgent_subjects)
+    fair: list[tuple[float, pulp.LpVariable, float, str]] = []
     school_unmet = []
     for j in SUBJECTS:
         n = float(need_row.get(j, 0.0))
@@ -297,11 +299,12 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
         if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
             # Whole teachers: the same MIR cut as in the rotation block.
             prob += u >= frac * (np.ceil(n) - staff_cache[j]), f"hire_need_round_{i}_{j}_y{t}"
-        w = policy.weight_unmet_need
-        w *= policy.weight_unmet_urgent if j in urgent else 1.0
-        w *= policy.weight_rural if is_rural else 1.0
-        w *= policy.weight_unmet_labour if j == "labour" else 1.0
-        terms.append(w * u)
+        fair.append((unmet_weight(policy, j, is_rural) * tie, u, n, f"{i}_{j}_y{t}"))
+    if fair:
+        weights, variables, need_fte, labels = zip(*fair, strict=True)
+        terms.append(add_convex_cost(prob, "unmet", list(variables), labels,
+                                     np.array(need_fte), np.array(need_fte), np.array(weights),
+                                     policy, band=policy.fair_band_need, whole=False))
     total = float(need_row[need_row > 0].sum())
     frac = total - np.floor(total)
     if school_unmet and frac > 1e-9:

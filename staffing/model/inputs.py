@@ -11,6 +11,7 @@ import pandas as pd
 
 from staffing.data.county import County
 from staffing.errors import StaffingDataError
+from staffing.model.fair import tie_break_factor
 from staffing.norms import quota_norms
 from staffing.policy import Policy
 from staffing.vocab import LEAVING_STATUSES
@@ -102,6 +103,9 @@ def prepare_inputs(
     schools["leavers"] = leavers_by_school(county)
     schools["floor"] = (schools["staff_in_post"] - schools["leavers"]).clip(lower=0)
     schools["shortfall_weight"] = shortfall_weights(schools, policy)
+    schools["pupils"] = (county.schools["pupils_primary"] + county.schools["pupils_junior"]
+                         ).reindex(schools.index).astype("int64")
+    schools["tie_break"] = tie_break_factor(schools, schools["pupils"], policy)
     schools["quota_floor"] = schools["floor"]
     if not (policy.rotation_enabled and county.teachers is not None and len(county.teachers)):
         return ModelInputs(county=county, policy=policy, schools=schools,

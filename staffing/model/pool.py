@@ -10,7 +10,12 @@ For each later year ``t = 1 … H`` and school ``i`` (numbered as in the quota b
   ``up_{i}_y{t}``, ``down_{i}_y{t}`` the change from year t − 1 (year 0's quota is the
   quota block's ``quota_{i}``), costed as in the quota block;
 * ``pool_reserve_y{t}``, ``over_county_total_y{t}``:
-  ``quota_county_total_y{t}``: Σ quota + reserve − over = county total, every year.
+  ``quota_county_total_y{t}``: Σ quota + reserve − over = county total, every year;
+  ``over`` is fixed to the staff holding a post that year above the total (0 whenever
+  they fit: the total is then a hard limit), as in the quota block.
+
+Shortfalls cost as in the quota block: convex in relative shortfall against the
+year's norm (:mod:`staffing.model.fair`).
 
 Pool loans (Guizhou 黔西南州 practice, POLICY.md B): the pool keeps a reserve of
 ``⌈pool_reserve_share × total⌉`` posts and may lend them to schools below norm,
@@ -39,9 +44,10 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.fair import add_convex_cost
 from staffing.model.horizon import HorizonInputs
 from staffing.model.inputs import ModelInputs
-from staffing.model.quota import QuotaHandles, reserve_minimum
+from staffing.model.quota import QuotaHandles, county_room, reserve_minimum
 from staffing.model.solve import values
 from staffing.policy import Policy
 
@@ -59,6 +65,8 @@ class YearQuotaHandles:
     quota: dict[int, list[pulp.LpVariable]]
     reserve: dict[int, pulp.LpVariable]
     over: dict[int, pulp.LpVariable]
+    #: The reserve each year must keep (the minimum, or less where staff leave less room).
+    reserve_floor: dict[int, int] = field(default_factory=dict)
     lend: dict[int, pulp.LpVariable] = field(default_factory=dict)
     repay: dict[int, pulp.LpVariable] = field(default_factory=dict)
     objective: pulp.LpAffineExpression | float = 0.0
@@ -80,9 +88,10 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
     n = data.n
     movable = (s["floor"] - s["quota_floor"]).to_numpy()
     approved = s["approved_quota"].to_numpy()
-    weights = s["shortfall_weight"].tolist()
+    weights = (s["shortfall_weight"] * s["tie_break"]).to_numpy()
     handles = YearQuotaHandles(quota={0: quota.quota}, reserve={0: quota.reserve},
-                               over={0: quota.over})
+                               over={0: quota.over},
+                               reserve_floor={0: int(quota.reserve.lowBound or 0)})
     terms = []
     minimum = reserve_minimum(data.county_total, policy)
     for t in hz.years:
@@ -104,11 +113,22 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
         for i in range(n):
             prob += q[i] + short[i] - surplus[i] == int(norm[i]), f"quota_norm_balance_{i}_y{t}"
             prob += q[i] - before[i] - up[i] + down[i] == 0, f"quota_change_{i}_y{t}"
-        reserve = prob.add_variable(f"pool_reserve_y{t}", lowBound=minimum)
-        over = prob.add_variable(f"over_county_total_y{t}", lowBound=0)
+        if policy.pool_enabled:
+            excess, reserve_low = county_room(int(holding.sum()), data.county_total, minimum)
+            over = prob.add_variable(f"over_county_total_y{t}", lowBound=excess, upBound=excess)
+        else:  # quotas are not planned: at most the approved quotas and staff above them
+            reserve_low = 0
+            most = max(0, int(np.maximum(approved, holding).sum()) - data.county_total)
+            over = prob.add_variable(f"over_county_total_y{t}", lowBound=0, upBound=most)
+        reserve = prob.add_variable(f"pool_reserve_y{t}", lowBound=reserve_low)
         prob += pulp.lpSum(q) + reserve - over == data.county_total, f"quota_county_total_y{t}"
         handles.quota[t], handles.reserve[t], handles.over[t] = q, reserve, over
-        terms += [pulp.lpDot(weights, short), policy.weight_surplus * pulp.lpSum(surplus),
+        handles.reserve_floor[t] = reserve_low
+        low_q = low if policy.pool_enabled else approved
+        terms += [add_convex_cost(prob, f"short_y{t}", short, [str(i) for i in range(n)],
+                                  norm, np.maximum(norm - low_q, 0), weights, policy,
+                                  band=policy.fair_band, whole=True),
+                  policy.weight_surplus * pulp.lpSum(surplus),
                   policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
                   policy.weight_over_total * over]
     if minimum > 0 and policy.pool_enabled:
@@ -134,7 +154,7 @@ def _add_loans(prob: pulp.LpProblem, h: YearQuotaHandles, hz: HorizonInputs, pol
         outstanding = lent - repaid
         reserve.lowBound = 0
         prob += outstanding >= 0, f"pool_loan_outstanding_y{t}"
-        prob += reserve + outstanding >= minimum, f"pool_loan_cover_y{t}"
+        prob += reserve + outstanding >= h.reserve_floor[t], f"pool_loan_cover_y{t}"
         prob += outstanding <= minimum, f"pool_loan_limit_y{t}"
         cost.append(outstanding)
     for t in h.reserve:  # everything lent by year t is repaid by year t + pool_loan_years

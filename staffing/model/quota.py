@@ -7,15 +7,23 @@ Variables (one per school ``i``, numbered by the school's position):
   after moves, through its ``rotation_capacity`` rows);
 * ``short_i``, ``surplus_i ≥ 0`` with ``q_i + short_i − surplus_i = norm_i``;
 * ``up_i``, ``down_i ≥ 0`` with ``q_i − up_i + down_i = approved_i`` (the change);
-* ``reserve ≥ ⌈pool_reserve_share × total⌉`` quota kept unassigned in the pool;
-* ``over ≥ 0`` staff in post above the county total (penalised; nonzero only when the
-  data are infeasible).
+* ``reserve ≥ ⌈pool_reserve_share × total⌉`` quota kept unassigned in the pool (less
+  only when the staff staying in post leave less than that room; see
+  :func:`county_room`);
+* ``over`` staff in post above the county total: not a choice but a fact of the data,
+  fixed to ``max(0, Σ staff staying − county_total)`` (0 whenever the staff fit).
 
-Constraint ``quota_county_total``: ``Σ q_i + reserve − over = county_total``.
+Constraint ``quota_county_total``: ``Σ q_i + reserve − over = county_total``, so
+``Σ q_i + reserve ≤ county_total`` is hard whenever the staff fit within the total.
 
-Objective: ``Σ w_i short_i + weight_surplus Σ surplus_i + weight_change Σ (up_i +
-down_i) + weight_over_total · over``, with ``w_i`` from :func:`shortfall_weights`.
-The constraint matrix is a network matrix, so the LP relaxation is integral.
+Objective: ``Σ_i F_i(short_i) + weight_surplus Σ surplus_i + weight_change Σ (up_i +
+down_i) + weight_over_total · over``. ``F_i`` is convex and piecewise linear in the
+school's *relative* shortfall ``short_i / norm_i`` (:mod:`staffing.model.fair`): each
+post short costs ``w_i (1 + fair_steepness · r)`` at relative shortfall ``r``, with
+``w_i`` from :func:`shortfall_weights` times a tiny deterministic tie-break, so spare
+posts go to the school furthest below its norm first and the optimum is unique. The
+steps' ends are whole posts, so the matrix stays a network matrix and the LP
+relaxation integral.
 With ``pool_enabled = False`` every quota is fixed at its approved value.
 """
 
@@ -28,11 +36,13 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.fair import add_convex_cost
 from staffing.model.inputs import ModelInputs
 from staffing.model.solve import values
 from staffing.policy import Policy
 
-__all__ = ["QuotaHandles", "add_quota", "read_quota", "quota_table", "pool_ledger", "reserve_minimum"]
+__all__ = ["QuotaHandles", "add_quota", "read_quota", "quota_table", "pool_ledger", "reserve_minimum",
+           "county_room"]
 
 
 @dataclass
@@ -48,6 +58,8 @@ class QuotaHandles:
     over: pulp.LpVariable
     county_total: pulp.LpConstraint
     objective: pulp.LpAffineExpression
+    #: Objective terms by rule (shortfall, surplus, change, over_total), for explain().
+    terms: dict[str, pulp.LpAffineExpression] | None = None
 
 
 def reserve_minimum(county_total: int, policy: Policy) -> int:
@@ -55,6 +67,25 @@ def reserve_minimum(county_total: int, policy: Policy) -> int:
     if not policy.pool_enabled:
         return 0
     return int(math.ceil(policy.pool_reserve_share * county_total - 1e-9))
+
+
+def county_room(staying: int, county_total: int, minimum: int) -> tuple[int, int]:
+    """``(over, reserve floor)`` forced by the data: staff staying above the county
+    total, and the reserve the total still leaves room for.
+
+    Staff in post cannot be dismissed by a quota change, so when ``staying`` exceed
+    ``county_total`` the excess is over the total whatever the plan does; when they fit,
+    the reserve keeps ``minimum`` posts or, if the staff leave less room, all the room
+    there is. Nothing else may bend the county total.
+
+    Examples
+    --------
+    >>> county_room(90, 100, 5), county_room(98, 100, 5), county_room(103, 100, 5)
+    ((0, 5), (0, 2), (3, 0))
+    """
+    over = max(0, int(staying) - int(county_total))
+    room = max(0, int(county_total) - int(staying))
+    return over, min(int(minimum), room)
 
 
 def _integer_vars(prob: pulp.LpProblem, prefix: str, lows, ups=None) -> list[pulp.LpVariable]:
@@ -89,8 +120,11 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
     surplus = _nonneg_vars(prob, "surplus", data.n)
     up = _nonneg_vars(prob, "up", data.n)
     down = _nonneg_vars(prob, "down", data.n)
-    reserve = prob.add_variable("pool_reserve", lowBound=reserve_minimum(data.county_total, policy))
-    over = prob.add_variable("over_county_total", lowBound=0)
+    lowest = approved if not policy.pool_enabled else s["floor"].to_numpy()
+    excess, reserve_low = county_room(int(lowest.sum()), data.county_total,
+                                      reserve_minimum(data.county_total, policy))
+    reserve = prob.add_variable("pool_reserve", lowBound=reserve_low)
+    over = prob.add_variable("over_county_total", lowBound=excess, upBound=excess)
 
     norm = s["norm"].to_numpy()
     for i in range(data.n):
@@ -99,16 +133,21 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
     county_total = pulp.lpSum(quota) + reserve - over == data.county_total
     prob += county_total, "quota_county_total"
 
-    objective = (
-        pulp.lpDot(s["shortfall_weight"].tolist(), short)
-        + policy.weight_surplus * pulp.lpSum(surplus)
-        + policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down))
-        + policy.weight_over_total * over
-    )
+    low = approved if not policy.pool_enabled else s["quota_floor"].to_numpy()
+    terms = {
+        "shortfall": add_convex_cost(
+            prob, "short", short, [str(i) for i in range(data.n)], norm,
+            np.maximum(norm - low, 0), (s["shortfall_weight"] * s["tie_break"]).to_numpy(),
+            policy,
+            band=policy.fair_band, whole=True),
+        "surplus": policy.weight_surplus * pulp.lpSum(surplus),
+        "change": policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
+        "over_total": policy.weight_over_total * over,
+    }
     return QuotaHandles(
         quota=quota, short=short, surplus=surplus, up=up, down=down, reserve=reserve,
         over=over, county_total=prob.get_constraint_by_name("quota_county_total"),
-        objective=objective,
+        objective=pulp.lpSum(terms.values()), terms=terms,
     )
 
 

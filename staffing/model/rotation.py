@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.fair import add_convex_cost, unmet_weight
 from staffing.model.solve import values
 from staffing.needs import needs_gap, subject_needs
 from staffing.policy import Policy
@@ -230,8 +231,8 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     can_arrive = set(in_by)
     unmet: dict[tuple[str, str], pulp.LpVariable] = {}
     unmet_cost = []
-    urgent = set(policy.urgent_subjects)
     rural = schools["location"].eq("rural").to_numpy()
+    tie = schools["tie_break"].to_numpy()
     for i, s in enumerate(schools.index):
         need_row = r.needs.loc[s]
         present = {k for k in SUBJECTS if staff_now[s][k] > 0 or (s, k) in can_arrive}
@@ -260,11 +261,7 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
                 # and makes the LP relaxation of this row integral (an MIR cut).
                 prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff_after(s, j))
                          ), f"rotation_need_round_{i}_{j}"
-            w = policy.weight_unmet_need
-            w *= policy.weight_unmet_urgent if j in urgent else 1.0
-            w *= policy.weight_rural if rural[i] else 1.0
-            w *= policy.weight_unmet_labour if j == "labour" else 1.0
-            unmet_cost.append((w, u))
+            unmet_cost.append((unmet_weight(policy, j, bool(rural[i])) * tie[i], u, n, f"{i}_{j}"))
         _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
                               itin_in)
 
@@ -352,8 +349,13 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     replanning = bool(flows["announced"].any())
     move_cost = (policy.weight_move + policy.weight_move_km * flows["km"]
                  + (policy.weight_replan_change if replanning else 0.0)).tolist()
+    weights, unmet_vars, need_fte, labels = (zip(*unmet_cost, strict=True) if unmet_cost
+                                             else ((), (), (), ()))
+    unmet_term = add_convex_cost(prob, "unmet", list(unmet_vars), labels, np.array(need_fte),
+                                 np.array(need_fte), np.array(weights), policy,
+                                 band=policy.fair_band_need, whole=False)
     objective = (
-        pulp.lpSum(w * u for w, u in unmet_cost)
+        unmet_term
         + policy.weight_backbone_deficit * pulp.lpSum(backbone_deficit.values())
         + policy.weight_rotation_shortfall * (
             pulp.lpSum(volume_short.values())

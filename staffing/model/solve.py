@@ -9,10 +9,13 @@ normalises every outcome to one of ``optimal | feasible | infeasible | error``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
+import re
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -24,8 +27,9 @@ import pulp
 
 from staffing.errors import SolverError
 
-__all__ = ["SolveStats", "solve", "values", "available_solvers", "marginal_value", "STATUSES",
-           "SOLVERS", "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR"]
+__all__ = ["SolveStats", "solve", "solve_with_fixed", "solution_is_valid", "current_values",
+           "values", "available_solvers", "marginal_value", "STATUSES", "SOLVERS",
+           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR"]
 
 #: The four statuses a plan can have.
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "error")
@@ -114,9 +118,35 @@ def _highs_thread_count(threads: int | None) -> None:
     _HIGHS_THREADS["last"] = threads
 
 
+def _highs_with_start() -> type:
+    """PuLP's HiGHS interface that hands HiGHS a MIP start (``Highs.setSolution``).
+
+    PuLP's in-process HiGHS solver takes no start; this subclass gives the current
+    values of the variables named in ``start`` (by name: PuLP 4 wraps variables afresh)
+    to HiGHS after the model is built and before it runs. Works with PuLP 3 and 4.
+    """
+
+    class HiGHSWithStart(pulp.HiGHS):  # type: ignore[misc, valid-type]
+        start: dict[str, float] | None = None
+
+        def callSolver(self, lp):  # noqa: N802 (PuLP's name)
+            if self.start:
+                import highspy
+
+                columns = getattr(lp, "exported_variables", lp.variables)()
+                solution = highspy.HighsSolution()
+                solution.col_value = [float(self.start.get(v.name, 0.0)) for v in columns]
+                solution.value_valid = True
+                lp.solverModel.setSolution(solution)
+            super().callSolver(lp)
+
+    return HiGHSWithStart
+
+
 def _make_solver(
     name: str, *, time_limit: float | None, mip_gap: float | None, threads: int | None,
-    msg: bool, options: dict[str, Any],
+    msg: bool, options: dict[str, Any], start: dict[str, float] | None = None,
+    log_path: str | None = None,
 ) -> Any:
     kwargs: dict[str, Any] = {"msg": msg}
     if time_limit is not None:
@@ -134,8 +164,13 @@ def _make_solver(
         # off: on county models it nests sub-MIPs and took 3–10 s of 4–11 s solves at
         # 150 schools while the root cuts had already proved the bound; RINS/RENS
         # still find the optimum (docs/performance.md). Caller options win.
-        return pulp.HiGHS(**kwargs, **{**HIGHS_DEFAULTS, **options})
+        engine = _highs_with_start()(**kwargs, **{**HIGHS_DEFAULTS, **options})
+        engine.start = start
+        return engine
     cbc_options = [f"{k} {v}" for k, v in options.items()] or None
+    # CBC reads a start from the variables' current values (warmStart); its log gives
+    # the bound, which PuLP does not report.
+    kwargs.update(warmStart=bool(start), logPath=log_path)
     if hasattr(pulp, "PULP_CBC_CMD"):  # PuLP 3.x: the CBC bundled with PuLP
         with warnings.catch_warnings():  # 3.3 warns that 4.0 drops it; 4.x has COIN_CMD
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -207,11 +242,15 @@ def solve(
     threads: int | None = None,
     msg: bool = False,
     options: dict[str, Any] | None = None,
+    start: dict[str, float] | None = None,
 ) -> SolveStats:
     """Solve ``prob`` with HiGHS (default) or CBC and normalise what came back.
 
     Falls back to the other solver when the one asked for is not installed (the
-    stats name the solver that actually ran).
+    stats name the solver that actually ran). Whatever a solver reports, the values
+    it leaves are checked — every variable within its bounds, every integer variable
+    whole, every constraint met (:func:`solution_is_valid`) — so ``optimal`` and
+    ``feasible`` always mean a plan that keeps every hard rule.
 
     Parameters
     ----------
@@ -222,6 +261,10 @@ def solve(
     threads : solver threads (HiGHS MIP is largely single-threaded).
     msg : show the solver log.
     options : extra solver options (HiGHS option names, or CBC ``name value`` pairs).
+    start : a complete, feasible solution ``{variable name: value}`` handed to the
+        solver as its first incumbent. If the solver stops without a valid solution of
+        its own (a time limit hit before its first incumbent, a crash), the start is
+        returned as a ``feasible`` plan instead, with the bound the solver proved.
 
     Returns
     -------
@@ -230,30 +273,153 @@ def solve(
     options = dict(options or {})
     errors = []
     for name in _choose(solver):
+        log_path = None
+        if name == "cbc":
+            handle, log_path = tempfile.mkstemp(prefix="staffing-cbc-", suffix=".log")
+            os.close(handle)
+        if name == "cbc" and start:
+            _load(prob, start)
         engine = _make_solver(
             name, time_limit=time_limit, mip_gap=mip_gap, threads=threads, msg=msg,
-            options=options,
+            options=options, start=start, log_path=log_path,
         )
-        start = time.perf_counter()
+        begin = time.perf_counter()
         try:
             result = prob.solve(engine)
         except pulp.PulpSolverError as exc:  # solver crashed: try the other one
             errors.append(f"{name}: {exc}")
             continue
-        elapsed = time.perf_counter() - start
+        finally:
+            log = _read_and_remove(log_path)
+        elapsed = time.perf_counter() - begin
         status, raw, bound = _normalise(prob, result, name)
+        message = ""
+        if name == "cbc":
+            status, raw, bound = _cbc_from_log(log, status, raw, bound)
+        if status in ("optimal", "feasible") and not solution_is_valid(prob):
+            message = f"{name} returned values that break a rule ({raw}); "
+            status = "error"
+        if status == "error" and start:
+            _load(prob, start)
+            status = "feasible"
+            message += "the solver found no better plan in time: the start plan is returned"
         objective = pulp.value(prob.objective)
         objective = math.nan if objective is None else float(objective)
         if status in ("optimal", "feasible") and not math.isnan(bound):
-            gap = abs(objective - bound) / max(1.0, abs(objective))
+            gap = max(0.0, objective - bound) / max(1.0, abs(objective))
         else:
-            gap = 0.0 if status == "optimal" else math.nan
+            gap = math.nan
         return SolveStats(
             solver=name, status=status, raw_status=raw, time_s=elapsed, objective=objective,
-            best_bound=bound, gap=gap,
+            best_bound=bound, gap=gap, message=message,
             options={"time_limit": time_limit, "mip_gap": mip_gap, "threads": threads, **options},
         )
     raise SolverError("every solver failed: " + "; ".join(errors))
+
+
+def _read_and_remove(path: str | None) -> str:
+    if path is None:
+        return ""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+_CBC_NUMBER = r"(-?[0-9.eE+]+)"
+
+
+def _cbc_from_log(log: str, status: str, raw: str, bound: float) -> tuple[str, str, float]:
+    """CBC's own verdict and bound, read from its log (PuLP reports neither).
+
+    ``Result - Optimal solution found`` with a relative gap set means optimal within
+    that gap; ``Stopped on time limit`` (or iterations, nodes) with an integer solution
+    is ``feasible``. The bound is the log's ``Lower bound`` (minimisation).
+    """
+    found = re.search(r"^Result - (.+)$", log, flags=re.MULTILINE)
+    lower = re.search(rf"^Lower bound:\s+{_CBC_NUMBER}", log, flags=re.MULTILINE)
+    if lower:
+        with contextlib.suppress(ValueError):
+            bound = float(lower.group(1))
+    if not found:
+        return status, raw, bound
+    verdict = found.group(1).strip()
+    if verdict.startswith("Optimal solution found"):
+        return "optimal", verdict, bound
+    if verdict.startswith("Stopped"):
+        has_incumbent = re.search(r"^Objective value:\s+" + _CBC_NUMBER, log, re.MULTILINE)
+        return ("feasible" if has_incumbent else "error"), verdict, bound
+    if "infeasible" in verdict.lower():
+        return "infeasible", verdict, bound
+    return status, verdict, bound
+
+
+def _load(prob: pulp.LpProblem, values_by_name: dict[str, float]) -> None:
+    """Set every variable of ``prob`` to its value in ``values_by_name`` (0 if absent)."""
+    for v in prob.variables():
+        v.varValue = float(values_by_name.get(v.name, 0.0))
+
+
+def current_values(prob: pulp.LpProblem) -> dict[str, float]:
+    """``{variable name: value}`` of the problem's current solution (integers rounded)."""
+    out = {}
+    for v in prob.variables():
+        x = 0.0 if v.varValue is None else float(v.varValue)
+        out[v.name] = float(np.rint(x)) if v.cat == pulp.LpInteger else x
+    return out
+
+
+def solution_is_valid(prob: pulp.LpProblem, tol: float = 1e-6) -> bool:
+    """Whether the current values keep every bound, integrality and constraint of ``prob``.
+
+    Tolerances are relative to the size of each row (``tol × max(1, |rhs|)``, and 1e-5
+    absolute for integrality, as the solvers' own feasibility tolerances).
+    """
+    for v in prob.variables():
+        x = v.varValue
+        if x is None:
+            return False
+        if v.lowBound is not None and x < v.lowBound - tol * max(1.0, abs(v.lowBound)):
+            return False
+        if v.upBound is not None and x > v.upBound + tol * max(1.0, abs(v.upBound)):
+            return False
+        if v.cat == pulp.LpInteger and abs(x - round(x)) > 1e-5:
+            return False
+    for c in prob.constraints.values():
+        activity = sum(coef * (var.varValue or 0.0) for var, coef in c.items())
+        rhs = -c.constant
+        slack = tol * max(1.0, abs(rhs), sum(abs(coef) for coef in c.values()))
+        if c.sense == pulp.LpConstraintEQ and abs(activity - rhs) > slack:
+            return False
+        if c.sense == pulp.LpConstraintLE and activity > rhs + slack:
+            return False
+        if c.sense == pulp.LpConstraintGE and activity < rhs - slack:
+            return False
+    return True
+
+
+def solve_with_fixed(
+    prob: pulp.LpProblem, fixed: dict[str, float], **kwargs: Any,
+) -> SolveStats:
+    """Solve ``prob`` with the variables named in ``fixed`` held at those values.
+
+    Their bounds are restored afterwards; the other variables keep their categories,
+    so what is left is a smaller MIP (or an LP). Keyword arguments go to :func:`solve`.
+    """
+    saved = []
+    for v in prob.variables():
+        if v.name in fixed:
+            saved.append((v, v.lowBound, v.upBound))
+            v.lowBound = v.upBound = float(fixed[v.name])
+    try:
+        return solve(prob, **kwargs)
+    finally:
+        for v, lo, up in saved:
+            v.lowBound, v.upBound = lo, up
 
 
 def values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
