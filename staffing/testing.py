@@ -518,8 +518,10 @@ def _year_violations(county: County, policy: Policy, plan, horizon: int,
         start = pd.Timestamp(year=year, month=9, day=1)
         holding = after_moves.copy()
         if len(gone_year):
-            # Counted as gone only when clearly retired by the start of the school year.
-            gone = gone_year[gone_year["date"] <= start - pd.Timedelta(days=_DAY_TOLERANCE)]
+            # A post falls vacant for the school year starting on or after the retirement
+            # date; counted as vacant a few days early too, so that a boundary day never
+            # overstates the staff (the check errs towards passing, not failing).
+            gone = gone_year[gone_year["date"] <= start + pd.Timedelta(days=_DAY_TOLERANCE)]
             holding = holding - gone["school_id"].value_counts().reindex(s.index, fill_value=0)
         these = hires[hires["year"].astype(int) <= year] if len(hires) else hires
         hired = (these.groupby("school_id")["count"].sum().reindex(s.index, fill_value=0)

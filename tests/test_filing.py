@@ -96,6 +96,11 @@ def test_checker_finds_a_quota_below_staff_holding_posts(legal_plan):
     q.loc[target, "new_quota"] = 0
     found = plan_violations(county, st.Policy(), _with(plan, quotas=q))
     assert any(f"school {target}: new quota 0 <" in p for p in found)
+    # Tight, not lenient: one post less everywhere breaks the rule somewhere.
+    q = plan.quotas.copy()
+    q["new_quota"] -= 1
+    found = plan_violations(county, st.Policy(), _with(plan, quotas=q))
+    assert any("staff holding a post after the moves" in p for p in found)
 
 
 def test_checker_finds_fractional_and_negative_quotas(legal_plan):
@@ -190,6 +195,12 @@ def test_checker_finds_broken_multiyear_rules(legal_years):
     hires.loc[hires.index[1], "count"] = -1
     found = plan_violations(county, st.Policy(), _with(plan, hires=hires))
     assert any("not a whole number ≥ 0" in p for p in found)
+    # The staff count is tight, not lenient: one post less everywhere in a year leaves
+    # some school (one above norm keeps no empty post) with more staff than quota.
+    path = plan.quota_path.copy()
+    path[("quota", last)] = path[("quota", last)] - 1
+    found = plan_violations(county, st.Policy(), _with(plan, quota_path=path))
+    assert any(p.startswith(f"{last}: school") for p in found)
 
 
 # Retirement dates worked by hand from POLICY.md B (reform of 2025): men 60 → 63, women
@@ -245,6 +256,14 @@ def test_issue_reproduction_county_total_holds_under_two_seconds(chuxiong):
     assert _staying(chuxiong) <= chuxiong.county_total  # the data fit: no excuse
     assert int(plan.quotas["new_quota"].sum()) <= chuxiong.county_total
     assert plan.over_county_total == 0  # explain() may not blame the data
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_time_limited_multiyear_plan_is_returned_and_legal(solver):
+    county = st.synth.county(7, n_schools=40)
+    plan = st.optimize(county, solver=solver, time_limit=0.5, horizon=3)
+    assert plan.status in LEGAL, (plan.status, plan.solver)
+    assert_plan_legal(county, st.Policy(), plan)
 
 
 # --------------------------------------------------------------------------- three schools
