@@ -329,7 +329,8 @@ def plan_violations(county: County, policy: Policy, plan, *,
       fit within the county total: Σ new quota ≤ county total, and the pool keeps at
       least ``⌈pool_reserve_share × total⌉`` when that fits too (single-year plans;
       a multi-year plan may lend the reserve); the pool ledger closes at the total
-      minus the quotas;
+      minus the quotas; when the staff exceed the total, no post is added beyond them
+      and ``plan.over_county_total`` is exactly the excess;
     * each school's new quota ≥ the staff holding a post there after the moves (a
       move carries its post when its kind is in ``policy.post_moves_with``);
     * each teacher moves at most once (itinerant rows aside), from the school and in
@@ -396,6 +397,14 @@ def plan_violations(county: County, policy: Policy, plan, *,
     if policy.pool_enabled and fits and int(new.sum()) > total:
         problems.append(f"county total broken: Σ new quota {int(new.sum())} > county total "
                         f"{total} although the {int(staying.sum())} staff staying in post fit")
+    if policy.pool_enabled and not fits and int(new.sum()) > int(staying.sum()):
+        problems.append(f"staff staying in post ({int(staying.sum())}) exceed the county total "
+                        f"{total}, yet Σ new quota {int(new.sum())} adds posts beyond them")
+    excess = max(int(staying.sum()) - total, 0)
+    reported = getattr(plan, "over_county_total", None)
+    if policy.pool_enabled and reported is not None and int(reported) != excess:
+        problems.append(f"plan reports {int(reported)} staff above the county total; the input "
+                        f"tables say {excess}")
     if policy.pool_enabled and horizon == 0 and int(staying.sum()) + reserve_min <= total \
             and total - int(new.sum()) < reserve_min:
         problems.append(f"pool reserve {total - int(new.sum())} < the minimum {reserve_min} "

@@ -266,6 +266,18 @@ def test_time_limited_multiyear_plan_is_returned_and_legal(solver):
     assert_plan_legal(county, st.Policy(), plan)
 
 
+def test_staff_above_the_total_are_reported_exactly_and_get_no_extra_posts():
+    county = st.synth.county(3, n_schools=15, teachers=False)
+    schools, _ = _frames(county)
+    total = int(schools["staff_in_post"].sum()) - 5  # five staff too many
+    over = st.County(schools, county_total=total)
+    plan = st.optimize(over)
+    assert plan.status in LEGAL
+    assert plan.over_county_total == 5
+    assert int(plan.quotas["new_quota"].sum()) <= int(schools["staff_in_post"].sum())
+    assert_plan_legal(over, st.Policy(), plan)
+
+
 # --------------------------------------------------------------------------- three schools
 def _three_schools(**changes) -> st.County:
     """Three rural primary schools with 760 pupils (norm 760 / 19 = 40, not small
