@@ -12,8 +12,8 @@ from staffing.vocab import SUBJECTS
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["rule_table", "unmet_needs", "RULES", "objective_breakdown", "allocation_note",
-           "OBJECTIVE_TERMS"]
+__all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
+           "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -50,7 +50,7 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
     q = plan.quotas
     facts = plan._binding_facts()
     short_ids = q.index[q["shortfall_after"] > 0]
-    floor = q["staff_in_post"] - q["leavers"]
+    floor = q["posts_held"]
     at_floor = q.index[(q["new_quota"] == floor) & (q["new_quota"] > q["norm"])]
     return [
         _row("county_total", lang, target=facts["total"],
@@ -226,8 +226,10 @@ def unmet_needs(plan: Plan) -> pd.DataFrame:
     with the reason in English and Chinese.
 
     Reasons: no eligible teacher of the subject within ``max_travel_km`` (no candidate
-    move existed); the school's quota left no room; or teachers who could come are
-    needed more where they are (moving them would open a gap that weighs more).
+    move existed); the school's quota left no room (only when every candidate move
+    would bring its post, ``Policy.post_moves_with``: a term move needs none); or
+    teachers who could come are needed more where they are (moving them would open a
+    gap that weighs more).
     """
     cover = plan.coverage
     columns = ["school_id", "subject", "need", "unmet_after", "reason", "reason_zh"]
@@ -238,10 +240,10 @@ def unmet_needs(plan: Plan) -> pd.DataFrame:
     reachable = plan.rotation["candidate_pairs"]
     has_candidate = pd.MultiIndex.from_frame(gap[["school_id", "subject"]]).isin(reachable)
     q = plan.quotas
-    full = (q["new_quota"] <= q["staff_in_post"] - q["leavers"]
-            + plan.moves.groupby("to_school").size().reindex(q.index, fill_value=0)
-            - plan.moves.groupby("from_school").size().reindex(q.index, fill_value=0))
-    quota_full = gap["school_id"].map(full).to_numpy(dtype=bool)
+    full = q["new_quota"] <= q["posts_held"]
+    pairs = pd.MultiIndex.from_frame(gap[["school_id", "subject"]])
+    needs_post = ~pairs.isin(plan.rotation.get("term_pairs", pairs[:0]))
+    quota_full = gap["school_id"].map(full).to_numpy(dtype=bool) & needs_post
     subject_zh = gap["subject"].map(SUBJECTS)
     gap["reason"] = np.where(
         ~has_candidate, "no eligible " + gap["subject"] + " teacher within reach",
@@ -388,3 +390,76 @@ def allocation_note(plan: Plan, school_id: str, lang: str = "en") -> str:
             text += (f", one more post here would weigh {here:.0f}." if r["shortfall_after"] > 0
                      else ".")
     return text
+
+
+def rotation_effect(plan: Plan) -> pd.DataFrame:
+    """How much of each school's change in shortfall comes from its teachers' moves.
+
+    A school's quota can fall below the staff who stay in post (and below its approved
+    quota) only because teachers left *with their posts* (``Policy.post_moves_with``);
+    it must rise to hold teachers who arrived with theirs. ``from_rotation`` is the
+    change in shortfall that part of the quota change makes: positive at a school whose
+    posts left with its rotating teachers (its rotation duty), negative at one that
+    received posts, zero wherever every move is a term move (the teachers keep their
+    home posts).
+
+    Returns
+    -------
+    DataFrame indexed by school_id: ``out_with_post``, ``in_with_post``,
+    ``away_on_term``, ``here_on_term``, ``shortfall_change`` (after − before) and
+    ``from_rotation`` (the part of it due to posts moving with teachers).
+    """
+    q = plan.quotas
+    moves = plan.moves
+    permanent = moves[moves["kind"].ne("itinerant")] if len(moves) else moves
+    if len(permanent):
+        carries = permanent[permanent["kind"].isin(plan.policy.post_moves_with)]
+        out = carries["from_school"].value_counts().reindex(q.index, fill_value=0)
+        into = carries["to_school"].value_counts().reindex(q.index, fill_value=0)
+    else:
+        out = into = pd.Series(0, index=q.index)
+    floor = (q["staff_in_post"] - q["leavers"]).clip(lower=0)
+    new, before, norm = q["new_quota"], q["approved_quota"], q["norm"]
+    net_out = (out - into).clip(lower=0)
+    net_in = (into - out).clip(lower=0)
+    # Sending: the quota fell below min(approved, floor) only because posts left.
+    dropped = np.minimum((np.minimum(before, floor) - new).clip(lower=0), net_out)
+    # Receiving: the quota rose above max(approved, floor) to hold the posts that came.
+    raised = np.minimum((np.minimum(new, floor + net_in) - np.maximum(before, floor)
+                         ).clip(lower=0), net_in)
+    short_now = (norm - new).clip(lower=0)
+    without = (norm - (new + dropped - raised)).clip(lower=0)
+    return pd.DataFrame({
+        "out_with_post": out.astype("int64"), "in_with_post": into.astype("int64"),
+        "away_on_term": q["away_on_term"].astype("int64"),
+        "here_on_term": q["here_on_term"].astype("int64"),
+        "shortfall_change": (q["shortfall_after"] - q["shortfall_before"]).astype("int64"),
+        "from_rotation": (short_now - without).astype("int64"),
+    })
+
+
+def rotation_story(plan: Plan, school_id: str, lang: str = "en") -> str:
+    """The sentences of ``plan.explain(school_id)`` about moves and posts ("" if none)."""
+    e = rotation_effect(plan).loc[school_id]
+    term_out, term_in = int(e["away_on_term"]), int(e["here_on_term"])
+    post_out, post_in = int(e["out_with_post"]), int(e["in_with_post"])
+    out, into = term_out + post_out, term_in + post_in
+    if not (out or into):
+        return ""
+    change, part = int(e["shortfall_change"]), int(e["from_rotation"])
+    if lang == "zh":
+        text = f"交流轮岗调出{out}人、调入{into}人"
+        if term_out or term_in:
+            text += (f";其中任期交流调出{term_out}人、调入{term_in}人,编制保留在原校"
+                     "(调出教师仍占本校编制,调入教师在本校任教、不占本校编制)")
+        if post_out or post_in:
+            text += f";编制随人调动:调出{post_out}人、调入{post_in}人"
+        return text + f"。缺编变化{change:+d}人,其中因交流轮岗(编制随人调动){part:+d}人。"
+    text = f" Rotation: {out} out, {into} in"
+    if term_out or term_in:
+        text += (f"; on term moves {term_out} out, {term_in} in, posts kept at the home "
+                 "school (those away still hold posts here; those here hold theirs at home)")
+    if post_out or post_in:
+        text += f"; with their posts {post_out} out, {post_in} in"
+    return text + (f". Change in shortfall {change:+d}, of which {part:+d} from the rotation "
+                   "(posts moving with teachers).")

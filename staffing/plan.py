@@ -10,6 +10,7 @@ import pandas as pd
 
 from staffing.i18n import check_lang, label, translate_columns, translate_values
 from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
+from staffing.model.posts import move_kinds, post_moves, posts_held
 from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
 from staffing.model.rotation import coverage_table, read_rotation
 from staffing.model.solve import values
@@ -38,7 +39,10 @@ class Plan:
     objective : the weighted objective value.
     solver : :class:`~staffing.model.solve.SolveStats` (name, time, bound, gap).
     quotas : one row per school: norm, approved quota, staff in post, new quota,
-        change, shortfall and surplus before and after.
+        change, shortfall and surplus before and after; ``away_on_term`` and
+        ``here_on_term`` (teachers on a move whose post stays at home,
+        ``Policy.post_moves_with``) and ``posts_held`` (staff holding a post at the
+        school after the moves, term movers counted at home; never above new quota).
     pool : the turnover-pool ledger (opening balance, releases, draws, closing).
     moves : named teacher moves (teacher_id, from_school, to_school, subject,
         backbone, kind, distance_km, reason, reason_zh); empty without teachers.
@@ -127,6 +131,8 @@ class Plan:
         if "rotation" in model.blocks:
             moves, coverage, rotation = _read_rotation(model, solved=stats.status in (
                 "optimal", "feasible"))
+        # Who holds a post where after the moves (Policy.post_moves_with).
+        quotas = quotas.join(posts_held(inputs.schools["floor"], moves, inputs.policy))
         plan = cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
                    pool=pool, reserve=reserve, over_county_total=over, moves=moves,
                    coverage=coverage, rotation=rotation, clusters=inputs.clusters)
@@ -332,7 +338,7 @@ class Plan:
 
     def _binding_facts(self) -> dict[str, int | bool]:
         q = self.quotas
-        floor = q["staff_in_post"] - q["leavers"]
+        floor = q["posts_held"]
         locked = (np.minimum(q["new_quota"], floor) - q["norm"]).clip(lower=0)
         total = self.county.county_total
         reserve_min = reserve_minimum(total, self.policy)
@@ -378,23 +384,18 @@ class Plan:
         return rule_table(self, lang)
 
     def _school_story(self, school_id: str, lang: str) -> str:
-        from staffing.explain import allocation_note
+        from staffing.explain import allocation_note, rotation_story
 
         if school_id not in self.quotas.index:
             raise KeyError(f"no school {school_id!r} in this plan")
+
         r = self.quotas.loc[school_id]
         basis = label(r["basis"], lang)
-        permanent = self.moves[self.moves["kind"].ne("itinerant")] if len(self.moves) else \
-            self.moves
-        out = int((permanent["from_school"] == school_id).sum()) if len(permanent) else 0
-        into = int((permanent["to_school"] == school_id).sum()) if len(permanent) else 0
+        rotation = rotation_story(self, school_id, lang)
         if lang == "zh":
             text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
                     f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
-                    f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。")
-            if out or into:
-                text += (f"交流轮岗调出{out}人、调入{into}人,编制随人调整"
-                         f"(调整后在岗{r['staff_in_post'] - r['leavers'] - out + into}人)。")
+                    f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。") + rotation
             if r["shortfall_after"] > 0:
                 text += f"仍缺编{r['shortfall_after']}人:{self._county_reason('zh')}。"
             elif r["change"] < 0:
@@ -405,10 +406,7 @@ class Plan:
                 school_id, "zh")
         text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
                 f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
-                f"{r['new_quota']} ({r['change']:+d}).")
-        if out or into:
-            text += (f" Rotation: {out} out, {into} in; the quota follows them "
-                     f"(staff after moves {r['staff_in_post'] - r['leavers'] - out + into}).")
+                f"{r['new_quota']} ({r['change']:+d}).") + rotation
         if r["shortfall_after"] > 0:
             text += f" Still {r['shortfall_after']} short of norm: {self._county_reason('en')}."
         elif r["change"] < 0:
@@ -558,6 +556,11 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
         "previous_dropped": _dropped_announcements(inputs.previous, moves),
         "candidate_pairs": pd.MultiIndex.from_frame(
             r.flows[["target", "subject"]].drop_duplicates()),
+        # (target, subject) pairs a teacher could reach on a term move, needing no post
+        "term_pairs": pd.MultiIndex.from_frame(
+            r.flows.loc[~post_moves(move_kinds(r.flows["kind"], r.flows["backbone"],
+                                               r.flows["target"], inputs.schools), policy),
+                        ["target", "subject"]].drop_duplicates()),
     }
     return moves, cover, figures
 

@@ -24,13 +24,18 @@ from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
 
-__all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES"]
+__all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS"]
 
 #: Urgent-need subjects named by the Chuxiong plan, measure 9 (紧缺学科).
 URGENT_SUBJECTS_DEFAULT: tuple[str, ...] = ("english", "music", "pe", "art", "it")
 
 #: How a school's fractional norm becomes a whole number of posts.
 ROUNDING_RULES: tuple[str, ...] = ("half_up", "ceil", "floor")
+
+#: Kinds of teacher move a post may follow (``Policy.post_moves_with``): rotation
+#: (交流轮岗), backbone support (骨干支教), learning exchange (跟岗交流) and cross-school
+#: competitive hiring (跨校竞聘, settled before the model).
+POST_MOVE_KINDS: tuple[str, ...] = ("rotation", "support", "exchange", "transfer")
 
 
 class PolicyError(ValueError):
@@ -45,13 +50,17 @@ _WEIGHT = (0.0, math.inf, True, True)
 
 
 def _f(default: Any, check: tuple | None = None, choices: tuple | None = None,
-       table: str | None = None) -> Any:
+       table: str | None = None, required: tuple | None = None, why: str = "") -> Any:
     """A dataclass field with its allowed range, choices or table shape in the metadata.
 
     ``table`` is ``"numbers"`` (name → name → positive number) or ``"names"`` (name →
-    list of subject names).
+    list of subject names); ``required`` names a tuple field's entries that must stay,
+    ``why`` says why.
     """
     meta: dict[str, Any] = {}
+    if required is not None:
+        meta["required"] = required
+        meta["why"] = why
     if table is not None:
         meta["table"] = table
     if check is not None:
@@ -143,8 +152,12 @@ class Policy:
     fair_steepness: float = _f(2.0, (0.0, 100.0, True, True))
     # The same for unmet subject need (rotation, itinerant cover, hires): steps of this
     # share of the school's need in the subject (four steps: coarser than for posts,
-    # as need is counted in FTE and every step adds a variable per school and subject).
+    # as need is counted in FTE and every step adds a variable per school and subject),
+    # and a gentler slope: with 0.5 the dearest step (1.44) stays below 1.5 × the
+    # cheapest (1.06), so the rural and urgent-subject multipliers (1.5) still come
+    # first and labour's worst step (0.5 × 1.44) stays below any named subject's first.
     fair_band_need: float = _f(0.25, (0.0, 1.0, False, True))
+    fair_steepness_need: float = _f(0.5, (0.0, 100.0, True, True))
     # Library default: premium, as a share of a school's shortfall cost, that orders
     # otherwise equal schools (lowest share of norm first, then most pupils, highest
     # weight, and school_id only between schools identical in all of these). Far below
@@ -174,6 +187,23 @@ class Policy:
     # 教督〔2017〕6号 (优质均衡): ≥ 1 backbone teacher at county level or above per 100
     # pupils; the rotation block aims for it at rural schools.
     backbone_per_100_pupils_target: float = _f(1.0, _NON_NEGATIVE)
+    # Whose post a moving teacher holds (issue 13): the kinds of move whose post (编制)
+    # moves with the teacher. Every other kind keeps the post at the home school for the
+    # term: the teacher counts toward the home school's quota and covers subject need
+    # at the target without a post there (like full-time 走教). Library default from
+    # common local practice, which no national or Chuxiong text fixes: a term of 交流轮岗
+    # ("rotation", 骨干支教 "support", 跟岗交流 "exchange") is temporary — the teacher
+    # returns and the post is kept at the home school, so a school short of its norm
+    # never loses quota to its rotation duty — while a cross-school competitive hire
+    # (跨校竞聘, "transfer") moves the post for good. Local rules differ, so a county may
+    # add "rotation", "support" or "exchange" (the quota then follows those teachers).
+    # "transfer" cannot be left out: transfers are settled before the model on posts of
+    # the receiving school (vacant, or given up in an exchange; staffing.transfers), so
+    # the post always moves with them.
+    post_moves_with: tuple[str, ...] = _f(
+        ("transfer",), choices=POST_MOVE_KINDS, required=("transfer",),
+        why="transfers are settled before the model on posts of the receiving school "
+            "(vacant, or given up in an exchange), so the post always moves with the teacher")
 
     # --- Subject needs (2022 curriculum, provincial loads; see staffing/curriculum.py) --
     # 义务教育课程方案 (2022): weekly periods per class, by grade band and subject.
@@ -480,6 +510,10 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
         bad = [v for v in value if choices and v not in choices]
         if bad:
             return f"{f.name}: {', '.join(map(repr, bad))} not allowed; expected names from {', '.join(choices)}"
+        missing = [v for v in f.metadata.get("required", ()) if v not in value]
+        if missing:
+            return (f"{f.name} = {value!r}: must include {', '.join(map(repr, missing))}: "
+                    f"{f.metadata.get('why', '')}")
         return None
     return None
 

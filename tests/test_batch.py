@@ -170,6 +170,7 @@ def test_summary_json_holds_status_solver_counts_and_summary_table(pool_run):
     assert summary["summary"][0]["key"] == "schools_below_norm"
     assert summary["summary"][0]["metric"] == "低于编制标准的学校"
     assert "time_s" not in summary["solver"]  # wall-clock times live in the manifest
+    assert "stages" not in summary["solver"]
 
 
 def test_log_has_one_json_line_per_event(pool_run):
@@ -402,9 +403,9 @@ def test_folder_hash_changes_with_any_file_but_not_hidden_ones(tmp_path):
 def test_doctests_of_the_batch_modules_pass():
     import doctest
 
-    from staffing.batch import cli, engines, events, inputs, manifest, runner, worker
+    from staffing.batch import cli, engines, events, inputs, manifest, outdir, runner, worker
 
-    for module in (inputs, worker, manifest, engines, events, runner, cli):
+    for module in (inputs, worker, manifest, outdir, engines, events, runner, cli):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, module.__name__
 

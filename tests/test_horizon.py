@@ -27,6 +27,7 @@ from staffing.needs import needs_gap
 from staffing.retirement import retirement_dates
 
 sys.path.insert(0, str(Path(__file__).parent))
+from fair_reference import need_cost, need_pieces, school_premium, step_multipliers  # noqa: E402
 from rotation_builders import english_county, school_row, staff_school  # noqa: E402
 
 DEMO = Path(__file__).parents[1] / "examples" / "data" / "demo_county.xlsx"
@@ -74,10 +75,14 @@ def staying_teachers(county: st.County) -> pd.DataFrame:
     return t[t["status"].ne("leaving")]
 
 
-def school_after_moves(plan: st.Plan, teachers: pd.DataFrame) -> pd.Series:
-    """Each teacher's school after the plan's permanent moves (itinerant staff stay)."""
-    moves = plan.moves[plan.moves["kind"].ne("itinerant")
-                       & plan.moves["teacher_id"].isin(teachers.index)]
+def school_after_moves(plan: st.Plan, teachers: pd.DataFrame, posts: bool = False
+                       ) -> pd.Series:
+    """Each teacher's school after the plan's permanent moves (itinerant staff stay);
+    with ``posts``, the school whose post she holds: only moves of the kinds in
+    ``Policy.post_moves_with`` take it along (a term move keeps it at home)."""
+    kept = (plan.moves["kind"].isin(plan.policy.post_moves_with) if posts
+            else plan.moves["kind"].ne("itinerant"))
+    moves = plan.moves[kept & plan.moves["teacher_id"].isin(teachers.index)]
     where = teachers["school_id"].copy()
     where.loc[moves["teacher_id"].to_numpy()] = moves["to_school"].to_numpy()
     return where
@@ -87,8 +92,9 @@ def staff_holding_posts(plan: st.Plan) -> pd.DataFrame:
     """School × planning year: staff holding a post after moves, retirements and hires.
 
     Staff not listed in the teachers table stay (nobody knows their retirement date);
-    listed teachers count at their school after moves until their retirement empties
-    the post; hires count from their (calendar) year.
+    listed teachers count at the school whose post they hold after moves (a term move
+    keeps it at home, ``Policy.post_moves_with``) until their retirement empties the
+    post; hires count from their (calendar) year.
     """
     county, policy = plan.county, plan.policy
     index = county.schools.index
@@ -97,7 +103,7 @@ def staff_holding_posts(plan: st.Plan) -> pd.DataFrame:
     listed = teachers.groupby("school_id").size().reindex(index, fill_value=0)
     leavers = listed_all - listed
     unlisted = (county.schools["staff_in_post"] - leavers).clip(lower=0) - listed
-    where = school_after_moves(plan, teachers)
+    where = school_after_moves(plan, teachers, posts=True)
     out = {}
     for t in range(plan.horizon + 1):
         here = where if t == 0 else where[~retired_by(teachers, policy, t)]
@@ -427,9 +433,13 @@ def test_pool_loan_keeps_the_reserve_and_county_total(loan_plans):
         assert (quota.sum() <= total).all()
         closing = plan.years.loc["pool_balance"]
         assert (closing >= 0).all()
-        # The reserve dips by at most what is out on loan.
-        assert (closing + plan.years.loc["pool_loan"] + plan.years.loc["over_county_total"]
-                >= minimum).all()
+        # Staff already holding a post (before this plan's hires) fit within the total,
+        # so nothing goes over it; the reserve keeps its minimum, or all the room those
+        # staff leave when that is less, and dips below that by at most what is on loan.
+        holding = plan.years.loc["staff"] - plan.years.loc["hires"].cumsum()
+        assert (holding <= total).all() and (plan.years.loc["over_county_total"] == 0).all()
+        floor = np.minimum(minimum, total - holding)
+        assert (closing + plan.years.loc["pool_loan"] >= floor).all()
 
 
 def test_shorter_loans_lend_no_more(loan_plans):
@@ -497,12 +507,16 @@ def test_county_without_teachers_plans_quotas_and_hires_nobody():
 
 # ---------------------------------------------------------------- 7. brute-force optimum
 def weighted_unmet(need: pd.Series, staff: dict[str, int], rural: bool,
-                   policy: st.Policy) -> float:
+                   policy: st.Policy, premium: float) -> float:
     """Least weighted unmet need of one school and year, by the documented cover rule.
 
     Own teachers cover their subject; general (全科) teachers the core subjects; any
-    spare time covers labour. With own and core weights ≥ 1000 and labour at 500 this
-    greedy order is optimal (an exchange argument), so no LP solver is needed.
+    spare time covers labour. Each FTE unmet is priced on the convex need curve
+    (tests/fair_reference.py) times the subject's weight and the school's premium.
+    Every step of a named subject (≥ 1000 × 1.06) is dearer than any of labour's
+    (≤ 500 × 1.44), so own cover, then general cover of the core subjects — dearest
+    piece of need first, the pieces of a convex price — then labour is optimal (an
+    exchange argument): no LP solver is needed.
     """
     weight = {j: policy.weight_unmet_need * (policy.weight_unmet_urgent
                                              if j in policy.urgent_subjects else 1.0)
@@ -510,18 +524,25 @@ def weighted_unmet(need: pd.Series, staff: dict[str, int], rural: bool,
               * (policy.weight_unmet_labour if j == "labour" else 1.0) for j in need.index}
     covered = {j: min(need[j], staff.get(j, 0)) for j in need.index if j != "general"}
     spare = sum(staff.get(k, 0) - covered.get(k, 0) for k in staff if k != "general")
-    general = staff.get("general", 0)
-    for j in CORE:
-        take = min(general, need.get(j, 0) - covered.get(j, 0))
+    general = float(staff.get("general", 0))
+    pieces = sorted(((weight[j] * price, j, fte) for j in CORE if need.get(j, 0) > 0
+                     for price, fte in need_pieces(need[j], need[j] - covered[j])),
+                    reverse=True)
+    for _, j, fte in pieces:
+        take = min(general, fte)
         covered[j] += take
         general -= take
     covered["labour"] += min(spare + general, need.get("labour", 0) - covered["labour"])
-    return sum(weight[j] * (need[j] - covered[j]) for j in need.index if need[j] > 0)
+    return premium * sum(weight[j] * need_cost(need[j], need[j] - covered[j])
+                         for j in need.index if need[j] > 0)
 
 
-def quota_cost(plan: st.Plan, lows: dict[int, np.ndarray]) -> float:
+def quota_cost(plan: st.Plan, lows: dict[int, np.ndarray], staying: dict[int, int]) -> float:
     """Least cost of quotas for years 0 … H with the given lower bounds, by dynamic
-    programming over every quota vector (shortfall, surplus, change and county total)."""
+    programming over every quota vector (convex shortfall, surplus, change and county
+    total). ``staying``: staff holding a post each year whatever the plan does — above
+    the total they are over it (that excess is fixed); otherwise Σ quota + reserve ≤
+    total, the reserve keeping its minimum or all the room the staff leave."""
     policy, county = plan.policy, plan.county
     s = county.schools
     rural = s["location"].eq("rural").to_numpy()
@@ -529,6 +550,7 @@ def quota_cost(plan: st.Plan, lows: dict[int, np.ndarray]) -> float:
     w = w * np.where(s["level"].eq("teaching_point"), policy.weight_teaching_point, 1.0)
     w = w * np.where(s["is_weak"].astype(bool), policy.weight_weak, 1.0)
     norms = plan.quota_path["norm"]
+    w = w * school_premium(s, norms.iloc[:, 0], pd.Series(w, index=s.index)).to_numpy()
     approved = s["approved_quota"].to_numpy()
     total, minimum = county.county_total, reserve_minimum(county.county_total, policy)
     prev_states, prev_cost = approved[None, :], np.zeros(1)
@@ -537,9 +559,17 @@ def quota_cost(plan: st.Plan, lows: dict[int, np.ndarray]) -> float:
         hi = np.maximum.reduce([lows[t], norm, approved]) + 1
         states = np.array(list(itertools.product(*[range(int(a), int(b) + 1)
                                                    for a, b in zip(lows[t], hi, strict=True)])))
-        cost = ((np.maximum(norm - states, 0) * w).sum(axis=1)
+        excess = max(0, staying[t] - total)
+        reserve = min(minimum, max(0, total - staying[t]))
+        states = states[states.sum(axis=1) <= total + excess - reserve]
+        if not len(states):  # these hires need more posts than the county total has
+            return float("inf")
+        short = np.maximum(norm - states, 0)
+        short_cost = sum(w[i] * np.concatenate([[0.0], np.cumsum(
+            step_multipliers(int(norm[i]), int(norm[i])))])[short[:, i]] for i in range(len(w)))
+        cost = (short_cost
                 + policy.weight_surplus * np.maximum(states - norm, 0).sum(axis=1)
-                + policy.weight_over_total * np.maximum(states.sum(axis=1) + minimum - total, 0))
+                + policy.weight_over_total * excess)
         change = np.abs(states[:, None, :] - prev_states[None, :, :]).sum(axis=2)
         prev_cost = cost + (prev_cost[None, :] + policy.weight_change * change).min(axis=1)
         prev_states = states
@@ -571,6 +601,11 @@ def brute_force(plan: st.Plan, budget: int | None = None) -> tuple[float, float]
     urgent = set(policy.urgent_subjects)
     delay = {s: policy.shadow_training_years if rural[s] else 0 for s in ids}
     cand_schools = sorted({s for s, _, _ in pairs})
+    w = policy.weight_shortfall * np.where(rural, policy.weight_rural, 1.0)
+    w = w * np.where(schools["level"].eq("teaching_point"), policy.weight_teaching_point, 1.0)
+    w = w * np.where(schools["is_weak"].astype(bool), policy.weight_weak, 1.0)
+    premium = school_premium(schools, plan.quota_path["norm"].iloc[:, 0],
+                             pd.Series(w, index=schools.index))
 
     def per_pair(cap):
         return [v for v in itertools.product(range(cap + 1), repeat=H) if sum(v) <= cap]
@@ -594,13 +629,15 @@ def brute_force(plan: st.Plan, budget: int | None = None) -> tuple[float, float]
                 for (ss, k, tt), v in hired.items():
                     if ss == s and tt <= t - delay[s]:
                         staff[k] = staff.get(k, 0) + v
-                cost += weighted_unmet(hz.needs[t].loc[s], staff, bool(rural[s]), policy)
+                cost += weighted_unmet(hz.needs[t].loc[s], staff, bool(rural[s]), policy,
+                                       float(premium[s]))
         lows = {0: floor.to_numpy()}
         for t in range(1, H + 1):
             so_far = pd.Series({s: sum(v for (ss, _, tt), v in hired.items()
                                        if ss == s and tt <= t) for s in ids})
             lows[t] = (holding[t] + so_far).clip(lower=0).to_numpy()
-        return cost + quota_cost(plan, lows)
+        staying = {0: int(floor.sum()), **{t: int(holding[t].sum()) for t in range(1, H + 1)}}
+        return cost + quota_cost(plan, lows, staying)
 
     best = np.inf
     for combo in itertools.product(*[per_pair(cap) for _, _, cap in pairs]):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,9 @@ import staffing as st
 from staffing.model.inputs import prepare_inputs
 from staffing.model.quota import reserve_minimum
 from staffing.model.solve import STATUSES
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fair_reference import step_multipliers, tie_break  # noqa: E402
 
 SOLVERS = st.model.available_solvers()
 
@@ -141,39 +146,6 @@ def test_pool_ledger_balances():
 
 
 # ---------------------------------------------------------------- brute force
-def step_multipliers(norm: int, posts: int, band: float = 0.05, steep: float = 2.0) -> np.ndarray:
-    """Cost multiplier of the 1st … ``posts``-th post short at a school of norm ``norm``.
-
-    Written from the rule's wording (docs/concepts.md): relative shortfall is cut into
-    steps of ``band`` × norm, their ends rounded half up to whole posts; a post in step
-    b costs (1 + steep × (b − ½) × band) (at most 1 + steep beyond the norm).
-    """
-    out = []
-    for k in range(1, posts + 1):
-        b = 1
-        while b * band < 1.0 - 1e-12 and k > int(np.floor(norm * band * b + 0.5)):
-            b += 1
-        if k > int(np.floor(norm * band * b + 0.5)):
-            b += 1
-        out.append(1.0 + steep * min((b - 0.5) * band, 1.0))
-    return np.array(out)
-
-
-def tie_break(data: pd.DataFrame, county: st.County, share: float = 1e-4) -> np.ndarray:
-    """1 + share × priority: lowest approved/norm first, then most pupils, highest weight, id."""
-    pupils = (county.schools["pupils_primary"] + county.schools["pupils_junior"]).reindex(data.index)
-    ratio = [a / n if n > 0 else np.inf for a, n in zip(data["approved_quota"], data["norm"],
-                                                          strict=True)]
-    keys = sorted(range(len(data)), key=lambda i: (ratio[i], -pupils.iloc[i],
-                                                   -data["shortfall_weight"].iloc[i],
-                                                   str(data.index[i])))
-    n = len(data)
-    prio = np.empty(n)
-    for rank, i in enumerate(keys):
-        prio[i] = 1.0 - rank / (n - 1) if n > 1 else 1.0
-    return 1.0 + share * prio
-
-
 def brute_force_objective(county: st.County, policy: st.Policy) -> float:
     """Enumerate every integer allocation and return the best weighted objective.
 
@@ -185,7 +157,11 @@ def brute_force_objective(county: st.County, policy: st.Policy) -> float:
     total = county.county_total
     floor, norm = data["floor"].to_numpy(), data["norm"].to_numpy()
     approved, w = data["approved_quota"].to_numpy(), data["shortfall_weight"].to_numpy()
-    w = w * tie_break(data, county)
+    pupils = (county.schools["pupils_primary"] + county.schools["pupils_junior"]).reindex(
+        data.index)
+    premium = tie_break(data["approved_quota"], data["norm"], pupils, data["shortfall_weight"],
+                        list(data.index))
+    w = w * np.array([premium[i] for i in data.index])
     excess = max(0, int(floor.sum()) - total)
     reserve = min(reserve_minimum(total, policy), max(0, total - int(floor.sum())))
     hi = max(total, floor.max()) + 1

@@ -16,7 +16,8 @@ is ``out/manifest.json``. Command line: ``staffing batch data/ -o out/``. See
 
 Modules: :mod:`~staffing.batch.inputs` (finding, naming and hashing inputs),
 :mod:`~staffing.batch.worker` (the function each worker runs),
-:mod:`~staffing.batch.manifest`, :mod:`~staffing.batch.engines` (process pool, Dask),
+:mod:`~staffing.batch.manifest`, :mod:`~staffing.batch.outdir` (lock, links, staging),
+:mod:`~staffing.batch.engines` (process pool, Dask),
 :mod:`~staffing.batch.events` (progress bar, JSON-lines log),
 :mod:`~staffing.batch.runner` (:func:`plan_many`), :mod:`~staffing.batch.cli`.
 """
@@ -30,6 +31,7 @@ from staffing.batch.runner import (
     EXIT_SOME_FAILED,
     BatchLockedError,
     BatchResult,
+    OutDirLinkError,
     plan_many,
 )
 from staffing.batch.worker import plan_county
@@ -39,6 +41,7 @@ __all__ = [
     "plan_county",
     "BatchResult",
     "BatchLockedError",
+    "OutDirLinkError",
     "CountyInput",
     "find_inputs",
     "safe_name",

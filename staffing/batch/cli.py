@@ -36,14 +36,16 @@ A county is an .xlsx workbook, a .csv/.parquet schools table, or a folder of CSV
 (schools.csv/学校.csv ...) in INPUT_DIR. A county with bad data gets an error entry
 in the manifest and the others go on. Re-running skips counties whose input and
 policy are unchanged and whose outputs are complete; --force re-plans them all.
-Every file is written atomically, so a killed run leaves complete outputs or none."""
+Every file is written atomically, so a killed run leaves complete outputs or none;
+worker processes die with the batch, and only one batch may use OUT_DIR at a time."""
 
 _EPILOG = f"""\
 exit codes:
   {EXIT_OK}    every county planned (or unchanged and skipped)
   {EXIT_SOME_FAILED}    some counties failed: see OUT_DIR/manifest.json
   {EXIT_ALL_FAILED}    every county failed
-  {EXIT_USAGE}    bad usage: no inputs, bad policy file, OUT_DIR busy, scheduler unreachable
+  {EXIT_USAGE}    bad usage: no inputs, bad policy file, OUT_DIR busy, a symbolic link
+       inside OUT_DIR, scheduler unreachable
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C, SIGTERM): re-run to finish the rest
 
 examples:

@@ -10,10 +10,21 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing import reduction
+from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["Engine", "default_workers", "start_method"]
+__all__ = ["Engine", "default_workers", "start_method", "worker_init", "kill_children"]
+
+#: ``PR_SET_PDEATHSIG`` from ``<linux/prctl.h>``: a signal the kernel sends a process
+#: when its parent dies.
+_PR_SET_PDEATHSIG = 1
+#: Kept alive for the worker's lifetime: the inherited lock descriptor (see ``worker_init``).
+_HELD: list[Any] = []
 
 
 def default_workers() -> int:
@@ -29,6 +40,86 @@ def start_method() -> str:
     """``forkserver`` where the platform has it, else ``spawn``; never ``fork``: a forked
     child inherits the parent's threads' locks (HiGHS and BLAS pools) mid-flight."""
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+class InheritedFd:
+    """A file descriptor handed to a pool worker (``multiprocessing.reduction.DupFd``: the
+    same open file, so an ``flock`` on it is held until every holder has closed it)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_fd, (reduction.DupFd(self.fd),))
+
+
+def _rebuild_fd(dup: Any) -> int:
+    return int(dup.detach())
+
+
+def worker_init(lifeline: Connection | None, held: int | None = None) -> None:
+    """Run first in every worker of the local pool: make the worker die with the batch.
+
+    * ``lifeline`` is the read end of a pipe whose only write end the batch process
+      holds. A daemon thread waits on it; when it reads end-of-file the batch process
+      is gone (however it died, ``kill -9`` included) and the worker kills itself at
+      once, mid-solve or mid-write, before it writes anything more. This works on every
+      platform; it needs the thread to get the GIL, which the HiGHS solve releases.
+    * On Linux the worker also asks the kernel for ``SIGKILL`` when its parent process
+      dies (``prctl(PR_SET_PDEATHSIG)``); under ``forkserver`` that parent is the fork
+      server, under ``spawn`` the batch process itself.
+    * ``held`` (an :class:`InheritedFd`, rebuilt as an ``int``) is the batch's lock on
+      OUT_DIR, kept open so that the lock outlives the batch process for as long as
+      any of its workers lives: a new run cannot start while an orphan could still
+      write.
+    """
+    if held is not None:
+        _HELD.append(held)
+    _set_parent_death_signal()
+    if lifeline is not None:
+        threading.Thread(target=_die_when_closed, args=(lifeline,), daemon=True,
+                         name="staffing-batch-lifeline").start()
+
+
+def _set_parent_death_signal() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl (an unusual libc): the lifeline remains
+        pass
+
+
+def _die_when_closed(lifeline: Connection) -> None:
+    """Block until the batch process's end of ``lifeline`` is closed, then die, taking
+    the worker's own child processes along (a CBC solver run as a command)."""
+    try:
+        multiprocessing.connection.wait([lifeline])
+    finally:
+        kill_children()
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(1)
+
+
+def kill_children() -> None:
+    """Send ``SIGKILL`` to this process's direct children (Linux: listed in
+    ``/proc/self/task/*/children``; elsewhere nothing is done)."""
+    from pathlib import Path
+
+    for task in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids = [int(pid) for pid in task.read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _is_dask_client(obj: Any) -> bool:
@@ -48,6 +139,11 @@ class Engine:
     scheduler : address of a Dask scheduler (``"tcp://host:8786"``); a client is
         opened on entry and closed on exit.
     n_tasks : number of counties to run (caps the local pool's size).
+    hold_fd : a file descriptor every worker of the local pool keeps open for its
+        lifetime (the batch's lock on OUT_DIR; POSIX only).
+
+    The local pool's workers die with the process that opened the engine, however it
+    ends (see :func:`worker_init`); executors and Dask clusters you pass are yours.
 
     Examples
     --------
@@ -60,7 +156,8 @@ class Engine:
     """
 
     def __init__(self, *, executor: Any = None, workers: int | None = None,
-                 scheduler: str | None = None, n_tasks: int = 1) -> None:
+                 scheduler: str | None = None, n_tasks: int = 1,
+                 hold_fd: int | None = None) -> None:
         if executor is not None and scheduler is not None:
             raise ValueError("give either executor= or scheduler=, not both")
         if workers is not None and int(workers) < 1:
@@ -71,6 +168,8 @@ class Engine:
         self._given = executor
         self._executor: Any = executor
         self._owned = False
+        self._hold_fd = hold_fd
+        self._lifeline: Connection | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Engine:
@@ -85,8 +184,11 @@ class Engine:
             self._owned = True
         elif self._executor is None:
             n = self.workers or min(default_workers(), self.n_tasks)
+            reader, self._lifeline = multiprocessing.Pipe(duplex=False)
+            held = InheritedFd(self._hold_fd) if self._hold_fd is not None else None
             self._executor = cf.ProcessPoolExecutor(
-                max_workers=n, mp_context=multiprocessing.get_context(start_method()))
+                max_workers=n, mp_context=multiprocessing.get_context(start_method()),
+                initializer=worker_init, initargs=(reader, held))
             self._owned = True
         return self
 
@@ -98,10 +200,15 @@ class Engine:
         if not self._owned or self._executor is None:
             return
         executor, self._executor, self._owned = self._executor, None, False
-        if _is_dask_client(executor):
-            executor.close()
-        else:
-            executor.shutdown(wait=wait, cancel_futures=True)
+        try:
+            if _is_dask_client(executor):
+                executor.close()
+            else:
+                executor.shutdown(wait=wait, cancel_futures=True)
+        finally:
+            if self._lifeline is not None:  # workers still alive now die (wait=False)
+                self._lifeline.close()
+                self._lifeline = None
 
     # ------------------------------------------------------------------ work
     @property

@@ -7,7 +7,8 @@ systemd journal, Slurm, Airflow, Loki …) can read::
     {"ts": "2025-01-05T02:00:03.512+00:00", "event": "done", "county": "楚雄市",
      "status": "ok", "plan_status": "optimal", "seconds": 1.82, ...}
 
-Events: ``run_start``, ``ignored`` (an INPUT_DIR entry that is not a county),
+Events: ``run_start``, ``lock_taken_over`` (the previous run was killed),
+``ignored`` (an INPUT_DIR entry that is not a county),
 ``skipped``, ``start`` (submitted to the engine), ``done``, ``failed``,
 ``interrupted`` and ``run_end``.
 """

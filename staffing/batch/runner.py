@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,27 +27,41 @@ from staffing.batch.manifest import (
     reusable,
     skipped_entry,
 )
-from staffing.batch.worker import error_record, plan_county, run_fingerprint, versions
+from staffing.batch.outdir import (
+    BatchLockedError,
+    OutDirLinkError,
+    OutDirLock,
+    lock_out_dir,
+    make_staging,
+    promote,
+    refuse_links,
+    remove_outputs,
+    remove_stale_staging,
+)
+from staffing.batch.worker import (
+    PLAN_FILE,
+    SUMMARY_FILE,
+    error_record,
+    plan_county,
+    run_fingerprint,
+    versions,
+)
 from staffing.i18n import check_lang
 from staffing.policy import Policy
 
-__all__ = ["plan_many", "BatchResult", "BatchLockedError", "EXIT_OK", "EXIT_SOME_FAILED",
-           "EXIT_ALL_FAILED", "EXIT_INTERRUPTED", "STOP_AFTER_ENV"]
+__all__ = ["plan_many", "BatchResult", "BatchLockedError", "OutDirLinkError", "EXIT_OK",
+           "EXIT_SOME_FAILED", "EXIT_ALL_FAILED", "EXIT_INTERRUPTED", "STOP_AFTER_ENV"]
 
 #: Exit codes of a batch (the CLI's 1, 2 and 3 keep their meaning: data, usage, no plan).
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ALL_FAILED, EXIT_INTERRUPTED = 0, 4, 5, 130
 #: Test hook: stop the run as if interrupted once this many counties have finished.
 STOP_AFTER_ENV = "STAFFING_BATCH_STOP_AFTER"
-_LOCK_FILE = ".staffing-batch.lock"
+_OUTPUTS = (PLAN_FILE, SUMMARY_FILE)  # promoted in this order: summary.json marks done
 _BROKEN_POOL_HINT = (
     " A worker process died: out of memory, a crash in a native library, or a script"
     " that calls plan_many without `if __name__ == \"__main__\":` (worker processes"
     " re-import the main script). Re-run to retry: finished counties are kept."
 )
-
-
-class BatchLockedError(RuntimeError):
-    """Another batch run is writing to the same OUT_DIR."""
 
 
 @dataclass
@@ -140,8 +155,9 @@ def plan_many(
 ) -> BatchResult:
     """Plan many counties in parallel: one plan workbook and summary per county.
 
-    Each county becomes ``out_dir/<county>/plan.xlsx`` and ``summary.json``, written
-    atomically by the worker that planned it; ``out_dir/manifest.json`` records what
+    Each county becomes ``out_dir/<county>/plan.xlsx`` and ``summary.json``: the
+    worker that planned it writes them into a staging folder and this process moves
+    them into place, then records them in ``out_dir/manifest.json``, which says what
     every output was made from and is rewritten (atomically) as counties finish.
     A county with bad data, or one the solver cannot plan, gets an error entry and
     the others go on. Counties whose input bytes, policy and language match complete
@@ -153,7 +169,8 @@ def plan_many(
         of CSVs), one county, or a list of them. Sorted by output name.
     policy : a :class:`~staffing.Policy`, a TOML file, or ``None`` for the defaults.
     out_dir : where outputs and the manifest go (created if needed). Only one run
-        may write to it at a time.
+        may write to it at a time, and nothing the run writes inside it may be a
+        symbolic link.
     executor : a ``concurrent.futures``-style executor or a ``dask.distributed``
         ``Client`` to run the counties on (not closed here).
     workers : size of the local process pool (default: CPUs available).
@@ -182,6 +199,9 @@ def plan_many(
         No county inputs were found, or the options are inconsistent.
     BatchLockedError
         Another run is writing to ``out_dir``.
+    OutDirLinkError
+        A county folder, an output file, the manifest, the lock or a log file inside
+        ``out_dir`` is a symbolic link (a ``ValueError``).
     KeyboardInterrupt
         After Ctrl-C (or the CLI's SIGTERM): pending counties are cancelled, running
         ones finish, and the manifest is saved before the exception propagates.
@@ -216,10 +236,23 @@ def plan_many(
                          ".csv/.parquet schools tables or folders of CSVs")
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with _locked(out):
+    horizon = _horizon(horizon)
+    with lock_out_dir(out) as lock:
+        refuse_links(out, _written_paths(out, found))
+        if isinstance(log, str | Path):
+            for base in (Path(os.path.abspath(out_dir)), out):
+                refuse_links(base, [Path(os.path.abspath(log))])
         return _run(found, ignored, policy, out, inputs, executor=executor, workers=workers,
                     scheduler=scheduler, force=force, lang=lang, time_limit=time_limit,
-                    log=log, progress=progress, start=start, horizon=_horizon(horizon))
+                    log=log, progress=progress, start=start, horizon=horizon, lock=lock)
+
+
+def _written_paths(out: Path, found: list[CountyInput]) -> list[Path]:
+    """Everything a run may write, replace or delete inside OUT_DIR."""
+    paths = [out / MANIFEST_FILE]
+    for inp in found:
+        paths += [out / inp.name / f for f in _OUTPUTS]
+    return paths
 
 
 def _horizon(horizon: Any) -> int:
@@ -231,12 +264,13 @@ def _horizon(horizon: Any) -> int:
 def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy, out: Path,
          inputs: Any, *, executor: Any, workers: int | None, scheduler: str | None,
          force: bool, lang: str, time_limit: float | None, log: Any,
-         progress: bool | None, start: float, horizon: int) -> BatchResult:
+         progress: bool | None, start: float, horizon: int, lock: OutDirLock) -> BatchResult:
     fingerprint = run_fingerprint(policy, horizon)
     remove_stale_temporaries(out, [c.name for c in found])
+    remove_stale_staging(out)
     previous = Manifest.previous_entries(out / MANIFEST_FILE)
     engine = Engine(executor=executor, workers=workers, scheduler=scheduler,
-                    n_tasks=len(found))
+                    n_tasks=len(found), hold_fd=lock.fd)
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     options = {"lang": lang, "time_limit": time_limit, "solver": "highs", "threads": 1,
                "horizon": horizon}
@@ -244,7 +278,7 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
         "format": FORMAT,
         "run": {"id": run_id, "state": "running", "started_at": now(), "updated_at": None,
                 "finished_at": None, "wall_s": None, "force": bool(force),
-                "engine": engine.describe()},
+                "engine": engine.describe(), "lock_taken_over": lock.taken_over},
         "inputs": str(Path(inputs).resolve()) if isinstance(inputs, str | Path) else None,
         "out_dir": str(out),
         "versions": versions(),
@@ -267,15 +301,20 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
     with EventLog(len(found), log=log, progress=progress) as events:
         events.emit("run_start", run=run_id, counties=len(found), to_plan=len(todo),
                     out_dir=str(out), policy_fingerprint=fingerprint, lang=lang)
+        if lock.taken_over:
+            events.emit("lock_taken_over", lock=str(lock.path), previous=lock.taken_over,
+                        message="the previous run on this OUT_DIR was killed; its lock is "
+                                "taken over and its unfinished counties are planned again")
         for item in ignored:
             events.emit("ignored", **item)
         for name in manifest.counties:
             if manifest.counties[name]["status"] == "skipped":
                 events.emit("skipped", county=name, status="skipped", seconds=0.0)
         if todo:
+            staging = make_staging(out)
             try:
-                _execute(todo, engine, manifest, events, policy, out, options, run_id,
-                         stop_after)
+                _execute(todo, engine, manifest, events, policy, (out, staging), options,
+                         run_id, stop_after)
             except KeyboardInterrupt:
                 _finish(manifest, start, "interrupted")
                 events.emit("interrupted", run=run_id, **_short_counts(manifest))
@@ -283,6 +322,8 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
             except BaseException:  # the engine itself failed (e.g. scheduler lost)
                 _finish(manifest, start, "aborted")
                 raise
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         _finish(manifest, start, "complete")
         events.emit("run_end", run=run_id, seconds=round(time.perf_counter() - start, 3),
                     **_short_counts(manifest))
@@ -291,11 +332,12 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
 
 
 def _execute(todo: list[CountyInput], engine: Engine, manifest: Manifest, events: EventLog,
-             policy: Policy, out: Path, options: dict[str, Any], run_id: str,
+             policy: Policy, dirs: tuple[Path, Path], options: dict[str, Any], run_id: str,
              stop_after: int) -> None:
     """Submit the counties, largest first (shortest overall wall time), and record
     each as it finishes. On interrupt: cancel what has not started, let running
-    counties finish, record those, and re-raise."""
+    counties finish, record those, and re-raise. ``dirs`` is (OUT_DIR, staging): the
+    workers write into staging; :func:`_record` moves the files to OUT_DIR."""
     policy_dict = policy.to_dict()
     order = sorted(todo, key=lambda c: (-c.size, c.name))
     with engine:
@@ -303,14 +345,14 @@ def _execute(todo: list[CountyInput], engine: Engine, manifest: Manifest, events
         futures: dict[Any, CountyInput] = {}
         for rank, inp in enumerate(order):
             opts = {**options, "county": inp.name}
-            fut = engine.submit(plan_county, str(inp.path), policy_dict, str(out), opts,
+            fut = engine.submit(plan_county, str(inp.path), policy_dict, str(dirs[1]), opts,
                                 priority=len(order) - rank)
             futures[fut] = inp
             events.emit("start", county=inp.name, input=str(inp.path))
         done = 0
         try:
             for fut in engine.as_completed(futures):
-                _record(fut, futures[fut], manifest, events, run_id)
+                _record(fut, futures[fut], manifest, events, run_id, dirs)
                 done += 1
                 if stop_after and done >= stop_after:
                     raise KeyboardInterrupt(f"{STOP_AFTER_ENV}={stop_after}")
@@ -323,13 +365,14 @@ def _execute(todo: list[CountyInput], engine: Engine, manifest: Manifest, events
                 inp = futures[fut]
                 if (manifest.counties[inp.name]["status"] == "pending"
                         and fut.exception() is None):
-                    _record(fut, inp, manifest, events, run_id)
+                    _record(fut, inp, manifest, events, run_id, dirs)
             raise
 
 
-def _record(fut: Any, inp: CountyInput, manifest: Manifest, events: EventLog, run_id: str
-            ) -> None:
-    """Put one finished county in the manifest (saved at once) and the log."""
+def _record(fut: Any, inp: CountyInput, manifest: Manifest, events: EventLog, run_id: str,
+            dirs: tuple[Path, Path]) -> None:
+    """Move one finished county's files from staging into OUT_DIR (or remove its old
+    outputs if it failed), then put it in the manifest (saved at once) and the log."""
     pending = manifest.counties[inp.name]
     try:
         result = fut.result()
@@ -341,6 +384,18 @@ def _record(fut: Any, inp: CountyInput, manifest: Manifest, events: EventLog, ru
             error["message"] += _BROKEN_POOL_HINT
         result = {"status": "failed", "error": error, "finished_at": now()}
     entry = finished_entry(pending, result, run_id)
+    out, staging = dirs
+    try:
+        if entry["status"] == "ok":
+            promote(staging, out, inp.name, _OUTPUTS)
+        else:
+            remove_outputs(out, inp.name, _OUTPUTS)
+    except (OSError, OutDirLinkError) as exc:  # e.g. a link planted during the run
+        if entry["status"] == "ok":
+            entry = {**entry, "status": "failed", "outputs": {}, "output_sha256": {},
+                     "error": error_record(exc)}
+            with contextlib.suppress(OSError, OutDirLinkError):
+                remove_outputs(out, inp.name, _OUTPUTS)
     manifest.set(inp.name, entry, finished=True)
     manifest.save()
     seconds = (entry.get("timings") or {}).get("total_s")
@@ -372,27 +427,3 @@ def _as_policy(policy: Policy | str | Path | None) -> Policy:
     if isinstance(policy, Policy):
         return policy
     return Policy.from_toml(policy)
-
-
-@contextlib.contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock on OUT_DIR for the run (POSIX ``flock``; elsewhere none).
-
-    The lock dies with the process, so a killed run never leaves OUT_DIR locked.
-    """
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory lock
-        yield
-        return
-    with open(out / _LOCK_FILE, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BatchLockedError(
-                f"another staffing batch is writing to {out}; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

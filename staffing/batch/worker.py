@@ -172,7 +172,7 @@ def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str |
         for key, metric, row in zip(english.index, local.iloc[:, 0],
                                     values.to_dict(orient="records"), strict=True)
     ]
-    solver = {k: v for k, v in plan.solver.to_dict().items() if k != "time_s"}
+    solver = {k: v for k, v in plan.solver.to_dict().items() if k not in ("time_s", "stages")}
     counts = {
         "schools": plan.county.n_schools,
         "teachers": plan.county.n_teachers,

@@ -31,6 +31,7 @@ from staffing.model.solve import (
     available_solvers,
     current_values,
     solve,
+    solve_staged,
     solve_with_fixed,
 )
 from staffing.policy import Policy
@@ -154,7 +155,8 @@ def build_model(
             model.blocks["hiring"] = add_hiring(
                 prob, inputs, hz, policy, years,
                 rotation.staff_after if rotation is not None else None,
-                budget=budget_by_year(hiring_budget, hz.calendar))
+                budget=budget_by_year(hiring_budget, hz.calendar),
+                post_shift=rotation.post_shift if rotation is not None else None)
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 
@@ -270,8 +272,11 @@ def solve_model(
     whose time is added to ``time_s``. Returns the stats of the search, with the
     objective, gap and time after the polish.
     """
-    common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
     decisions = model.decision_variables()
+    if solver == "highs" and "highs" in available_solvers():  # one HiGHS model, three runs
+        return solve_staged(model.prob, [v.name for v in decisions], time_limit=time_limit,
+                            mip_gap=mip_gap, threads=threads, msg=msg, options=options)
+    common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
     at_low = {v.name: float(v.lowBound or 0) for v in decisions}
     first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)
     start = current_values(model.prob) if first.status in ("optimal", "feasible") else None
@@ -291,7 +296,9 @@ def solve_model(
         else:  # keep the search's plan
             for v in model.prob.variables():
                 v.varValue = found[v.name]
-    return dataclasses.replace(stats, time_s=stats.time_s + extra)
+    stages = {"start": first.time_s, "search": stats.time_s,
+              "polish": extra - first.time_s}
+    return dataclasses.replace(stats, time_s=stats.time_s + extra, stages=stages)
 
 
 def _highs(solver: str) -> bool:

@@ -55,7 +55,7 @@ def post_multiplier(norm, posts_short, policy: Policy):
     for b in range(n_steps, 0, -1):  # the first step whose (rounded) end reaches post k
         end = np.floor(norm * policy.fair_band * b + 0.5)
         step = np.where(k <= end, b, step)
-    slopes = step_slopes(n_steps + 1, policy, policy.fair_band)
+    slopes = step_slopes(n_steps + 1, policy.fair_steepness, policy.fair_band)
     out = slopes[step.astype(int) - 1]
     return np.where(k > 0, out, 0.0)
 
@@ -117,10 +117,10 @@ def tie_break_factor(schools: pd.DataFrame, pupils: pd.Series, policy: Policy) -
         "tie_break")
 
 
-def step_slopes(steps: int, policy: Policy, band: float) -> np.ndarray:
+def step_slopes(steps: int, steepness: float, band: float) -> np.ndarray:
     """Cost multipliers of steps ``1 … steps`` of relative shortfall ``band`` wide."""
     b = np.arange(1, steps + 1, dtype=float)
-    return 1.0 + policy.fair_steepness * np.minimum((b - 0.5) * band, 1.0)
+    return 1.0 + steepness * np.minimum((b - 0.5) * band, 1.0)
 
 
 def add_convex_cost(
@@ -131,9 +131,9 @@ def add_convex_cost(
     scale: np.ndarray,
     cap: np.ndarray,
     weight: np.ndarray,
-    policy: Policy,
     *,
     band: float,
+    steepness: float,
     whole: bool,
 ) -> pulp.LpAffineExpression:
     """Cost ``Σ_i w_i · F(amount_i / scale_i)`` with ``F`` convex and piecewise linear.
@@ -152,8 +152,8 @@ def add_convex_cost(
     scale : the norm (or need) each shortfall is relative to.
     cap : the largest value each shortfall can take.
     weight : cost of one unit at the first step, tie-break included.
-    policy : ``fair_steepness``.
     band : width of one step as a share of ``scale``.
+    steepness : the slope's rise per unit of relative shortfall.
     whole : round step ends to whole numbers (for posts).
 
     Returns
@@ -167,7 +167,7 @@ def add_convex_cost(
     coefs: list[float] = []
     variables: list[pulp.LpVariable] = []
     n_steps = int(np.ceil(1.0 / band - 1e-9))
-    slopes = step_slopes(n_steps + 1, policy, band)
+    slopes = step_slopes(n_steps + 1, steepness, band)
     for i, (x, label) in enumerate(zip(amount, labels, strict=True)):
         if cap[i] <= 1e-9:
             continue

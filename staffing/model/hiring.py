@@ -11,7 +11,8 @@ Variables and constraints (stable names, used by ``explain()``):
   the core subjects it covers); ``hire_cap_{i}_{k}``: Σ_t hires ≤ that largest gap,
   rounded up, plus the school's teachers of ``k`` who may rotate away.
 * ``hire_capacity_{i}_y{t}``: staff holding a post (after retirements and rotation)
-  plus everyone hired so far ≤ ``quota_{i}_y{t}`` — hires fill vacancies only.
+  plus everyone hired so far ≤ ``quota_{i}_y{t}`` — hires fill vacancies only. A
+  teacher on a term move holds her post at home (``Policy.post_moves_with``).
 * ``hire_urgent_share_y{t}``: urgent-subject hires ≥ ``urgent_share_min`` × all hires
   of the year (hard; holds trivially in a year without hires).
 * ``hire_budget_y{t}``: hires of the year ≤ the budget, when one is given.
@@ -147,6 +148,7 @@ def add_hiring(
     prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs, policy: Policy,
     years: YearQuotaHandles, staff_after: Callable[[str, str], pulp.LpAffineExpression] | None,
     *, budget: Mapping[int, int] | None = None,
+    post_shift: Mapping[str, pulp.LpAffineExpression] | None = None,
 ) -> HiringHandles:
     """Add recruitment and the subject cover of years ``1 … H`` to ``prob``.
 
@@ -159,7 +161,13 @@ def add_hiring(
     years : quotas of every year (:func:`~staffing.model.pool.add_year_quotas`).
     staff_after : the rotation block's staff after moves (None without rotation).
     budget : most hires per planning year (:func:`budget_by_year`).
+    post_shift : the rotation block's posts arriving less posts leaving with teachers,
+        per school (``RotationHandles.post_shift``); required with ``staff_after``. A
+        teacher on a term move keeps her post at home for the whole horizon.
     """
+    if staff_after is not None and post_shift is None:
+        raise ValueError("add_hiring: post_shift (RotationHandles.post_shift) is needed "
+                         "with staff_after, so that posts follow Policy.post_moves_with")
     schools = data.schools
     pos = {sid: i for i, sid in enumerate(schools.index)}
     rural = schools["location"].eq("rural")
@@ -185,15 +193,15 @@ def add_hiring(
         flows = data.rotation.flows
         moved = set(flows["school_id"]) | set(flows["target"])
     staff_now = data.rotation.staff if data.rotation is not None else None
-    # What year-0 moves change at a school, by subject and in all: built once, used
-    # in every later year (expressions are copied when used in arithmetic).
+    # What year-0 moves change at a school's teaching staff, by subject: built once, used
+    # in every later year (expressions are copied when used in arithmetic). Its posts
+    # change only by the moves whose post goes with the teacher (post_shift).
     delta: dict[tuple[str, str], pulp.LpAffineExpression] = {}
-    shift: dict[str, pulp.LpAffineExpression] = {}
+    shift = dict(post_shift or {})
     if staff_after is not None:
         for s in moved:
             for k in SUBJECTS:
                 delta[(s, k)] = staff_after(s, k) - int(staff_now.at[s, k])
-            shift[s] = pulp.lpSum(delta[(s, k)] for k in SUBJECTS)
     planned = sorted(set(by_school) | moved, key=pos.get)
 
     for t in hz.years:
@@ -304,7 +312,8 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
         weights, variables, need_fte, labels = zip(*fair, strict=True)
         terms.append(add_convex_cost(prob, "unmet", list(variables), labels,
                                      np.array(need_fte), np.array(need_fte), np.array(weights),
-                                     policy, band=policy.fair_band_need, whole=False))
+                                     band=policy.fair_band_need,
+                                     steepness=policy.fair_steepness_need, whole=False))
     total = float(need_row[need_row > 0].sum())
     frac = total - np.floor(total)
     if school_unmet and frac > 1e-9:

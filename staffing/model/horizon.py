@@ -52,7 +52,9 @@ class HorizonInputs:
     norms : school × year (1 … H) → quota norm (posts).
     needs : year → school × subject FTE need.
     teaching : year → school × subject teachers teaching there before moves and hires.
-    holding : school × year (1 … H) → staff holding a post before moves and hires.
+    holding : school × year (1 … H) → staff holding a post before moves and hires
+        (a teacher on a term move holds hers at home for the whole horizon,
+        ``Policy.post_moves_with``).
     retirements : one row per listed teacher who retires within the horizon.
     attrition : year (1 … H + pool_loan_years) → posts schools above norm free by
         attrition (:func:`attrition_above_norm`); pool loans are repaid from it.

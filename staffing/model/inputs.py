@@ -90,8 +90,10 @@ def prepare_inputs(
     and the rotation groups.
 
     ``quota_floor`` is the lowest quota the quota block may give: the staff staying
-    in post, less (with rotation on) the eligible teachers who might move out; the
-    rotation block then ties each quota to the staff after moves. ``horizon`` is
+    in post, less (with rotation on) the eligible teachers who might move out on a move
+    whose post goes with them (``policy.post_moves_with``; a teacher on a term move
+    keeps her post at home and so stays in the floor); the rotation block then ties
+    each quota to the staff holding a post there after moves. ``horizon`` is
     the number of later years planned with this one (teachers retiring within them
     do not rotate).
     """
@@ -114,6 +116,7 @@ def prepare_inputs(
     from staffing.clusters import form_clusters
     from staffing.model.edges import allowed_moves
     from staffing.model.eligibility import eligibility
+    from staffing.model.posts import move_kinds, post_moves
     from staffing.model.rotation import prepare_rotation
 
     eligible = eligibility(county, policy, pinned, horizon=horizon)
@@ -128,8 +131,13 @@ def prepare_inputs(
         previous = previous[["teacher_id", "from_school", "to_school"]].astype(str)
     rotation = prepare_rotation(schools, county.teachers, eligible, edges, county, policy,
                                 previous)
-    # Only groups with somewhere to go can leave; their schools get capacity rows.
-    moving_groups = rotation.groups.loc[rotation.flows["group"].unique()]
+    # Only groups with somewhere to go can leave, and a teacher lowers her school's floor
+    # only on a move whose post goes with her (Policy.post_moves_with): on a term move she
+    # keeps her post at home. Schools with such flows get capacity rows.
+    flows = rotation.flows
+    carries = post_moves(move_kinds(flows["kind"], flows["backbone"], flows["target"], schools),
+                         policy)
+    moving_groups = rotation.groups.loc[flows.loc[carries, "group"].unique()]
     movable = moving_groups.groupby("school_id")["size"].sum()
     schools["quota_floor"] = (schools["floor"] - movable.reindex(schools.index, fill_value=0)
                               ).clip(lower=0)

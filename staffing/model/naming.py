@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from staffing.model.posts import move_kinds
 from staffing.vocab import SUBJECTS
 
 __all__ = ["name_moves", "name_itinerant", "MOVE_COLUMNS"]
@@ -79,10 +80,7 @@ def name_moves(
         extra = kept.merge(flows[[*key, "target", "km", "kind"]], on=[*key, "target"])
         named = pd.concat([named, extra], ignore_index=True)
 
-    rural = schools["location"].eq("rural") | schools["is_weak"].astype(bool)
-    kind = named["kind"].where(
-        ~(named["kind"].eq("rotation") & named["backbone"] & named["target"].map(rural)),
-        "support")
+    kind = move_kinds(named["kind"], named["backbone"], named["target"], schools)
     gap = gaps.stack()
     gap.index.names = ["target", "subject"]
     gap_at = named.join(gap.rename("gap"), on=["target", "subject"])["gap"].fillna(0.0)

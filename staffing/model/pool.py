@@ -4,8 +4,9 @@ For each later year ``t = 1 … H`` and school ``i`` (numbered as in the quota b
 
 * ``quota_{i}_y{t}`` integer: the school's quota in year t, at least the staff who
   hold a post there whatever the plan does (:class:`~staffing.model.horizon.
-  HorizonInputs` ``holding``, less the teachers who may rotate out); the hiring block
-  ties it to the staff after moves and hires;
+  HorizonInputs` ``holding``, less the teachers who may rotate out with their post,
+  ``Policy.post_moves_with``); the hiring block ties it to the staff holding a post
+  after moves and hires;
 * ``short_{i}_y{t}``, ``surplus_{i}_y{t}`` against the year's norm, and
   ``up_{i}_y{t}``, ``down_{i}_y{t}`` the change from year t − 1 (year 0's quota is the
   quota block's ``quota_{i}``), costed as in the quota block;
@@ -79,7 +80,8 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
     Parameters
     ----------
     prob : the county's PuLP problem, with the quota block added.
-    data : year-0 inputs; their ``quota_floor − floor`` is the staff who may rotate out.
+    data : year-0 inputs; their ``floor − quota_floor`` is the staff who may rotate out
+        with their post (a teacher on a term move keeps hers at home).
     hz : per-year data from :func:`~staffing.model.horizon.prepare_horizon`.
     policy : weights, pool settings.
     quota : the quota block's handles (year 0).
@@ -126,8 +128,9 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
         handles.reserve_floor[t] = reserve_low
         low_q = low if policy.pool_enabled else approved
         terms += [add_convex_cost(prob, f"short_y{t}", short, [str(i) for i in range(n)],
-                                  norm, np.maximum(norm - low_q, 0), weights, policy,
-                                  band=policy.fair_band, whole=True),
+                                  norm, np.maximum(norm - low_q, 0), weights,
+                                  band=policy.fair_band, steepness=policy.fair_steepness,
+                                  whole=True),
                   policy.weight_surplus * pulp.lpSum(surplus),
                   policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
                   policy.weight_over_total * over]

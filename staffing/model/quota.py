@@ -138,8 +138,7 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
         "shortfall": add_convex_cost(
             prob, "short", short, [str(i) for i in range(data.n)], norm,
             np.maximum(norm - low, 0), (s["shortfall_weight"] * s["tie_break"]).to_numpy(),
-            policy,
-            band=policy.fair_band, whole=True),
+            band=policy.fair_band, steepness=policy.fair_steepness, whole=True),
         "surplus": policy.weight_surplus * pulp.lpSum(surplus),
         "change": policy.weight_change * (pulp.lpSum(up) + pulp.lpSum(down)),
         "over_total": policy.weight_over_total * over,

@@ -13,7 +13,9 @@ Variables and constraints (stable names, used by ``explain()``):
   ``rotation_staff_{s}_{k}``: Σ_j use ≤ staff of subject ``k`` after moves.
 * ``unmet_{s}_{j}`` ≥ 0; ``rotation_need_{s}_{j}``: need − unmet ≤ Σ_k use.
 * ``rotation_capacity_{s}``: staff staying − moved out + moved in ≤ the quota block's
-  new quota (one model: quotas and moves are decided together).
+  new quota (one model: quotas and moves are decided together), counting only moves
+  whose post moves with the teacher (``Policy.post_moves_with``; by default none: a
+  term move keeps the post at home, :mod:`staffing.model.posts`).
 * ``rotation_volume_{s}`` at urban and quality schools: moved out + short ≥
   ``rotation_share_min`` × eligible teachers.
 * ``rotation_backbone_share``: backbone moved out of those schools + short ≥
@@ -29,13 +31,14 @@ deficit ≫ rotation shortfalls ≫ number of moves and their km.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pulp
 
 from staffing.model.fair import add_convex_cost, unmet_weight
+from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
 from staffing.needs import needs_gap, subject_needs
 from staffing.policy import Policy
@@ -80,6 +83,9 @@ class RotationHandles:
     #: ``staff_after(school_id, subject)``: teaching staff of that subject once the
     #: moves are made, as an expression (later years of a multi-year plan build on it).
     staff_after: Callable[[str, str], pulp.LpAffineExpression] | None = None
+    #: ``post_shift[school_id]``: posts arriving with teachers less posts leaving with
+    #: them (moves whose post moves, ``Policy.post_moves_with``); absent: none move.
+    post_shift: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
 
 
 def cover_pairs(policy: Policy) -> list[tuple[str, str]]:
@@ -286,14 +292,22 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
         prob += (pulp.lpSum(school_unmet) + pulp.lpSum(visiting)
                  >= frac * (np.ceil(n) - teachers_after)), f"rotation_school_need_round_{i}"
 
-    # Capacity: staff after moves within the (joint) new quota. With the pool off the
-    # quota is the approved one, and a school already above it may not grow.
+    # Capacity: staff holding a post after moves within the (joint) new quota. Only a
+    # move whose post goes with the teacher (Policy.post_moves_with) changes that count;
+    # on a term move the teacher keeps her home post and covers need here without one.
+    # With the pool off the quota is the approved one, and a school above it may not grow.
     floor = schools["floor"]
     approved = schools["approved_quota"]
+    carries = flows[post_moves(move_kinds(flows["kind"], flows["backbone"], flows["target"],
+                                          schools), policy)]
+    post_out = carries.groupby("school_id")["var"].agg(list).to_dict()
+    post_in = carries.groupby("target")["var"].agg(list).to_dict()
+    post_shift: dict[str, pulp.LpAffineExpression] = {}
     for i, s in enumerate(schools.index):
-        outs, ins = out_school.get(s, []), in_school.get(s, [])
+        outs, ins = post_out.get(s, []), post_in.get(s, [])
         if not (outs or ins):
             continue
+        post_shift[s] = pulp.lpSum(ins) - pulp.lpSum(outs)
         after = int(floor.at[s]) - pulp.lpSum(outs) + pulp.lpSum(ins)
         if policy.pool_enabled:
             prob += after <= quota.quota[i], f"rotation_capacity_{i}"
@@ -352,8 +366,9 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     weights, unmet_vars, need_fte, labels = (zip(*unmet_cost, strict=True) if unmet_cost
                                              else ((), (), (), ()))
     unmet_term = add_convex_cost(prob, "unmet", list(unmet_vars), labels, np.array(need_fte),
-                                 np.array(need_fte), np.array(weights), policy,
-                                 band=policy.fair_band_need, whole=False)
+                                 np.array(need_fte), np.array(weights),
+                                 band=policy.fair_band_need,
+                                 steepness=policy.fair_steepness_need, whole=False)
     objective = (
         unmet_term
         + policy.weight_backbone_deficit * pulp.lpSum(backbone_deficit.values())
@@ -367,7 +382,7 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     return RotationHandles(inputs=r, moves=moves, unmet=unmet, volume_short=volume_short,
                            backbone_share_short=backbone_share_short,
                            backbone_deficit=backbone_deficit, objective=objective,
-                           staff_after=staff_after)
+                           staff_after=staff_after, post_shift=post_shift)
 
 
 def _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,

@@ -27,7 +27,7 @@ import pulp
 
 from staffing.errors import SolverError
 
-__all__ = ["SolveStats", "solve", "solve_with_fixed", "solution_is_valid", "current_values",
+__all__ = ["SolveStats", "solve", "solve_with_fixed", "solve_staged", "solution_is_valid", "current_values",
            "values", "available_solvers", "marginal_value", "STATUSES", "SOLVERS",
            "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR"]
 
@@ -62,6 +62,9 @@ class SolveStats:
     gap: float
     options: dict[str, Any] = field(default_factory=dict)
     message: str = ""
+    #: Seconds of each step of :func:`staffing.model.build.solve_model` (start, search,
+    #: polish); empty for a single solve.
+    stages: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, for manifests and reports."""
@@ -143,10 +146,130 @@ def _highs_with_start() -> type:
     return HiGHSWithStart
 
 
+def _highs_staged() -> type:
+    """PuLP's HiGHS interface running the three steps of a county solve on one model.
+
+    The model is built in HiGHS once; then (1) *start*: the columns named in ``fixed``
+    held at their lower bounds, the rest solved exactly; (2) *search*: bounds restored,
+    the start handed over with ``Highs.setSolution``, solved within the time limit and
+    gap; (3) *polish*: the ``fixed`` columns held at the values found, the rest solved
+    exactly again. Each exact solve tries the LP first (integrality dropped), keeping
+    its answer when the integer columns come out whole. What happened is left in
+    ``self.record`` for :func:`solve_staged`; PuLP then reads the last solution.
+    """
+    import highspy
+
+    class HiGHSStaged(_highs_with_start()):  # type: ignore[misc, valid-type]
+        fixed: frozenset[str] = frozenset()
+        search_time_limit: float | None = None
+        search_gap: float | None = None
+        record: dict[str, Any] | None = None
+
+        def _exact(self, h, integers: np.ndarray, kinds: list) -> list[float] | None:
+            h.setOptionValue("time_limit", math.inf)
+            h.setOptionValue("mip_rel_gap", 0.0)
+            cont = [highspy.HighsVarType.kContinuous] * len(integers)
+            h.changeColsIntegrality(len(integers), integers, np.array(cont))
+            try:
+                h.run()
+                if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                    values = np.asarray(h.getSolution().col_value)
+                    if np.all(np.abs(values[integers] - np.rint(values[integers])) <= 1e-6):
+                        return values.tolist()
+            finally:
+                h.changeColsIntegrality(len(integers), integers, np.array(kinds))
+            h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                return list(h.getSolution().col_value)
+            return None
+
+        def callSolver(self, lp):  # noqa: N802 (PuLP's name)
+            h = lp.solverModel
+            cols = list(getattr(lp, "exported_variables", lp.variables)())
+            fixed = np.array([j for j, v in enumerate(cols) if v.name in self.fixed],
+                             dtype=np.int32)
+            integers = np.array([j for j, v in enumerate(cols) if v.cat == pulp.LpInteger],
+                                dtype=np.int32)
+            kinds = [highspy.HighsVarType.kInteger] * len(integers)
+            low = np.array([0.0 if cols[j].lowBound is None else float(cols[j].lowBound)
+                            for j in fixed])
+            up = np.array([math.inf if cols[j].upBound is None else float(cols[j].upBound)
+                           for j in fixed])
+            record: dict[str, Any] = {"times": {}}
+            self.record = record
+            # 1. start: decisions at their lower bounds, the rest exact.
+            begin = time.perf_counter()
+            h.changeColsBounds(len(fixed), fixed, low, low)
+            start = self._exact(h, integers, kinds)
+            record["times"]["start"] = time.perf_counter() - begin
+            # 2. search from the start, within the limits.
+            begin = time.perf_counter()
+            h.changeColsBounds(len(fixed), fixed, low, up)
+            h.setOptionValue("time_limit", math.inf if self.search_time_limit is None
+                             else float(self.search_time_limit))
+            h.setOptionValue("mip_rel_gap", 1e-4 if self.search_gap is None
+                             else float(self.search_gap))
+            if start is not None:
+                solution = highspy.HighsSolution()
+                solution.col_value = start
+                solution.value_valid = True
+                h.setSolution(solution)
+            h.run()
+            record["times"]["search"] = time.perf_counter() - begin
+            status = h.getModelStatus()
+            info = h.getInfo()
+            record["status"] = status
+            record["raw"] = h.modelStatusToString(status)
+            bound = float(getattr(info, "mip_dual_bound", math.nan))
+            record["bound"] = bound if math.isfinite(bound) else math.nan
+            found = None
+            if int(info.primal_solution_status) == 2 and _highs_vouches(lp, "highs"):
+                found = list(h.getSolution().col_value)
+            record["from_start"] = found is None and start is not None
+            found = found if found is not None else start
+            # 3. polish: decisions as found, the rest exact again.
+            begin = time.perf_counter()
+            final = found
+            if found is not None and len(fixed):
+                at = np.rint(np.asarray(found)[fixed])
+                h.changeColsBounds(len(fixed), fixed, at, at)
+                polished = self._exact(h, integers, kinds)
+                h.changeColsBounds(len(fixed), fixed, low, up)
+                if polished is not None and _dot(lp, cols, polished) <= _dot(
+                        lp, cols, found) + 1e-6 * max(1.0, abs(_dot(lp, cols, found))):
+                    final = polished
+            record["times"]["polish"] = time.perf_counter() - begin
+            record["final"] = final
+
+        def findSolutionValues(self, lp):  # noqa: N802 (PuLP's name)
+            # HiGHS dropped its solution when the bounds were restored: the values are
+            # the record's, and the verdict is read from it by solve_staged.
+            final = (self.record or {}).get("final")
+            if final is not None:
+                cols = getattr(lp, "exported_variables", lp.variables)()
+                for v, x in zip(cols, final, strict=True):
+                    v.varValue = float(x)
+            status_enum = getattr(pulp.constants, "LpSolveStatus", None)
+            if status_enum is not None:  # PuLP 4: (status, has_solution)
+                return (status_enum.Optimal if final is not None else status_enum.NotSolved,
+                        final is not None)
+            if final is not None:  # PuLP 3: (status, solution status)
+                return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
+            return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
+
+    return HiGHSStaged
+
+
+def _dot(lp: pulp.LpProblem, cols: list, values: list[float]) -> float:
+    """The objective of ``lp`` at column values ``values`` (columns in ``cols`` order)."""
+    coef = np.array([lp.objective.get(v, 0.0) for v in cols], dtype=float)
+    return float(coef @ np.asarray(values, dtype=float) + (lp.objective.constant or 0.0))
+
+
 def _make_solver(
     name: str, *, time_limit: float | None, mip_gap: float | None, threads: int | None,
     msg: bool, options: dict[str, Any], start: dict[str, float] | None = None,
-    log_path: str | None = None,
+    log_path: str | None = None, staged: bool = False,
 ) -> Any:
     kwargs: dict[str, Any] = {"msg": msg}
     if time_limit is not None:
@@ -164,7 +287,8 @@ def _make_solver(
         # off: on county models it nests sub-MIPs and took 3–10 s of 4–11 s solves at
         # 150 schools while the root cuts had already proved the bound; RINS/RENS
         # still find the optimum (docs/performance.md). Caller options win.
-        engine = _highs_with_start()(**kwargs, **{**HIGHS_DEFAULTS, **options})
+        kind = _highs_staged() if staged else _highs_with_start()
+        engine = kind(**kwargs, **{**HIGHS_DEFAULTS, **options})
         engine.start = start
         return engine
     cbc_options = [f"{k} {v}" for k, v in options.items()] or None
@@ -196,7 +320,7 @@ def _normalise(prob: pulp.LpProblem, result: Any, solver: str) -> tuple[str, str
     if hasattr(result, "has_solution"):  # PuLP 4.x LpSolveStats
         raw = str(getattr(result, "status_str", result.status))
         bound = getattr(result, "best_bound", None)
-        bound = math.nan if bound is None else float(bound)
+        bound = math.nan if bound is None or not math.isfinite(float(bound)) else float(bound)
         if int(result.status) == 1 and result.has_solution:
             return "optimal", raw, bound
         if result.has_solution:
@@ -217,6 +341,8 @@ def _normalise(prob: pulp.LpProblem, result: Any, solver: str) -> tuple[str, str
         raw = model.modelStatusToString(model_status)
         info = model.getInfo()
         bound = float(getattr(info, "mip_dual_bound", math.nan))
+        if not math.isfinite(bound):  # no bound proven yet
+            bound = math.nan
         optimal = model_status == highspy.HighsModelStatus.kOptimal
         has_solution = int(getattr(info, "primal_solution_status", 0)) == 2
         if optimal:
@@ -296,7 +422,8 @@ def solve(
         message = ""
         if name == "cbc":
             status, raw, bound = _cbc_from_log(log, status, raw, bound)
-        if status in ("optimal", "feasible") and not solution_is_valid(prob):
+        if status in ("optimal", "feasible") and not _highs_vouches(prob, name) and \
+                not solution_is_valid(prob):
             message = f"{name} returned values that break a rule ({raw}); "
             status = "error"
         if status == "error" and start:
@@ -349,6 +476,9 @@ def _cbc_from_log(log: str, status: str, raw: str, bound: float) -> tuple[str, s
         return status, raw, bound
     verdict = found.group(1).strip()
     if verdict.startswith("Optimal solution found"):
+        incumbent = re.search(r"^Objective value:\s+" + _CBC_NUMBER, log, re.MULTILINE)
+        if not lower and incumbent and "gap" not in verdict:  # proven: the bound is it
+            bound = float(incumbent.group(1))
         return "optimal", verdict, bound
     if verdict.startswith("Stopped"):
         has_incumbent = re.search(r"^Objective value:\s+" + _CBC_NUMBER, log, re.MULTILINE)
@@ -362,6 +492,26 @@ def _load(prob: pulp.LpProblem, values_by_name: dict[str, float]) -> None:
     """Set every variable of ``prob`` to its value in ``values_by_name`` (0 if absent)."""
     for v in prob.variables():
         v.varValue = float(values_by_name.get(v.name, 0.0))
+
+
+def _highs_vouches(prob: pulp.LpProblem, name: str) -> bool:
+    """Whether HiGHS itself reports a feasible solution within its tolerances.
+
+    HiGHS measures its solution's largest bound, row and integrality violations as it
+    hands it back; reading them costs nothing, while checking 30,000 rows in Python
+    takes about a second. For CBC (or an older HiGHS) the values are checked here.
+    """
+    model = getattr(prob, "solverModel", None)
+    if name != "highs" or model is None:
+        return False
+    try:
+        info = model.getInfo()
+        primal = float(info.max_primal_infeasibility)
+        integrality = max(0.0, float(info.max_integrality_violation))  # −1: an LP
+        return int(info.primal_solution_status) == 2 and 0 <= primal <= 1e-5 \
+            and integrality <= 1e-5
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 def current_values(prob: pulp.LpProblem) -> dict[str, float]:
@@ -389,7 +539,8 @@ def solution_is_valid(prob: pulp.LpProblem, tol: float = 1e-6) -> bool:
             return False
         if v.cat == pulp.LpInteger and abs(x - round(x)) > 1e-5:
             return False
-    for c in prob.constraints.values():
+    rows = prob.constraints() if callable(prob.constraints) else prob.constraints.values()
+    for c in rows:  # PuLP 4: a method returning a list; PuLP 3: a dict
         activity = sum(coef * (var.varValue or 0.0) for var, coef in c.items())
         rhs = -c.constant
         slack = tol * max(1.0, abs(rhs), sum(abs(coef) for coef in c.values()))
@@ -411,15 +562,84 @@ def solve_with_fixed(
     so what is left is a smaller MIP (or an LP). Keyword arguments go to :func:`solve`.
     """
     saved = []
+    others = []
     for v in prob.variables():
         if v.name in fixed:
             saved.append((v, v.lowBound, v.upBound))
             v.lowBound = v.upBound = float(fixed[v.name])
+        elif v.cat == pulp.LpInteger:
+            others.append(v)
     try:
+        if others:  # the LP first: quota blocks are network-like, usually integral
+            for v in others:
+                v.cat = pulp.LpContinuous
+            try:
+                relaxed = solve(prob, **kwargs)
+            finally:
+                for v in others:
+                    v.cat = pulp.LpInteger
+            if relaxed.status == "optimal" and all(
+                    abs(v.varValue - round(v.varValue)) <= 1e-6 for v in others):
+                return relaxed
         return solve(prob, **kwargs)
     finally:
         for v, lo, up in saved:
             v.lowBound, v.upBound = lo, up
+
+
+def solve_staged(
+    prob: pulp.LpProblem,
+    fixed: Sequence[str],
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    msg: bool = False,
+    options: dict[str, Any] | None = None,
+) -> SolveStats:
+    """Start, search and polish (see :func:`_highs_staged`) with HiGHS, on one model.
+
+    ``fixed`` names the variables held at their lower bounds for the start and at the
+    values found for the polish (moves, hires, loans). Returns the search's verdict
+    and bound, with the objective of the plan finally kept; ``stages`` has the seconds
+    of each step. Raises :class:`SolverError` if HiGHS is not installed.
+    """
+    if "highs" not in available_solvers():
+        raise SolverError("solve_staged needs HiGHS (pip install highspy)")
+    import highspy
+
+    options = dict(options or {})
+    staged = _make_solver("highs", time_limit=None, mip_gap=None, threads=threads, msg=msg,
+                          options=options, staged=True)
+    staged.fixed = frozenset(fixed)
+    staged.search_time_limit = time_limit
+    staged.search_gap = mip_gap
+    begin = time.perf_counter()
+    prob.solve(staged)
+    elapsed = time.perf_counter() - begin
+    record = staged.record or {}
+    final = record.get("final")
+    status_code = record.get("status")
+    raw = record.get("raw", "")
+    if final is None:
+        status = ("infeasible" if status_code == highspy.HighsModelStatus.kInfeasible
+                  else "error")
+    elif status_code == highspy.HighsModelStatus.kOptimal and not record.get("from_start"):
+        status = "optimal"
+    else:
+        status = "feasible"
+    message = ("the solver found no plan of its own in time: the start plan is returned"
+               if record.get("from_start") and final is not None else "")
+    objective = pulp.value(prob.objective) if final is not None else None
+    objective = math.nan if objective is None else float(objective)
+    bound = float(record.get("bound", math.nan))
+    gap = (max(0.0, objective - bound) / max(1.0, abs(objective))
+           if status in ("optimal", "feasible") and not math.isnan(bound) else math.nan)
+    return SolveStats(
+        solver="highs", status=status, raw_status=raw, time_s=elapsed, objective=objective,
+        best_bound=bound, gap=gap, message=message, stages=dict(record.get("times", {})),
+        options={"time_limit": time_limit, "mip_gap": mip_gap, "threads": threads, **options},
+    )
 
 
 def values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
