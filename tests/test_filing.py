@@ -248,6 +248,19 @@ def test_time_limited_plan_is_returned_and_legal(chuxiong, solver, time_limit):
     plan = _solve(chuxiong, solver, time_limit)
     assert plan.status in LEGAL, (plan.status, plan.solver)
     assert_plan_legal(chuxiong, st.Policy(), plan)
+    _assert_honest_status(plan)
+
+
+def _assert_honest_status(plan, mip_gap: float = 1e-3) -> None:
+    """A minimising solver's objective is never below its own proven bound; "optimal"
+    means a known bound within the gap asked for (issue 13: CBC reported gap 0 with an
+    unknown bound)."""
+    stats = plan.solver
+    if np.isfinite(stats.best_bound):
+        assert stats.objective >= stats.best_bound - 1e-6 * max(1.0, abs(stats.objective))
+    if plan.status == "optimal":
+        assert np.isfinite(stats.best_bound), stats
+        assert stats.gap <= mip_gap + 1e-6, stats
 
 
 def test_issue_reproduction_county_total_holds_under_two_seconds(chuxiong):
@@ -316,6 +329,8 @@ def test_highs_and_cbc_give_identical_tables(small_with_teachers):
     county, plan = small_with_teachers
     other = st.optimize(county, solver="cbc", mip_gap=0)
     assert other.status == "optimal"
+    _assert_honest_status(plan, mip_gap=0)
+    _assert_honest_status(other, mip_gap=0)
     pd.testing.assert_series_equal(plan.quotas["new_quota"], other.quotas["new_quota"])
     assert _moves(plan) == _moves(other)
 
