@@ -409,6 +409,9 @@ def plan_violations(county: County, policy: Policy, plan, *,
       ``rotation_exclude_years_to_retirement`` years from statutory retirement (2025
       reform) and, in a multi-year plan, not retiring within it; not a class teacher
       unless ``rotation_move_head_teachers``;
+    * each move's kind matches the tables (exchange: rural → quality school; support:
+      a backbone teacher to a rural or weak school; rotation: anyone else), since the
+      kind decides whose post the mover holds;
     * every move and itinerant visit is within ``max_travel_km`` road km
       (haversine × ``road_factor``, or the county's distance table);
     * multi-year plans: hires are whole numbers ≥ 0 for years 1 … horizon, urgent-need
@@ -525,6 +528,27 @@ def _move_violations(county: County, policy: Policy, plan, horizon: int,
                  f"{policy.max_travel_km:g}"
                  for x, a, b, k in zip(tid[far], m.loc[far, "from_school"],
                                        m.loc[far, "to_school"], km[far], strict=True)]
+
+    # The kind decides whose post a mover holds, so it must match the input tables: an
+    # exchange takes a rural teacher to a quality school; a backbone teacher sent to a
+    # rural or weak school is on support (骨干支教), anyone else on rotation.
+    known = {"rotation", "support", "exchange", "itinerant", "transfer"}
+    odd = ~m["kind"].isin(known)
+    problems += [f"teacher {x}: unknown kind of move {k!r}"
+                 for x, k in zip(tid[odd], m.loc[odd, "kind"], strict=True)]
+    backbone = tid.map(t["backbone"]).ne("none").to_numpy()
+    to_rural = (m["to_school"].map(s["location"]).eq("rural")
+                | m["to_school"].map(s["is_weak"]).fillna(False).astype(bool)).to_numpy()
+    from_rural = m["from_school"].map(s["location"]).eq("rural").to_numpy()
+    to_quality = m["to_school"].map(s["is_quality"]).fillna(False).astype(bool).to_numpy()
+    kind = m["kind"].to_numpy()
+    mislabelled = (((kind == "exchange") & ~(from_rural & to_quality))
+                   | ((kind == "support") & ~(backbone & to_rural))
+                   | ((kind == "rotation") & backbone & to_rural))
+    problems += [f"teacher {x}: kind {k!r} does not match the tables ({a} → {b})"
+                 for x, k, a, b in zip(tid[mislabelled], kind[mislabelled],
+                                       m.loc[mislabelled, "from_school"],
+                                       m.loc[mislabelled, "to_school"], strict=True)]
 
     full = m["kind"].ne("itinerant")
     movers = tid[full]

@@ -139,6 +139,15 @@ def test_checker_finds_moves_that_break_the_rotation_rules(legal_plan):
     assert not any("not eligible" in p for p in again)
 
 
+def test_checker_finds_a_mislabelled_kind(legal_plan):
+    county, plan = legal_plan
+    m = plan.moves.copy()
+    support = m.index[m["kind"].eq("support")][0]
+    m.loc[support, "kind"] = "rotation"  # would keep (or move) the post by the wrong rule
+    found = plan_violations(county, st.Policy(), _with(plan, moves=m))
+    assert any("kind 'rotation' does not match" in p for p in found)
+
+
 def test_checker_finds_moves_beyond_travel_limit(legal_plan):
     county, plan = legal_plan
     full = plan.moves[plan.moves["kind"].ne("itinerant")]
