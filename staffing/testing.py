@@ -5,20 +5,29 @@
 the model's valid inequalities, and with its own code for every constraint. On small
 counties its optimum must equal :func:`staffing.optimize`'s objective — the tests
 check that, and ``benchmarks/bench_rotation.py`` times both.
+
+:func:`plan_violations` and :func:`assert_plan_legal` check every hard rule of a
+returned plan against the county's input tables and the Policy's numbers only — not
+the model's rows, its inputs or :func:`teacher_level_model` — so that no bug of the
+model can pass its own check.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import numpy as np
+import pandas as pd
 import pulp
 
 from staffing.data.county import County
 from staffing.model.inputs import prepare_inputs
 from staffing.model.quota import reserve_minimum
 from staffing.policy import Policy
-from staffing.vocab import SUBJECTS
+from staffing.vocab import LEAVING_STATUSES, SUBJECTS
 
-__all__ = ["teacher_level_model"]
+__all__ = ["teacher_level_model", "plan_violations", "assert_plan_legal"]
 
 
 def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.LpProblem:
@@ -230,3 +239,426 @@ def _convex_by_excess(prob, name, amount, scale, weight, band, steepness, *, who
         prob += excess >= amount - ends[b - 1]
         terms.append(weight * rise * excess)
     return terms
+
+
+# ---------------------------------------------------------------------------------------
+# Hard rules of a returned plan, checked against the input tables only.
+#
+# Everything below reads ``county.schools``, ``county.teachers``, ``county.county_total``,
+# the Policy's numbers and the plan's output tables. It never calls the model, its
+# inputs (``ModelInputs``), its eligibility or distance helpers or the reference
+# formulation above: each rule is recomputed here from the documents' wording, so a
+# bug in the model cannot hide itself in the check.
+# ---------------------------------------------------------------------------------------
+
+#: Kinds of move whose post moves with the teacher when the Policy has no
+#: ``post_moves_with`` field (every kind, as the model did before that field).
+_ALL_POST_KINDS: tuple[str, ...] = ("rotation", "support", "exchange", "transfer")
+
+#: Statutory retirement under the 2025 reform (POLICY.md B), written out again here:
+#: (old age in years, first birth year delayed, months of birth per month of delay,
+#: most months of delay). Men 60 → 63 and women cadres 55 → 58 by one month per four
+#: months of birth from January of the first delayed year; women workers 50 → 55 by one
+#: month per two months.
+_RETIREMENT_RULES: dict[str, tuple[int, int, int, int]] = {
+    "male": (60, 1965, 4, 36),
+    "cadre": (55, 1970, 4, 36),
+    "worker": (50, 1975, 2, 60),
+}
+
+#: Road distances are compared after rounding to 10 m (docs of staffing.geo); a pair
+#: this much above the limit is still treated as within it.
+_KM_TOLERANCE = 0.006
+
+#: Days of slack on date rules (leap days, day-of-month clipping): a teacher is called
+#: too close to retirement only when clearly so, never on a boundary day.
+_DAY_TOLERANCE = 3
+
+
+def _retirement_dates(teachers: pd.DataFrame, policy: Policy) -> pd.Series:
+    """Statutory retirement date of each teacher, by the reform rule of POLICY.md B.
+
+    A teacher with only a birth year is taken as born on 1 July (the data convention
+    of docs/data.md and staffing.retirement; the middle of the year).
+    """
+    birth = pd.to_datetime(teachers["birth_date"], errors="coerce")
+    mid_year = pd.to_datetime(
+        teachers["birth_year"].astype("Int64").astype("string") + "-07-01", errors="coerce")
+    birth = birth.fillna(mid_year)
+    track = np.where(teachers["sex"].eq("male"), "male",
+                     getattr(policy, "female_retirement_track", "cadre"))
+    age = np.zeros(len(teachers), dtype=np.int64)
+    for name, (old, first, per, cap) in _RETIREMENT_RULES.items():
+        mine = track == name
+        months_since = ((birth.dt.year.to_numpy() - first) * 12 + birth.dt.month.to_numpy() - 1)
+        delay = np.where(months_since < 0, 0, np.minimum(months_since // per + 1, cap))
+        age = np.where(mine, old * 12 + delay, age)
+    month_index = birth.dt.year.to_numpy() * 12 + (birth.dt.month.to_numpy() - 1) + age
+    first_of_month = pd.to_datetime(pd.DataFrame(
+        {"year": month_index // 12, "month": month_index % 12 + 1, "day": 1}))
+    day = np.minimum(birth.dt.day.to_numpy(), first_of_month.dt.days_in_month.to_numpy())
+    dates = first_of_month + pd.to_timedelta(day - 1, unit="D")
+    return pd.Series(dates.to_numpy(), index=teachers.index, name="retirement_date")
+
+
+def _pinned(teachers: pd.DataFrame, extra: Iterable[str]) -> pd.Series:
+    col = teachers["pinned"] if "pinned" in teachers else pd.Series(False, index=teachers.index)
+    return col.fillna(False).astype(bool) | teachers.index.isin(set(map(str, extra)))
+
+
+def _not_eligible(teachers: pd.DataFrame, policy: Policy, horizon: int,
+                  pinned: Iterable[str]) -> pd.Series:
+    """Why each teacher may not rotate ('' when they may), from the Policy's numbers."""
+    start = pd.Timestamp(year=policy.plan_year, month=9, day=1)
+    retire = _retirement_dates(teachers, policy)
+    days_left = (retire - start).dt.days
+    window = policy.rotation_exclude_years_to_retirement * 365.25 - _DAY_TOLERANCE
+    # A multi-year plan does not move a teacher whose post falls vacant by retirement
+    # within it (the school year starting on or after the retirement date).
+    last_start = pd.Timestamp(year=policy.plan_year + horizon, month=9, day=1)
+    retires_in_plan = (retire <= last_start) if horizon > 0 else pd.Series(False, index=retire.index)
+    rules = [
+        ("status is not in_post", teachers["status"].ne("in_post")),
+        ("pinned", _pinned(teachers, pinned)),
+        (f"fewer than {policy.rotation_eligible_years} years at the school",
+         teachers["years_at_school"] < policy.rotation_eligible_years),
+        (f"within the first {policy.rotation_exclude_first_years} years of service",
+         (policy.plan_year - teachers["hire_year"]) < policy.rotation_exclude_first_years),
+        (f"within {policy.rotation_exclude_years_to_retirement:g} years of retirement "
+         "(or retiring within the plan)", (days_left < window) | retires_in_plan),
+        ("class teacher (班主任)", teachers["is_head_teacher"].fillna(False).astype(bool)
+         & (not policy.rotation_move_head_teachers)),
+    ]
+    why = pd.Series("", index=teachers.index, dtype=object)
+    for text, mask in reversed(rules):  # the first rule that applies wins
+        why = why.mask(mask.to_numpy(), text)
+    return why
+
+
+def _road_km(schools: pd.DataFrame, a: pd.Series, b: pd.Series, policy: Policy,
+             county: County) -> np.ndarray:
+    """Road km between schools ``a`` and ``b``: a listed distance, else haversine × factor."""
+    lat = np.radians(schools["lat"].astype(float))
+    lon = np.radians(schools["lon"].astype(float))
+    p1, p2 = lat.reindex(a).to_numpy(), lat.reindex(b).to_numpy()
+    l1, l2 = lon.reindex(a).to_numpy(), lon.reindex(b).to_numpy()
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))) * policy.road_factor
+    table = getattr(county, "distances", None)
+    if table is not None and len(table):
+        cols = {str(c).lower(): c for c in table.columns}
+        f = table[cols.get("from", cols.get("from_school"))].astype(str)
+        t = table[cols.get("to", cols.get("to_school"))].astype(str)
+        listed = dict(zip(zip(f, t, strict=True), table[cols.get("km", cols.get("road_km"))],
+                          strict=True))
+        listed.update({(y, x): k for (x, y), k in list(listed.items())})
+        given = np.array([listed.get((x, y), np.nan) for x, y in zip(a, b, strict=True)],
+                         dtype=float)
+        km = np.where(np.isnan(given), km, given)
+    return km
+
+
+def _holding_after_moves(county: County, plan, policy: Policy) -> tuple[pd.Series, pd.Series]:
+    """(staff staying in post, staff holding a post after the moves) per school.
+
+    Staying = staff in post − teachers whose status says they leave. A move carries
+    the post when its kind is in ``policy.post_moves_with`` (every kind when the Policy
+    has no such field); itinerant teaching (走教) never does.
+    """
+    s = county.schools
+    t = county.teachers
+    leavers = pd.Series(0, index=s.index)
+    if t is not None and len(t):
+        leavers = t.loc[t["status"].isin(LEAVING_STATUSES), "school_id"].value_counts()
+        leavers = leavers.reindex(s.index, fill_value=0)
+    staying = (s["staff_in_post"] - leavers).clip(lower=0).astype("int64")
+    kinds = set(getattr(policy, "post_moves_with", _ALL_POST_KINDS))
+    m = plan.moves
+    carry = m[m["kind"].isin(kinds)] if len(m) else m
+    out = carry["from_school"].value_counts().reindex(s.index, fill_value=0) if len(carry) \
+        else pd.Series(0, index=s.index)
+    into = carry["to_school"].value_counts().reindex(s.index, fill_value=0) if len(carry) \
+        else pd.Series(0, index=s.index)
+    return staying, (staying - out + into).astype("int64")
+
+
+def plan_violations(county: County, policy: Policy, plan, *,
+                    pinned: Iterable[str] = ()) -> list[str]:
+    """Every hard rule a returned plan breaks, checked against the input tables.
+
+    Reads only ``county`` (schools, teachers, county total), the Policy's numbers and
+    the plan's output tables (``quotas``, ``pool``, ``moves``, ``hires``,
+    ``quota_path``); every rule is recomputed here, independently of the model.
+
+    Rules checked:
+
+    * quotas are whole numbers ≥ 0, one per school of the county;
+    * with ``pool_enabled`` False, every quota equals the approved one;
+    * when the staff staying in post (staff in post − teachers whose status leaves)
+      fit within the county total: Σ new quota ≤ county total, and the pool keeps at
+      least ``⌈pool_reserve_share × total⌉`` when that fits too (single-year plans;
+      a multi-year plan may lend the reserve); the pool ledger closes at the total
+      minus the quotas; when the staff exceed the total, no post is added beyond them
+      and ``plan.over_county_total`` is exactly the excess;
+    * each school's new quota ≥ the staff holding a post there after the moves (a
+      move carries its post when its kind is in ``policy.post_moves_with``);
+    * each teacher moves at most once (itinerant rows aside), from the school and in
+      the subject of the teachers table, and only if eligible: in post, not pinned,
+      ≥ ``rotation_eligible_years`` at the school, past the first
+      ``rotation_exclude_first_years`` of service, more than
+      ``rotation_exclude_years_to_retirement`` years from statutory retirement (2025
+      reform) and, in a multi-year plan, not retiring within it; not a class teacher
+      unless ``rotation_move_head_teachers``;
+    * each move's kind matches the tables (exchange: rural → quality school; support:
+      a backbone teacher to a rural or weak school; rotation: anyone else), since the
+      kind decides whose post the mover holds;
+    * every move and itinerant visit is within ``max_travel_km`` road km
+      (haversine × ``road_factor``, or the county's distance table);
+    * multi-year plans: hires are whole numbers ≥ 0 for years 1 … horizon, urgent-need
+      subjects are ≥ ``urgent_share_min`` of each year's hires, each year's quotas fit
+      the county total, and staff holding a post (after retirements and moves) plus
+      hires so far ≤ that year's quota.
+
+    Parameters
+    ----------
+    county : the county the plan was made for (``plan.county`` after transfers).
+    policy : the policy it was made with.
+    plan : a :class:`staffing.Plan` with a solution (``optimal`` or ``feasible``).
+    pinned : teacher ids pinned by ``optimize(pinned=…)`` besides the ``pinned`` column.
+
+    Returns
+    -------
+    list of str
+        One line per violation; empty for a legal plan.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> county = st.synth.county(seed=3, n_schools=15, teachers=False)
+    >>> plan = st.optimize(county)
+    >>> plan_violations(county, st.Policy(), plan)
+    []
+    """
+    problems: list[str] = []
+    s = county.schools
+    total = int(county.county_total)
+    q = plan.quotas
+    missing = s.index.difference(q.index)
+    extra = q.index.difference(s.index)
+    if len(missing) or len(extra):
+        problems.append(f"quota table schools differ from the county's: missing "
+                        f"{list(missing)[:5]}, unknown {list(extra)[:5]}")
+        return problems
+    new = q["new_quota"].reindex(s.index)
+    as_float = pd.to_numeric(new, errors="coerce").astype(float)
+    bad = as_float.isna() | (as_float < 0) | (as_float != np.round(as_float))
+    problems += [f"school {i}: new quota {new[i]!r} is not a whole number ≥ 0"
+                 for i in s.index[bad.to_numpy()]]
+    new = as_float.fillna(0).round().astype("int64")
+    approved = s["approved_quota"].astype("int64")
+
+    staying, holding = _holding_after_moves(county, plan, policy)
+    if not policy.pool_enabled:
+        differs = new.ne(approved)
+        problems += [f"school {i}: pool disabled but new quota {new[i]} ≠ approved {approved[i]}"
+                     for i in s.index[differs.to_numpy()]]
+    fits = int(staying.sum()) <= total
+    reserve_min = (math.ceil(policy.pool_reserve_share * total - 1e-9)
+                   if policy.pool_enabled else 0)
+    horizon = int(getattr(plan, "horizon", 0) or 0)
+    if policy.pool_enabled and fits and int(new.sum()) > total:
+        problems.append(f"county total broken: Σ new quota {int(new.sum())} > county total "
+                        f"{total} although the {int(staying.sum())} staff staying in post fit")
+    if policy.pool_enabled and not fits and int(new.sum()) > int(staying.sum()):
+        problems.append(f"staff staying in post ({int(staying.sum())}) exceed the county total "
+                        f"{total}, yet Σ new quota {int(new.sum())} adds posts beyond them")
+    excess = max(int(staying.sum()) - total, 0)
+    reported = getattr(plan, "over_county_total", None)
+    if policy.pool_enabled and reported is not None and int(reported) != excess:
+        problems.append(f"plan reports {int(reported)} staff above the county total; the input "
+                        f"tables say {excess}")
+    if policy.pool_enabled and horizon == 0 and int(staying.sum()) + reserve_min <= total \
+            and total - int(new.sum()) < reserve_min:
+        problems.append(f"pool reserve {total - int(new.sum())} < the minimum {reserve_min} "
+                        f"(⌈{policy.pool_reserve_share} × {total}⌉)")
+    pool = plan.pool
+    if len(pool) and horizon == 0:
+        closing = int(pool["balance"].iloc[-1])
+        if closing != total - int(new.sum()):
+            problems.append(f"pool ledger closes at {closing}, not county total − Σ new quota "
+                            f"= {total - int(new.sum())}")
+    over = holding > new
+    if not policy.pool_enabled:  # quotas are fixed; moves may not push a school over it
+        over &= holding > staying
+    problems += [f"school {i}: new quota {new[i]} < {holding[i]} staff holding a post "
+                 f"after the moves" for i in s.index[over.to_numpy()]]
+
+    problems += _move_violations(county, policy, plan, horizon, pinned)
+    if horizon > 0:
+        problems += _year_violations(county, policy, plan, horizon, fits)
+    return problems
+
+
+def _move_violations(county: County, policy: Policy, plan, horizon: int,
+                     pinned: Iterable[str]) -> list[str]:
+    """Who moved, from where, how far, and whether they were eligible."""
+    m = plan.moves
+    if m is None or not len(m):
+        return []
+    problems: list[str] = []
+    t = county.teachers
+    s = county.schools
+    if t is None or not len(t):
+        return [f"{len(m)} moves in a county without a teachers table"]
+    unknown = ~m["teacher_id"].astype(str).isin(t.index)
+    problems += [f"move of unknown teacher {x}" for x in m.loc[unknown, "teacher_id"]]
+    m = m.loc[~unknown]
+    tid = m["teacher_id"].astype(str)
+    home = tid.map(t["school_id"])
+    wrong_home = m["from_school"].ne(home)
+    problems += [f"teacher {x}: moves from {a}, but holds a post at {b}"
+                 for x, a, b in zip(tid[wrong_home], m.loc[wrong_home, "from_school"],
+                                    home[wrong_home], strict=True)]
+    bad_target = ~m["to_school"].isin(s.index) | m["to_school"].eq(m["from_school"])
+    problems += [f"teacher {x}: target {y!r} is not another school of the county"
+                 for x, y in zip(tid[bad_target], m.loc[bad_target, "to_school"], strict=True)]
+    km = _road_km(s, m["from_school"], m["to_school"], policy, county)
+    far = ~(km <= policy.max_travel_km + _KM_TOLERANCE)  # NaN (no coordinates) is too far
+    problems += [f"teacher {x}: {a} → {b} is {k:.2f} road km > max_travel_km "
+                 f"{policy.max_travel_km:g}"
+                 for x, a, b, k in zip(tid[far], m.loc[far, "from_school"],
+                                       m.loc[far, "to_school"], km[far], strict=True)]
+
+    # The kind decides whose post a mover holds, so it must match the input tables: an
+    # exchange takes a rural teacher to a quality school; a backbone teacher sent to a
+    # rural or weak school is on support (骨干支教), anyone else on rotation.
+    known = {"rotation", "support", "exchange", "itinerant", "transfer"}
+    odd = ~m["kind"].isin(known)
+    problems += [f"teacher {x}: unknown kind of move {k!r}"
+                 for x, k in zip(tid[odd], m.loc[odd, "kind"], strict=True)]
+    backbone = tid.map(t["backbone"]).ne("none").to_numpy()
+    to_rural = (m["to_school"].map(s["location"]).eq("rural")
+                | m["to_school"].map(s["is_weak"]).fillna(False).astype(bool)).to_numpy()
+    from_rural = m["from_school"].map(s["location"]).eq("rural").to_numpy()
+    to_quality = m["to_school"].map(s["is_quality"]).fillna(False).astype(bool).to_numpy()
+    kind = m["kind"].to_numpy()
+    mislabelled = (((kind == "exchange") & ~(from_rural & to_quality))
+                   | ((kind == "support") & ~(backbone & to_rural))
+                   | ((kind == "rotation") & backbone & to_rural))
+    problems += [f"teacher {x}: kind {k!r} does not match the tables ({a} → {b})"
+                 for x, k, a, b in zip(tid[mislabelled], kind[mislabelled],
+                                       m.loc[mislabelled, "from_school"],
+                                       m.loc[mislabelled, "to_school"], strict=True)]
+
+    full = m["kind"].ne("itinerant")
+    movers = tid[full]
+    twice = movers[movers.duplicated()].unique()
+    problems += [f"teacher {x} moves more than once" for x in twice]
+    wrong_subject = full & m["subject"].ne(tid.map(t["subject"]))
+    problems += [f"teacher {x}: moves as {k}, but teaches {tid.map(t['subject'])[i]}"
+                 for i, x, k in zip(m.index[wrong_subject], tid[wrong_subject],
+                                    m.loc[wrong_subject, "subject"], strict=True)]
+    why = _not_eligible(t, policy, horizon, pinned)
+    reasons = movers.map(why)
+    problems += [f"teacher {x} moves ({k}) but is not eligible: {r}"
+                 for x, k, r in zip(movers[reasons.ne("")], m.loc[full, "kind"][reasons.ne("")],
+                                    reasons[reasons.ne("")], strict=True)]
+    visiting = tid[~full]
+    absent = visiting.map(t["status"]).ne("in_post") | visiting.isin(set(movers))
+    problems += [f"teacher {x} teaches itinerant but is not in post at home this year"
+                 for x in visiting[absent].unique()]
+    return problems
+
+
+def _year_violations(county: County, policy: Policy, plan, horizon: int,
+                     fits: bool) -> list[str]:
+    """Quotas, hires and staff of the later years of a multi-year plan."""
+    problems: list[str] = []
+    s = county.schools
+    total = int(county.county_total)
+    path = plan.quota_path
+    years = [policy.plan_year + k for k in range(horizon + 1)]
+    if path is None or not len(path) or "quota" not in path.columns.get_level_values(0):
+        return [f"multi-year plan (horizon {horizon}) without a quota_path"]
+    quota = path["quota"].reindex(index=s.index)
+    quota.columns = [int(c) for c in quota.columns]
+    if sorted(quota.columns) != years:
+        return [f"quota_path years {sorted(quota.columns)} ≠ {years}"]
+    hires = plan.hires
+    counts = pd.to_numeric(hires["count"], errors="coerce") if len(hires) else pd.Series(
+        dtype=float)
+    bad = counts.isna() | (counts < 0) | (counts != counts.round())
+    problems += [f"hire row {i}: count {hires.at[i, 'count']!r} is not a whole number ≥ 0"
+                 for i in hires.index[bad.to_numpy()]]
+    if len(hires):
+        off = ~hires["year"].astype(int).isin(years[1:])
+        problems += [f"hire row {i}: year {hires.at[i, 'year']} is not one of {years[1:]}"
+                     for i in hires.index[off.to_numpy()]]
+    urgent = set(policy.urgent_subjects)
+
+    _, after_moves = _holding_after_moves(county, plan, policy)
+    t = county.teachers
+    gone_year = pd.Series(dtype="int64")
+    if t is not None and len(t):
+        staying = t[~t["status"].isin(LEAVING_STATUSES)]
+        retire = _retirement_dates(staying, policy)
+        kinds = set(getattr(policy, "post_moves_with", _ALL_POST_KINDS))
+        m = plan.moves
+        post_at = staying["school_id"].copy()
+        if len(m):
+            carry = m[m["kind"].isin(kinds)]
+            moved = carry.set_index(carry["teacher_id"].astype(str))["to_school"]
+            moved = moved[~moved.index.duplicated()]
+            post_at.update(moved.reindex(post_at.index).dropna())
+        gone_year = pd.DataFrame({"school_id": post_at, "date": retire})
+    for k, year in enumerate(years):
+        q = quota[year]
+        if policy.pool_enabled and fits and int(q.sum()) > total:
+            problems.append(f"{year}: Σ quota {int(q.sum())} > county total {total}")
+        if k == 0:
+            continue
+        start = pd.Timestamp(year=year, month=9, day=1)
+        holding = after_moves.copy()
+        if len(gone_year):
+            # A post falls vacant for the school year starting on or after the retirement
+            # date; counted as vacant a few days early too, so that a boundary day never
+            # overstates the staff (the check errs towards passing, not failing).
+            gone = gone_year[gone_year["date"] <= start + pd.Timedelta(days=_DAY_TOLERANCE)]
+            holding = holding - gone["school_id"].value_counts().reindex(s.index, fill_value=0)
+        these = hires[hires["year"].astype(int) <= year] if len(hires) else hires
+        hired = (these.groupby("school_id")["count"].sum().reindex(s.index, fill_value=0)
+                 if len(these) else pd.Series(0, index=s.index))
+        need = holding.clip(lower=0) + hired
+        over = need > q
+        problems += [f"{year}: school {i} holds {int(need[i])} posts (staff after retirements "
+                     f"and moves + hires) > its quota {int(q[i])}" for i in s.index[over]]
+        if not policy.pool_enabled:
+            off = (q < s["approved_quota"]) | (q > np.maximum(s["approved_quota"], need))
+            problems += [f"{year}: pool disabled but school {i} quota {int(q[i])} ≠ approved "
+                         f"{int(s.at[i, 'approved_quota'])}" for i in s.index[off]]
+        this = hires[hires["year"].astype(int) == year] if len(hires) else hires
+        n_all = int(this["count"].sum()) if len(this) else 0
+        n_urgent = int(this.loc[this["subject"].isin(urgent), "count"].sum()) if n_all else 0
+        if n_urgent < policy.urgent_share_min * n_all - 1e-9:
+            problems.append(f"{year}: {n_urgent} of {n_all} hires in urgent-need subjects < "
+                            f"{policy.urgent_share_min:.0%}")
+    return problems
+
+
+def assert_plan_legal(county: County, policy: Policy, plan, *,
+                      pinned: Iterable[str] = ()) -> None:
+    """Raise AssertionError listing every hard rule the plan breaks (see
+    :func:`plan_violations`).
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> county = st.synth.county(seed=3, n_schools=15, teachers=False)
+    >>> assert_plan_legal(county, st.Policy(), st.optimize(county))
+    """
+    problems = plan_violations(county, policy, plan, pinned=pinned)
+    if problems:
+        shown = "\n  ".join(problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise AssertionError(f"plan breaks {len(problems)} hard rule(s) (status "
+                             f"{getattr(plan, 'status', '?')}):\n  {shown}{more}")
