@@ -8,7 +8,7 @@ from staffing.data.county import County
 from staffing.geo import road_edges
 from staffing.policy import Policy
 
-__all__ = ["allowed_moves", "MOVE_KINDS"]
+__all__ = ["allowed_moves", "MOVE_KINDS", "rotation_duty"]
 
 #: Kinds of move, in English and Chinese.
 MOVE_KINDS: dict[str, tuple[str, str]] = {
@@ -17,6 +17,23 @@ MOVE_KINDS: dict[str, tuple[str, str]] = {
     "exchange": ("rural teacher learning at an urban quality school", "跟岗交流"),
     "itinerant": ("itinerant teaching within a cluster", "走教"),
 }
+
+
+def rotation_duty(schools: pd.DataFrame) -> pd.Series:
+    """Schools that must rotate ≥ 10% of their eligible teachers each year.
+
+    教育部 财政部 人社部 (2014): 城镇 schools — urban (城区) and town (镇区) alike — and
+    quality schools (POLICY.md B). One home for the rule: the rotation block's duty rows
+    and the allowed-move graph's senders both read it.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"location": ["urban", "town", "rural", "rural"],
+    ...                   "is_quality": [False, False, True, False]})
+    >>> rotation_duty(s).tolist()
+    [True, True, True, False]
+    """
+    return schools["location"].isin(("urban", "town")) | schools["is_quality"].astype(bool)
 
 
 def allowed_moves(county: County, policy: Policy,
@@ -42,7 +59,7 @@ def allowed_moves(county: County, policy: Policy,
     DataFrame with ``from_school``, ``to_school``, ``km``, ``kind``, sorted.
     """
     s = county.schools
-    duty = s["location"].isin(("urban", "town")) | s["is_quality"]
+    duty = rotation_duty(s)
     rural_or_weak = (s["location"].eq("rural") | s["is_weak"]) & ~(s["location"].eq("urban")
                                                                    | s["is_quality"])
     senders = s.index[duty | s["is_central"]]

@@ -16,7 +16,7 @@ Variables and constraints (stable names, used by ``explain()``):
   new quota (one model: quotas and moves are decided together), counting only moves
   whose post moves with the teacher (``Policy.post_moves_with``; by default none: a
   term move keeps the post at home, :mod:`staffing.model.posts`).
-* ``rotation_volume_{s}`` at urban and quality schools: moved out + short ≥
+* ``rotation_volume_{s}`` at 城镇 (urban and town) and quality schools: moved out + short ≥
   ``rotation_share_min`` × eligible teachers.
 * ``rotation_backbone_share``: backbone moved out of those schools + short ≥
   ``rotation_backbone_share_min`` × all moved out of them.
@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost, unmet_weight
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
@@ -172,7 +173,7 @@ def prepare_rotation(
                                  "kind", "announced"]].sort_values(["group", "target"]
                                                                    ).reset_index(drop=True)
 
-    duty_mask = schools["location"].isin(("urban", "town")) | schools["is_quality"].astype(bool)
+    duty_mask = rotation_duty(schools)
     eligible_per_school = movable.groupby("school_id").size().reindex(index, fill_value=0)
     duty = pd.DataFrame({"eligible": eligible_per_school[duty_mask]})
     return RotationInputs(groups=groups, flows=flows, staff=staff,
@@ -315,7 +316,7 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
             limit = max(int(approved.at[s]), int(floor.at[s]))
             prob += after <= limit, f"rotation_capacity_{i}"
 
-    # Rotation volume at urban and quality schools, and the backbone share of it.
+    # Rotation volume at 城镇 (urban and town) and quality schools, and its backbone share.
     volume_short: dict[str, pulp.LpVariable] = {}
     duty_out = []
     duty_backbone_out = []
