@@ -440,18 +440,19 @@ def test_rounding_rules_on_whole_numbers_and_float_noise():
         round_posts(np.array([1.0]), "bankers")
 
 
-def test_needs_without_a_band_or_a_small_school_load():
-    # A county timetable without the junior band teaches no junior periods; without a
-    # small_school load, village schools use the primary loads (40/14 Chinese).
+def test_a_partial_timetable_changes_only_the_entries_it_names():
+    # Tables merge into the defaults (Policy(...), replace and TOML alike): a county that
+    # restates the primary bands and one junior load keeps every other default, so the
+    # junior school's needs and the village school's small-school load are unchanged.
     timetable = {"primary_1_2": P12, "primary_3_6": P36}
-    loads = {"primary": {"chinese": 14.0, "maths": 14.0}, "junior": {"chinese": 12.0}}
+    loads = {"junior": {"chinese": 12.0}}
     policy = st.Policy().replace(periods_per_week=timetable, teaching_load=loads)
     rows = [_school("J", "junior", "urban", pj=450, cj=9),
             _school("V", "primary", "rural", pp=150, cp=6)]
-    needs = st.subject_needs(st.County(pd.DataFrame(rows)), policy)
-    assert needs.loc["J"].sum() == 0.0
-    assert needs.loc["V", "chinese"] == pytest.approx(40 / 14)
-    assert needs.columns.name == "subject"
+    county = st.County(pd.DataFrame(rows))
+    pd.testing.assert_frame_equal(st.subject_needs(county, policy),
+                                  st.subject_needs(county, st.Policy()))
+    assert st.subject_needs(county, policy).loc["J"].sum() > 0
 
 
 def test_coverage_reads_staff_by_subject_name():
