@@ -21,17 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import bare_highs_seconds, print_table  # noqa: E402
 
 import staffing as st  # noqa: E402
-from staffing.model.solve import HIGHS_DEFAULTS  # noqa: E402
+from staffing.model.solve import HIGHS_DEFAULTS, HIGHS_MULTIYEAR  # noqa: E402
 
 GAP = 1e-3
 LINEAR = {"fair_steepness": 0.0, "fair_steepness_need": 0.0, "tie_break_share": 0.0}
 
 
-def run(county: st.County, policy: st.Policy, runs: int) -> dict:
+def run(county: st.County, policy: st.Policy, runs: int, horizon: int = 0) -> dict:
     """optimize() ``runs`` times: medians and ranges of the total and of each step."""
     totals, stages, plan = [], [], None
     for _ in range(runs):
-        plan = st.optimize(county, policy, mip_gap=GAP)
+        plan = st.optimize(county, policy, mip_gap=GAP, horizon=horizon)
         totals.append(plan.solver.time_s)
         stages.append(plan.solver.stages)
     med = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
@@ -42,8 +42,10 @@ def run(county: st.County, policy: st.Policy, runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one county, 3 runs")
+    parser.add_argument("--runs", type=int, default=None, help="runs per county and prices")
+    parser.add_argument("--horizon", type=int, default=0, help="years ahead (multi-year plans)")
     args = parser.parse_args()
-    runs = 3 if args.quick else 5
+    runs = args.runs or (3 if args.quick else 5)
     counties = [("楚雄市 seed 0", st.synth.county(0, name="楚雄市"))]
     if not args.quick:
         counties += [(f"楚雄市 seed {s}", st.synth.county(s, name="楚雄市")) for s in (1, 2)]
@@ -52,9 +54,10 @@ def main() -> None:
     for name, county in counties:
         results = {}
         for label, policy in (("convex", st.Policy()), ("linear", st.Policy(**LINEAR))):
-            results[label] = run(county, policy, runs)
-        model = st.build_model(county, st.Policy())
-        bare = bare_highs_seconds(model.prob, runs, mip_gap=GAP, options=HIGHS_DEFAULTS)
+            results[label] = run(county, policy, runs, args.horizon)
+        model = st.build_model(county, st.Policy(), horizon=args.horizon)
+        options = {**HIGHS_DEFAULTS, **(HIGHS_MULTIYEAR if args.horizon else {})}
+        bare = bare_highs_seconds(model.prob, runs, mip_gap=GAP, options=options)
         for label, r in results.items():
             rows.append({
                 "county": name, "prices": label, "total_s": r["total"], "min": r["min"],
