@@ -156,3 +156,16 @@ def test_delegates_are_still_needed():
 def test_import_reader(source, expected):
     """The reader sees module- and function-level imports and skips TYPE_CHECKING."""
     assert [(t, f) for t, f, _ in _imports(ast.parse(source))] == expected
+
+
+def test_no_import_cycles():
+    """No cycle among the modules' imports (function-level ones included: a cycle broken
+    only by importing inside a function is still a cycle), delegates aside."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for module, path in _modules().items():
+        for target, func, _ in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if target != module and (module, func, target) not in DELEGATES:
+                graph.add_edge(module, target)
+    assert list(nx.simple_cycles(graph)) == []
