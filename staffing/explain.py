@@ -180,7 +180,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
     share = plan.policy.urgent_share_min
     # Binding: one more non-urgent hire would break the share.
     tight = [c for c in later if hires[c] and urgent[c] < share * (hires[c] + 1) - 1e-9]
-    model = plan._model
+    model = plan.model
     rows = []
     if model is not None and "hiring" in model.blocks:
         rows.append(_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),

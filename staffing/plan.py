@@ -1,4 +1,5 @@
-"""The Plan: what ``optimize`` returns — tables, summary, explanations, report."""
+"""The Plan: what ``optimize`` returns — a container of tables, with delegates to the
+explanations (:mod:`staffing.explain`), plots and reports."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import numpy as np
 import pandas as pd
 
 from staffing.i18n import check_lang, label, translate_columns, translate_values
-from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
-from staffing.model.posts import move_kinds, post_moves, posts_held
-from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
-from staffing.model.rotation import coverage_table, read_rotation
-from staffing.model.solve import values
-from staffing.multiyear import HIRE_TABLE_COLUMNS, read_years, year_tables
-from staffing.needs import needs_gap
-from staffing.training import new_rural_teachers
+from staffing.model.naming import MOVE_COLUMNS
+from staffing.model.quota import reserve_minimum
+from staffing.model.read import HIRE_TABLE_COLUMNS, read_plan_tables
+from staffing.model.solve import marginal_value
+from staffing.multiyear import year_tables
 from staffing.vocab import SUBJECTS
 
 if TYPE_CHECKING:
@@ -69,6 +67,12 @@ class Plan:
         leave (:func:`staffing.scenarios.retire_early` applies them).
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
+    model : the solved :class:`~staffing.model.build.CountyModel` (read-only; None
+        without a solution).
+
+    A Plan holds tables: :func:`staffing.optimize.optimize` builds and solves the model
+    and :mod:`staffing.model.read` reads them back; the explanations are
+    :mod:`staffing.explain`'s.
     """
 
     def __init__(
@@ -77,6 +81,7 @@ class Plan:
         county: County,
         policy: Policy,
         solver: SolveStats,
+        status: str,
         quotas: pd.DataFrame,
         pool: pd.DataFrame,
         reserve: int,
@@ -85,79 +90,58 @@ class Plan:
         coverage: pd.DataFrame | None = None,
         rotation: dict | None = None,
         clusters: pd.DataFrame | None = None,
+        transfers: pd.DataFrame | None = None,
+        horizon: int = 0,
+        hires: pd.DataFrame | None = None,
+        quota_path: pd.DataFrame | None = None,
+        years: pd.DataFrame | None = None,
+        cover_by_year: pd.DataFrame | None = None,
+        projection: pd.DataFrame | None = None,
+        retirements: pd.DataFrame | None = None,
+        early_retirement: pd.DataFrame | None = None,
+        model: CountyModel | None = None,
     ) -> None:
+        def table(frame: pd.DataFrame | None, columns: list[str] | None = None) -> pd.DataFrame:
+            return pd.DataFrame(columns=columns) if frame is None else frame
+
         self.county = county
         self.policy = policy
         self.solver = solver
+        self.status = status
+        self.objective = solver.objective
         self.quotas = quotas
         self.pool = pool
         self.reserve = reserve
         self.over_county_total = over_county_total
-        self.moves = pd.DataFrame(columns=MOVE_COLUMNS) if moves is None else moves
-        self.coverage = pd.DataFrame() if coverage is None else coverage
+        self.moves = table(moves, MOVE_COLUMNS)
+        self.coverage = table(coverage)
         self.rotation = rotation or {}
-        self.clusters = pd.DataFrame() if clusters is None else clusters
+        self.clusters = table(clusters)
         #: Voluntary transfers settled before planning (optimize(preferences=…)).
-        self.transfers = pd.DataFrame()
-        self.horizon = 0
-        self.hires = pd.DataFrame(columns=HIRE_TABLE_COLUMNS)
-        self.quota_path = pd.DataFrame()
-        self.years = pd.DataFrame()
-        self.cover_by_year = pd.DataFrame()
-        self.projection = pd.DataFrame()
-        self.retirements = pd.DataFrame()
-        self.early_retirement = pd.DataFrame()
-        self._model: CountyModel | None = None
+        self.transfers = table(transfers)
+        self.horizon = horizon
+        self.hires = table(hires, HIRE_TABLE_COLUMNS)
+        self.quota_path = table(quota_path)
+        self.years = table(years)
+        self.cover_by_year = table(cover_by_year)
+        self.projection = table(projection)
+        self.retirements = table(retirements)
+        self.early_retirement = table(early_retirement)
+        self._model = model
         self._one_more: float | None = None
-        has_solution = solver.status in ("optimal", "feasible")
-        self.status = "feasible" if has_solution and over_county_total > 0 else solver.status
-        self.objective = solver.objective
 
-    # ------------------------------------------------------------------ construction
     @classmethod
-    def from_model(cls, model: CountyModel, stats: SolveStats) -> Plan:
-        """Read a solved :class:`~staffing.model.build.CountyModel` back into a Plan."""
-        inputs = model.inputs
-        h = model.quota
-        if stats.status in ("optimal", "feasible"):
-            quotas = read_quota(h, inputs)
-            reserve = int(round(h.reserve.varValue or 0))
-            over = int(round(h.over.varValue or 0))
-        else:  # no solution: keep the approved quotas so every table still has a shape
-            quotas = quota_table(inputs.schools, inputs.schools["approved_quota"].to_numpy())
-            reserve, over = 0, 0
-        pool = pool_ledger(quotas, inputs.county_total)
-        moves = coverage = rotation = None
-        if "rotation" in model.blocks:
-            moves, coverage, rotation = _read_rotation(model, solved=stats.status in (
-                "optimal", "feasible"))
-        # Who holds a post where after the moves (Policy.post_moves_with).
-        quotas = quotas.join(posts_held(inputs.schools["floor"], moves, inputs.policy))
-        plan = cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
-                   pool=pool, reserve=reserve, over_county_total=over, moves=moves,
-                   coverage=coverage, rotation=rotation, clusters=inputs.clusters)
-        plan._model = model if stats.status in ("optimal", "feasible") else None
-        if model.horizon is not None:
-            plan._add_years(read_years(model, quotas, moves, coverage,
-                                       solved=stats.status in ("optimal", "feasible")))
-        return plan
+    def from_model(cls, model: CountyModel, stats: SolveStats, **extra) -> Plan:
+        """Read a solved :class:`~staffing.model.build.CountyModel` back into a Plan
+        (:func:`staffing.model.read.read_plan_tables`); ``extra`` tables such as
+        ``transfers`` are added as they are."""
+        return cls(**read_plan_tables(model, stats), **extra)
 
-    def _add_years(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Attach the tables of a multi-year plan; later quotas join ``quotas``."""
-        self.horizon = len(tables["years"].columns) - 1
-        self.hires = tables["hires"]
-        self.quota_path = tables["quota_path"]
-        self.years = tables["years"]
-        self.cover_by_year = tables["cover"]
-        self.projection = tables["projection"]
-        self.retirements = tables["retirements"]
-        self.early_retirement = tables["early_retirement"]
-        self.pool = tables["pool"]
-        later = self.quota_path["quota"].iloc[:, 1:]
-        self.quotas = self.quotas.join(later.rename(columns=lambda y: f"new_quota_{y}"))
-        over = self.years.loc["over_county_total"]
-        if self.status == "optimal" and int(over.sum()) > 0:
-            self.status = "feasible"
+    @property
+    def model(self) -> CountyModel | None:
+        """The solved model behind the plan (None without a solution): its PuLP problem
+        ``model.prob``, inputs ``model.inputs`` and block handles ``model.blocks``."""
+        return self._model
 
     def _pool_this_year(self) -> pd.DataFrame:
         """The pool ledger of the first planning year."""
@@ -259,8 +243,6 @@ class Plan:
             if self._model is None:
                 self._one_more = float("nan")
             else:
-                from staffing.model.solve import marginal_value
-
                 q = self._model.quota
                 self._one_more = marginal_value(self._model.prob, q.reserve, q.quota)
         return self._one_more
@@ -466,7 +448,7 @@ class Plan:
             "pool": translate_columns(translate_values(self.pool, lang), lang),
             "moves": translate_columns(translate_values(self._moves_for(lang), lang), lang),
             "coverage": translate_columns(translate_values(self.coverage, lang), lang),
-            "unmet": translate_columns(translate_values(self._unmet_for(lang), lang), lang),
+            "unmet": translate_columns(translate_values(self.unmet_for(lang), lang), lang),
             "clusters": translate_columns(translate_values(self.clusters, lang), lang),
             # "basis" here is why a host was chosen, not a norm basis: its own label
             "shadow": translate_columns(translate_values(
@@ -480,7 +462,7 @@ class Plan:
         """Moves with the reason in ``lang`` only."""
         return _reason_in(self.moves, lang)
 
-    def _unmet_for(self, lang: str) -> pd.DataFrame:
+    def unmet_for(self, lang: str) -> pd.DataFrame:
         """Unmet needs with the reason in ``lang`` only."""
         return _reason_in(self.unmet, lang)
 
@@ -516,68 +498,3 @@ def _reason_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` with one ``reason`` column, in ``lang`` (it carries reason and reason_zh)."""
     keep, drop = ("reason_zh", "reason") if lang == "zh" else ("reason", "reason_zh")
     return frame.drop(columns=[drop]).rename(columns={keep: "reason"})
-
-
-def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Named moves, coverage and the rotation rules' figures from a solved model."""
-    h = model.blocks["rotation"]
-    inputs = model.inputs
-    r = h.inputs
-    gaps = needs_gap(r.needs, r.staff, inputs.policy)
-    flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
-    moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
-                       gaps, keep=inputs.previous)
-    if "itinerant" in model.blocks and solved:
-        arcs = model.blocks["itinerant"].arcs
-        arcs = arcs.assign(fte=values(arcs["var"].tolist()).round(6))
-        arcs = arcs[arcs["fte"] > 1e-6]
-        training = new_rural_teachers(inputs.county, inputs.policy).index
-        visits = name_itinerant(arcs, inputs.county.teachers, moves, inputs.schools, training)
-        if len(visits):
-            moves = pd.concat([moves, visits], ignore_index=True)
-    cover = coverage_table(r, moves, inputs.policy)
-
-    duty_out = moves[moves["from_school"].isin(r.duty.index) & moves["kind"].ne("itinerant")]
-    policy = inputs.policy
-    pupils = inputs.county.schools["pupils_primary"] + inputs.county.schools["pupils_junior"]
-    rural = inputs.schools["location"].eq("rural") | inputs.schools["is_weak"]
-    share = h.backbone_share_short
-    figures = {
-        "eligible_per_duty_school": r.duty["eligible"].astype(int).to_dict(),
-        "rotation_target": float(policy.rotation_share_min * r.duty["eligible"].sum()),
-        "rotated_from_duty_schools": int(len(duty_out)),
-        "backbone_rotated": int(duty_out["backbone"].sum()),
-        "backbone_share_short": float(share.varValue or 0) if share is not None else 0.0,
-        "volume_short": _positive(h.volume_short),
-        "backbone_deficit": _positive(h.backbone_deficit),
-        "backbone_target": float(policy.backbone_per_100_pupils_target
-                                 * pupils[rural].sum() / 100.0),
-        "backbone_deficit_before": float(
-            (policy.backbone_per_100_pupils_target * pupils[rural] / 100.0
-             - r.backbone_staff[rural]).clip(lower=0).sum()),
-        "previous_dropped": _dropped_announcements(inputs.previous, moves),
-        "candidate_pairs": pd.MultiIndex.from_frame(
-            r.flows[["target", "subject"]].drop_duplicates()),
-        # (target, subject) pairs a teacher could reach on a term move, needing no post
-        "term_pairs": pd.MultiIndex.from_frame(
-            r.flows.loc[~post_moves(move_kinds(r.flows["kind"], r.flows["backbone"],
-                                               r.flows["target"], inputs.schools), policy),
-                        ["target", "subject"]].drop_duplicates()),
-    }
-    return moves, cover, figures
-
-
-def _positive(variables: dict) -> dict[str, float]:
-    """The named slack variables that came back above zero, as plain floats."""
-    return {k: round(float(v.varValue or 0), 6) for k, v in variables.items()
-            if (v.varValue or 0) > 1e-6}
-
-
-def _dropped_announcements(previous: pd.DataFrame | None, moves: pd.DataFrame) -> list[str]:
-    """Teachers whose announced move the new plan could not keep (no longer eligible,
-    gone, or the edge is no longer allowed): said, never dropped silently."""
-    if previous is None or previous.empty:
-        return []
-    keys = ["teacher_id", "from_school", "to_school"]
-    kept = previous[keys].merge(moves.loc[moves["kind"].ne("itinerant"), keys], on=keys)
-    return sorted(set(previous["teacher_id"]) - set(kept["teacher_id"]))

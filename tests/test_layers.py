@@ -132,7 +132,6 @@ def test_every_module_has_a_layer():
         _layer(module)
 
 
-@pytest.mark.xfail(strict=True, reason="model/build.optimize builds the Plan (issue 18 item 3)")
 def test_imports_point_down_the_layers():
     assert _violations() == []
 
