@@ -309,7 +309,7 @@ def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.Da
     """
     if by not in ("rule", "school"):
         raise ValueError(f"by = {by!r}: expected 'rule' or 'school'")
-    model = getattr(plan, "_model", None)
+    model = plan.model
     if model is None:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
     items = [(v.name, float(c) * float(v.varValue or 0.0)) for v, c in
