@@ -23,14 +23,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #:
 #: Besides the issue's list: ``curriculum`` (timetable tables read by the policy),
 #: ``_frozen``, ``_io``, ``_cells`` and ``_excel`` (file and cell helpers with no domain
-#: knowledge) sit with the foundations; ``calendar`` (school years of dates) with the
-#: foundations too; ``synth`` (synthetic counties) and ``baseline`` (the hand-made plan
-#: to compare against, built on the model's inputs) are listed where they import from;
-#: ``multiyear`` (the multi-year tables for output) sits with ``plan``; ``testing``
-#: (fixtures and builders for tests, which may use anything) sits on top.
+#: knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
+#: not written yet) and ``synth`` (synthetic counties) with the domain rules;
+#: ``baseline`` (the hand-made plan to compare against, built on the model's inputs)
+#: and ``multiyear`` (the multi-year tables for output) with ``plan``; ``testing``
+#: (fixtures and builders for tests, which may use anything) on top.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "vocab", "i18n", "policy", "curriculum", "calendar",
-     "_frozen", "_io", "_cells", "_excel"),
+    ("errors", "vocab", "i18n", "policy", "curriculum", "_frozen", "_io", "_cells", "_excel"),
     ("data",),
     ("norms", "needs", "staff", "geo", "retirement", "training", "projection", "clusters",
      "transfers", "metrics", "balance", "synth"),
