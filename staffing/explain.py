@@ -536,6 +536,7 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     out.index = pd.Index([r[0] for r in rows], name="key")
     return out
 
+
 def _year_summary_rows(plan: Plan) -> list[tuple]:
     """Summary rows of a multi-year plan: "before" is the first year, "after" the
     whole plan (hires, retirements) or its last year (shortfalls, unmet need)."""
@@ -595,6 +596,7 @@ def county_reason(plan: Plan, lang: str = "en") -> str:
         return ";".join(parts_zh) or "—"
     return "; ".join(parts_en) or "—"
 
+
 def binding_facts(plan: Plan) -> dict[str, int | bool]:
     """The county-level facts behind shortfalls: the county total, staff staying in post,
     posts over the total, whether the total is exhausted, posts above norm locked by
@@ -649,6 +651,7 @@ def school_story(plan: Plan, school_id: str, lang: str = "en") -> str:
     return text + allocation_note(plan, school_id, "en") + _years_story(
         plan, school_id, "en")
 
+
 def _years_story(plan: Plan, school_id: str, lang: str) -> str:
     """The later years of a multi-year plan for one school: quotas and hires."""
     if not plan.horizon:
@@ -672,6 +675,7 @@ def _years_story(plan: Plan, school_id: str, lang: str) -> str:
         text += (f" Hires for {h.year}: {h.count} {h.subject} (approved in "
                  f"{h.approval_year}{host}).")
     return text
+
 
 def _unmet_at(plan: Plan, school_id: str) -> list:
     """The school's unmet subject needs (rows of :attr:`unmet`), largest first."""
