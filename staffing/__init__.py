@@ -9,9 +9,10 @@ from staffing import synth
 from staffing.compare import compare
 from staffing.data import County, load_county
 from staffing.errors import StaffingDataError
-from staffing.model import build_model, optimize
+from staffing.model import build_model
 from staffing.needs import subject_needs
 from staffing.norms import quota_norms
+from staffing.optimize import optimize
 from staffing.plan import Plan
 from staffing.policy import Policy, PolicyError
 

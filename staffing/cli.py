@@ -100,7 +100,7 @@ def _print_plan(plan, lang: str, top: int = 8) -> None:
     unmet = plan.unmet
     if len(unmet):
         print(f"\n{label('top_unmet_needs', lang)} ({min(top, len(unmet))}/{len(unmet)}):")
-        table = plan._unmet_for(lang).head(top)
+        table = plan.unmet_for(lang).head(top)
         _print_table(translate_columns(translate_values(table, lang), lang))
 
 

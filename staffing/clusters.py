@@ -69,8 +69,6 @@ CLUSTER_COLUMNS: tuple[str, ...] = (
 #: Backbone levels counted as "county level or above" (教督〔2017〕6号).
 _BACKBONE_LEVELS: tuple[str, ...] = ("county", "prefecture", "province")
 
-_SINK = ("sink",)
-
 
 # ---------------------------------------------------------------------------------------
 # The school graph

@@ -1,4 +1,6 @@
-"""Which rules bind in a plan, and why needs stay unmet: the tables behind ``explain()``."""
+"""Why the plan looks as it does: the summary, which rules bind, why schools stay short and
+needs stay unmet, each school's story — everything behind ``Plan.summary()``,
+``Plan.explain()``, ``Plan.unmet`` and ``Plan.shortfalls``."""
 
 from __future__ import annotations
 
@@ -7,13 +9,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing.i18n import check_lang, label
+from staffing.model.fair import post_multiplier
+from staffing.model.quota import reserve_minimum
 from staffing.vocab import SUBJECTS
 
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
 __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
-           "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS"]
+           "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
+           "binding_facts", "county_reason", "school_story"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -48,7 +54,7 @@ def _row(key: str, lang: str, **fields) -> dict:
 
 def _quota_rows(plan: Plan, lang: str) -> list[dict]:
     q = plan.quotas
-    facts = plan._binding_facts()
+    facts = binding_facts(plan)
     short_ids = q.index[q["shortfall_after"] > 0]
     floor = q["posts_held"]
     at_floor = q.index[(q["new_quota"] == floor) & (q["new_quota"] > q["norm"])]
@@ -90,8 +96,6 @@ def _loan_note(plan: Plan, lang: str) -> str:
 
 def _one_more_row(plan: Plan, lang: str) -> dict:
     """The dual value of the county total, with what it compares to."""
-    from staffing.model.fair import post_multiplier
-
     value = plan.value_of_one_more_post
     q = plan.quotas
     weights = q["shortfall_weight"] * post_multiplier(q["norm"].to_numpy(),
@@ -180,7 +184,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
     share = plan.policy.urgent_share_min
     # Binding: one more non-urgent hire would break the share.
     tight = [c for c in later if hires[c] and urgent[c] < share * (hires[c] + 1) - 1e-9]
-    model = plan._model
+    model = plan.model
     rows = []
     if model is not None and "hiring" in model.blocks:
         rows.append(_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),
@@ -305,7 +309,7 @@ def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.Da
     """
     if by not in ("rule", "school"):
         raise ValueError(f"by = {by!r}: expected 'rule' or 'school'")
-    model = getattr(plan, "_model", None)
+    model = plan.model
     if model is None:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
     items = [(v.name, float(c) * float(v.varValue or 0.0)) for v, c in
@@ -356,8 +360,6 @@ def allocation_note(plan: Plan, school_id: str, lang: str = "en") -> str:
     one whose last post was worth least in the objective (the last to be served) and
     what that post was worth, against what one more post here would be worth.
     """
-    from staffing.model.fair import post_multiplier
-
     q = plan.quotas
     r = q.loc[school_id]
     if r["norm"] <= 0:
@@ -463,3 +465,219 @@ def rotation_story(plan: Plan, school_id: str, lang: str = "en") -> str:
         text += f"; with their posts {post_out} out, {post_in} in"
     return text + (f". Change in shortfall {change:+d}, of which {part:+d} from the rotation "
                    "(posts moving with teachers).")
+
+
+def _pool_this_year(plan: Plan) -> pd.DataFrame:
+    """The pool ledger of the first planning year."""
+    if "year" not in plan.pool:
+        return plan.pool
+    return plan.pool[plan.pool["year"].eq(plan.policy.plan_year)]
+
+
+def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
+    """Headline figures before and after the plan.
+
+    Rows: schools below norm (all and rural), posts short of norm, posts above
+    norm, quota moved through the pool, pool balance, quota assigned to schools;
+    with rotation, moves and subject cover; in a multi-year plan, hires and
+    retirements over the plan and the first and last years' shortfalls and unmet
+    need.
+    """
+    q = plan.quotas
+    rural = q["location"].eq("rural")
+    moved = int(q["change"].clip(lower=0).sum())
+    pool = _pool_this_year(plan)
+    opening = int(pool["balance"].iloc[0])
+    closing = int(pool["balance"].iloc[-1])
+    rows = [
+        ("schools_below_norm", "Schools below norm", "低于编制标准的学校",
+         int((q.shortfall_before > 0).sum()), int((q.shortfall_after > 0).sum())),
+        ("rural_schools_below_norm", "Rural schools below norm", "低于编制标准的乡村学校",
+         int((rural & (q.shortfall_before > 0)).sum()),
+         int((rural & (q.shortfall_after > 0)).sum())),
+        ("posts_short", "Posts short of norm", "缺编数",
+         int(q.shortfall_before.sum()), int(q.shortfall_after.sum())),
+        ("posts_above", "Posts above norm", "超编数",
+         int(q.surplus_before.sum()), int(q.surplus_after.sum())),
+        ("quota_moved", "Quota moved through the pool", "经周转池调剂的编制", 0, moved),
+        ("pool_balance", "Turnover pool balance", "周转池余额", opening, closing),
+        ("quota_assigned", "Quota assigned to schools", "学校编制合计",
+         int(q.approved_quota.sum()), int(q.new_quota.sum())),
+    ]
+    if plan.rotation:
+        c = plan.coverage.reset_index()
+        urgent = c["subject"].isin(plan.policy.urgent_subjects)
+        deficit = sum(plan.rotation["backbone_deficit"].values())
+        rows += [
+            ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0,
+             int(plan.moves["kind"].ne("itinerant").sum())),
+            ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0,
+             round(float(plan.moves.loc[plan.moves["kind"].eq("itinerant"), "fte"].sum()),
+                   1)),
+            ("unmet_need_fte", "Unmet subject need (FTE)", "学科缺口(折合人数)",
+             round(float(c.unmet_before.sum()), 1), round(float(c.unmet_after.sum()), 1)),
+            ("unmet_urgent_fte", "Unmet urgent-subject need (FTE)", "紧缺学科缺口(折合人数)",
+             round(float(c.unmet_before[urgent].sum()), 1),
+             round(float(c.unmet_after[urgent].sum()), 1)),
+            ("backbone_deficit_rural", "Rural backbone teachers short of 1 per 100 pupils",
+             "乡村学校骨干教师缺口", round(plan.rotation["backbone_deficit_before"], 1),
+             round(deficit, 1)),
+        ]
+    if plan.horizon:
+        rows += _year_summary_rows(plan)
+    col = 1 if check_lang(lang) == "en" else 2
+    out = pd.DataFrame(
+        {
+            label("metric", lang): [r[col] for r in rows],
+            label("before", lang): pd.Series([r[3] for r in rows], dtype=object),
+            label("after", lang): pd.Series([r[4] for r in rows], dtype=object),
+        },
+    )
+    out.index = pd.Index([r[0] for r in rows], name="key")
+    return out
+
+
+def _year_summary_rows(plan: Plan) -> list[tuple]:
+    """Summary rows of a multi-year plan: "before" is the first year, "after" the
+    whole plan (hires, retirements) or its last year (shortfalls, unmet need)."""
+    y = plan.years
+    first, last = y.columns[0], y.columns[-1]
+    hires, urgent = int(y.loc["hires"].sum()), int(y.loc["urgent_hires"].sum())
+    return [
+        ("hires_over_plan", f"New hires {first + 1}–{last}", f"{first + 1}—{last}年招聘教师",
+         0, hires),
+        ("urgent_share_of_hires", "Urgent-need share of those hires", "其中紧缺学科占比",
+         np.nan, round(urgent / hires, 3) if hires else np.nan),
+        ("retirements_over_plan", f"Retirements {first + 1}–{last}",
+         f"{first + 1}—{last}年退休", 0, int(y.loc["retirements"].sum())),
+        ("posts_short_by_year", f"Posts short of norm, {first} → {last}",
+         f"缺编数({first}年→{last}年)", int(y.loc["posts_short", first]),
+         int(y.loc["posts_short", last])),
+        ("unmet_need_by_year", f"Unmet subject need (FTE), {first} → {last}",
+         f"学科缺口(折合人数,{first}年→{last}年)", y.loc["unmet_need_fte", first],
+         y.loc["unmet_need_fte", last]),
+    ]
+
+
+def county_reason(plan: Plan, lang: str = "en") -> str:
+    """Why schools stay short, at county level (the same for every short school)."""
+    facts = binding_facts(plan)
+    parts_en, parts_zh = [], []
+    if not plan.policy.pool_enabled:
+        parts_en.append("the turnover pool is switched off (pool_enabled = false)")
+        parts_zh.append("周转池未启用")
+    if facts["over"] > 0:
+        parts_en.append(f"staff staying in post ({facts['staying']}) exceed the county "
+                        f"total ({facts['total']}) by {facts['over']}")
+        parts_zh.append(f"留任在编人员({facts['staying']}名)超出核定编制总量"
+                        f"({facts['total']}){facts['over']}名")
+    if facts["exhausted"]:
+        parts_en.append(
+            f"the county total ({facts['total']}) is exhausted: every post is assigned"
+        )
+        parts_zh.append(f"编制总量({facts['total']})已全部分配")
+    if facts["locked"] > 0:
+        parts_en.append(
+            f"{facts['locked']} posts above norm at {facts['locked_schools']} schools are "
+            "occupied by staff in post and cannot be released"
+        )
+        parts_zh.append(
+            f"{facts['locked_schools']}所学校超编的{facts['locked']}个编制由在编人员占用,无法收回"
+        )
+    if facts["reserve_min"] > 0 and plan.reserve < facts["reserve_min"]:
+        parts_en.append(f"staff in post leave room for only {plan.reserve} of the "
+                        f"{facts['reserve_min']} reserve posts")
+        parts_zh.append(f"在编人员仅留出{plan.reserve}个周转池预留编制"
+                        f"(应留{facts['reserve_min']}个)")
+    elif facts["reserve_min"] > 0:
+        parts_en.append(f"{facts['reserve_min']} posts are held back as the pool reserve")
+        parts_zh.append(f"周转池按规定预留{facts['reserve_min']}个编制")
+    if lang == "zh":
+        return ";".join(parts_zh) or "—"
+    return "; ".join(parts_en) or "—"
+
+
+def binding_facts(plan: Plan) -> dict[str, int | bool]:
+    """The county-level facts behind shortfalls: the county total, staff staying in post,
+    posts over the total, whether the total is exhausted, posts above norm locked by
+    staff in post (and at how many schools), and the pool reserve the policy asks."""
+    q = plan.quotas
+    floor = q["posts_held"]
+    locked = (np.minimum(q["new_quota"], floor) - q["norm"]).clip(lower=0)
+    total = plan.county.county_total
+    reserve_min = reserve_minimum(total, plan.policy)
+    return {
+        "total": total,
+        "staying": int(floor.sum()),
+        "over": plan.over_county_total,
+        "exhausted": int(q["new_quota"].sum()) + plan.reserve - plan.over_county_total
+        >= total and plan.reserve <= reserve_min,
+        "locked": int(locked.sum()),
+        "locked_schools": int((locked > 0).sum()),
+        "reserve_min": reserve_min,
+    }
+
+
+def school_story(plan: Plan, school_id: str, lang: str = "en") -> str:
+    """A short story of one school in the plan: its quota before and after, what the
+    rotation brings and takes, needs still unmet and why, and its later years."""
+    if school_id not in plan.quotas.index:
+        raise KeyError(f"no school {school_id!r} in this plan")
+
+    r = plan.quotas.loc[school_id]
+    basis = label(r["basis"], lang)
+    rotation = rotation_story(plan, school_id, lang)
+    if lang == "zh":
+        text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
+                f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
+                f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。") + rotation
+        if r["shortfall_after"] > 0:
+            text += f"仍缺编{r['shortfall_after']}人:{county_reason(plan, 'zh')}。"
+        elif r["change"] < 0:
+            text += f"收回{-r['change']}个空编入周转池。"
+        for row in _unmet_at(plan, school_id):
+            text += (f"{SUBJECTS[row.subject]}仍缺{row.unmet_after:.1f}人:{row.reason_zh}。")
+        return text + allocation_note(plan, school_id, "zh") + _years_story(
+            plan, school_id, "zh")
+    text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
+            f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
+            f"{r['new_quota']} ({r['change']:+d}).") + rotation
+    if r["shortfall_after"] > 0:
+        text += f" Still {r['shortfall_after']} short of norm: {county_reason(plan, 'en')}."
+    elif r["change"] < 0:
+        text += f" {-r['change']} vacant posts released to the turnover pool."
+    for row in _unmet_at(plan, school_id):
+        text += f" {row.subject}: {row.unmet_after:.1f} FTE still unmet ({row.reason})."
+    return text + allocation_note(plan, school_id, "en") + _years_story(
+        plan, school_id, "en")
+
+
+def _years_story(plan: Plan, school_id: str, lang: str) -> str:
+    """The later years of a multi-year plan for one school: quotas and hires."""
+    if not plan.horizon:
+        return ""
+    quotas = plan.quota_path["quota"].loc[school_id]
+    path = "→".join(str(int(q)) for q in quotas)
+    years = f"{quotas.index[0]}–{quotas.index[-1]}"
+    hires = plan.hires[plan.hires["school_id"] == school_id]
+    names = plan.quotas["name"]
+    hires = hires.assign(host_school=[names.get(h, h) for h in hires["host_school"]])
+    if lang == "zh":
+        text = f"{years}年编制:{path}。"
+        for h in hires.itertuples():
+            host = f",先到{h.host_school}跟岗培训" if h.host_school else ""
+            text += (f"{h.year}年招聘{SUBJECTS[h.subject]}教师{h.count}人"
+                     f"({h.approval_year}年报批{host})。")
+        return text
+    text = f" Quotas {years}: {path}."
+    for h in hires.itertuples():
+        host = f", shadow-training first at {h.host_school}" if h.host_school else ""
+        text += (f" Hires for {h.year}: {h.count} {h.subject} (approved in "
+                 f"{h.approval_year}{host}).")
+    return text
+
+
+def _unmet_at(plan: Plan, school_id: str) -> list:
+    """The school's unmet subject needs (rows of :attr:`unmet`), largest first."""
+    unmet = plan.unmet
+    return list(unmet[unmet["school_id"] == school_id].itertuples())

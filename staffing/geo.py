@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from staffing.errors import Problem, StaffingDataError
+from staffing.policy import Policy
 
 if TYPE_CHECKING:
     from staffing.data.county import County
-    from staffing.policy import Policy
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -281,8 +281,6 @@ def road_edges(county: County, policy: Policy | None = None,
     >>> bool((e["km"] <= 10.0).all()), sorted(e["source"].unique())
     (True, ['coordinates'])
     """
-    from staffing.policy import Policy
-
     policy = policy or Policy()
     ids = county.schools.index
     u, v, km, from_table = edge_positions(county, policy, distances, between=between)
@@ -370,8 +368,6 @@ def distance_matrix(county: County, policy: Policy | None = None,
     >>> m.shape, bool((m.to_numpy() == m.to_numpy().T).all()), float(m.iloc[0, 0])
     ((5, 5), True, 0.0)
     """
-    from staffing.policy import Policy
-
     policy = policy or Policy()
     if distances is None:
         distances = getattr(county, "distances", None)

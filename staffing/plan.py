@@ -1,23 +1,28 @@
-"""The Plan: what ``optimize`` returns — tables, summary, explanations, report."""
+"""The Plan: what ``optimize`` returns — a container of tables, with delegates to the
+explanations (:mod:`staffing.explain`), plots and reports."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from staffing.i18n import check_lang, label, translate_columns, translate_values
-from staffing.model.naming import MOVE_COLUMNS, name_itinerant, name_moves
-from staffing.model.posts import move_kinds, post_moves, posts_held
-from staffing.model.quota import pool_ledger, quota_table, read_quota, reserve_minimum
-from staffing.model.rotation import coverage_table, read_rotation
-from staffing.model.solve import values
-from staffing.multiyear import HIRE_TABLE_COLUMNS, read_years, year_tables
-from staffing.needs import needs_gap
-from staffing.training import new_rural_teachers
-from staffing.vocab import SUBJECTS
+from staffing.explain import (
+    county_reason,
+    objective_breakdown,
+    rule_table,
+    school_story,
+    summary_table,
+    unmet_needs,
+)
+from staffing.i18n import check_lang, translate_columns, translate_values
+from staffing.metrics import plan_metrics
+from staffing.model.naming import MOVE_COLUMNS
+from staffing.model.read import HIRE_TABLE_COLUMNS, read_plan_tables
+from staffing.model.solve import marginal_value
+from staffing.multiyear import year_tables
+from staffing.training import SHADOW_COLUMNS, shadow_hosts
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -69,6 +74,12 @@ class Plan:
         leave (:func:`staffing.scenarios.retire_early` applies them).
     over_county_total : posts by which staff staying in post exceed the county total
         (0 for feasible data).
+    model : the solved :class:`~staffing.model.build.CountyModel` (read-only; None
+        without a solution).
+
+    A Plan holds tables: :func:`staffing.optimize.optimize` builds and solves the model
+    and :mod:`staffing.model.read` reads them back; the explanations are
+    :mod:`staffing.explain`'s.
     """
 
     def __init__(
@@ -77,6 +88,7 @@ class Plan:
         county: County,
         policy: Policy,
         solver: SolveStats,
+        status: str,
         quotas: pd.DataFrame,
         pool: pd.DataFrame,
         reserve: int,
@@ -85,169 +97,63 @@ class Plan:
         coverage: pd.DataFrame | None = None,
         rotation: dict | None = None,
         clusters: pd.DataFrame | None = None,
+        transfers: pd.DataFrame | None = None,
+        horizon: int = 0,
+        hires: pd.DataFrame | None = None,
+        quota_path: pd.DataFrame | None = None,
+        years: pd.DataFrame | None = None,
+        cover_by_year: pd.DataFrame | None = None,
+        projection: pd.DataFrame | None = None,
+        retirements: pd.DataFrame | None = None,
+        early_retirement: pd.DataFrame | None = None,
+        model: CountyModel | None = None,
     ) -> None:
+        def table(frame: pd.DataFrame | None, columns: list[str] | None = None) -> pd.DataFrame:
+            return pd.DataFrame(columns=columns) if frame is None else frame
+
         self.county = county
         self.policy = policy
         self.solver = solver
+        self.status = status
+        self.objective = solver.objective
         self.quotas = quotas
         self.pool = pool
         self.reserve = reserve
         self.over_county_total = over_county_total
-        self.moves = pd.DataFrame(columns=MOVE_COLUMNS) if moves is None else moves
-        self.coverage = pd.DataFrame() if coverage is None else coverage
+        self.moves = table(moves, MOVE_COLUMNS)
+        self.coverage = table(coverage)
         self.rotation = rotation or {}
-        self.clusters = pd.DataFrame() if clusters is None else clusters
+        self.clusters = table(clusters)
         #: Voluntary transfers settled before planning (optimize(preferences=…)).
-        self.transfers = pd.DataFrame()
-        self.horizon = 0
-        self.hires = pd.DataFrame(columns=HIRE_TABLE_COLUMNS)
-        self.quota_path = pd.DataFrame()
-        self.years = pd.DataFrame()
-        self.cover_by_year = pd.DataFrame()
-        self.projection = pd.DataFrame()
-        self.retirements = pd.DataFrame()
-        self.early_retirement = pd.DataFrame()
-        self._model: CountyModel | None = None
+        self.transfers = table(transfers)
+        self.horizon = horizon
+        self.hires = table(hires, HIRE_TABLE_COLUMNS)
+        self.quota_path = table(quota_path)
+        self.years = table(years)
+        self.cover_by_year = table(cover_by_year)
+        self.projection = table(projection)
+        self.retirements = table(retirements)
+        self.early_retirement = table(early_retirement)
+        self._model = model
         self._one_more: float | None = None
-        has_solution = solver.status in ("optimal", "feasible")
-        self.status = "feasible" if has_solution and over_county_total > 0 else solver.status
-        self.objective = solver.objective
 
-    # ------------------------------------------------------------------ construction
     @classmethod
-    def from_model(cls, model: CountyModel, stats: SolveStats) -> Plan:
-        """Read a solved :class:`~staffing.model.build.CountyModel` back into a Plan."""
-        inputs = model.inputs
-        h = model.quota
-        if stats.status in ("optimal", "feasible"):
-            quotas = read_quota(h, inputs)
-            reserve = int(round(h.reserve.varValue or 0))
-            over = int(round(h.over.varValue or 0))
-        else:  # no solution: keep the approved quotas so every table still has a shape
-            quotas = quota_table(inputs.schools, inputs.schools["approved_quota"].to_numpy())
-            reserve, over = 0, 0
-        pool = pool_ledger(quotas, inputs.county_total)
-        moves = coverage = rotation = None
-        if "rotation" in model.blocks:
-            moves, coverage, rotation = _read_rotation(model, solved=stats.status in (
-                "optimal", "feasible"))
-        # Who holds a post where after the moves (Policy.post_moves_with).
-        quotas = quotas.join(posts_held(inputs.schools["floor"], moves, inputs.policy))
-        plan = cls(county=inputs.county, policy=inputs.policy, solver=stats, quotas=quotas,
-                   pool=pool, reserve=reserve, over_county_total=over, moves=moves,
-                   coverage=coverage, rotation=rotation, clusters=inputs.clusters)
-        plan._model = model if stats.status in ("optimal", "feasible") else None
-        if model.horizon is not None:
-            plan._add_years(read_years(model, quotas, moves, coverage,
-                                       solved=stats.status in ("optimal", "feasible")))
-        return plan
+    def from_model(cls, model: CountyModel, stats: SolveStats, **extra) -> Plan:
+        """Read a solved :class:`~staffing.model.build.CountyModel` back into a Plan
+        (:func:`staffing.model.read.read_plan_tables`); ``extra`` tables such as
+        ``transfers`` are added as they are."""
+        return cls(**read_plan_tables(model, stats), **extra)
 
-    def _add_years(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Attach the tables of a multi-year plan; later quotas join ``quotas``."""
-        self.horizon = len(tables["years"].columns) - 1
-        self.hires = tables["hires"]
-        self.quota_path = tables["quota_path"]
-        self.years = tables["years"]
-        self.cover_by_year = tables["cover"]
-        self.projection = tables["projection"]
-        self.retirements = tables["retirements"]
-        self.early_retirement = tables["early_retirement"]
-        self.pool = tables["pool"]
-        later = self.quota_path["quota"].iloc[:, 1:]
-        self.quotas = self.quotas.join(later.rename(columns=lambda y: f"new_quota_{y}"))
-        over = self.years.loc["over_county_total"]
-        if self.status == "optimal" and int(over.sum()) > 0:
-            self.status = "feasible"
-
-    def _pool_this_year(self) -> pd.DataFrame:
-        """The pool ledger of the first planning year."""
-        if "year" not in self.pool:
-            return self.pool
-        return self.pool[self.pool["year"].eq(self.policy.plan_year)]
+    @property
+    def model(self) -> CountyModel | None:
+        """The solved model behind the plan (None without a solution): its PuLP problem
+        ``model.prob``, inputs ``model.inputs`` and block handles ``model.blocks``."""
+        return self._model
 
     # ------------------------------------------------------------------ summaries
     def summary(self, lang: str = "en") -> pd.DataFrame:
-        """Headline figures before and after the plan.
-
-        Rows: schools below norm (all and rural), posts short of norm, posts above
-        norm, quota moved through the pool, pool balance, quota assigned to schools;
-        with rotation, moves and subject cover; in a multi-year plan, hires and
-        retirements over the plan and the first and last years' shortfalls and unmet
-        need.
-        """
-        q = self.quotas
-        rural = q["location"].eq("rural")
-        moved = int(q["change"].clip(lower=0).sum())
-        pool = self._pool_this_year()
-        opening = int(pool["balance"].iloc[0])
-        closing = int(pool["balance"].iloc[-1])
-        rows = [
-            ("schools_below_norm", "Schools below norm", "低于编制标准的学校",
-             int((q.shortfall_before > 0).sum()), int((q.shortfall_after > 0).sum())),
-            ("rural_schools_below_norm", "Rural schools below norm", "低于编制标准的乡村学校",
-             int((rural & (q.shortfall_before > 0)).sum()),
-             int((rural & (q.shortfall_after > 0)).sum())),
-            ("posts_short", "Posts short of norm", "缺编数",
-             int(q.shortfall_before.sum()), int(q.shortfall_after.sum())),
-            ("posts_above", "Posts above norm", "超编数",
-             int(q.surplus_before.sum()), int(q.surplus_after.sum())),
-            ("quota_moved", "Quota moved through the pool", "经周转池调剂的编制", 0, moved),
-            ("pool_balance", "Turnover pool balance", "周转池余额", opening, closing),
-            ("quota_assigned", "Quota assigned to schools", "学校编制合计",
-             int(q.approved_quota.sum()), int(q.new_quota.sum())),
-        ]
-        if self.rotation:
-            c = self.coverage.reset_index()
-            urgent = c["subject"].isin(self.policy.urgent_subjects)
-            deficit = sum(self.rotation["backbone_deficit"].values())
-            rows += [
-                ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0,
-                 int(self.moves["kind"].ne("itinerant").sum())),
-                ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0,
-                 round(float(self.moves.loc[self.moves["kind"].eq("itinerant"), "fte"].sum()),
-                       1)),
-                ("unmet_need_fte", "Unmet subject need (FTE)", "学科缺口(折合人数)",
-                 round(float(c.unmet_before.sum()), 1), round(float(c.unmet_after.sum()), 1)),
-                ("unmet_urgent_fte", "Unmet urgent-subject need (FTE)", "紧缺学科缺口(折合人数)",
-                 round(float(c.unmet_before[urgent].sum()), 1),
-                 round(float(c.unmet_after[urgent].sum()), 1)),
-                ("backbone_deficit_rural", "Rural backbone teachers short of 1 per 100 pupils",
-                 "乡村学校骨干教师缺口", round(self.rotation["backbone_deficit_before"], 1),
-                 round(deficit, 1)),
-            ]
-        if self.horizon:
-            rows += self._year_summary_rows()
-        col = 1 if check_lang(lang) == "en" else 2
-        out = pd.DataFrame(
-            {
-                label("metric", lang): [r[col] for r in rows],
-                label("before", lang): pd.Series([r[3] for r in rows], dtype=object),
-                label("after", lang): pd.Series([r[4] for r in rows], dtype=object),
-            },
-        )
-        out.index = pd.Index([r[0] for r in rows], name="key")
-        return out
-
-    def _year_summary_rows(self) -> list[tuple]:
-        """Summary rows of a multi-year plan: "before" is the first year, "after" the
-        whole plan (hires, retirements) or its last year (shortfalls, unmet need)."""
-        y = self.years
-        first, last = y.columns[0], y.columns[-1]
-        hires, urgent = int(y.loc["hires"].sum()), int(y.loc["urgent_hires"].sum())
-        return [
-            ("hires_over_plan", f"New hires {first + 1}–{last}", f"{first + 1}—{last}年招聘教师",
-             0, hires),
-            ("urgent_share_of_hires", "Urgent-need share of those hires", "其中紧缺学科占比",
-             np.nan, round(urgent / hires, 3) if hires else np.nan),
-            ("retirements_over_plan", f"Retirements {first + 1}–{last}",
-             f"{first + 1}—{last}年退休", 0, int(y.loc["retirements"].sum())),
-            ("posts_short_by_year", f"Posts short of norm, {first} → {last}",
-             f"缺编数({first}年→{last}年)", int(y.loc["posts_short", first]),
-             int(y.loc["posts_short", last])),
-            ("unmet_need_by_year", f"Unmet subject need (FTE), {first} → {last}",
-             f"学科缺口(折合人数,{first}年→{last}年)", y.loc["unmet_need_fte", first],
-             y.loc["unmet_need_fte", last]),
-        ]
+        """Headline figures before and after the plan (:func:`staffing.explain.summary_table`)."""
+        return summary_table(self, lang)
 
     @property
     def value_of_one_more_post(self) -> float:
@@ -259,8 +165,6 @@ class Plan:
             if self._model is None:
                 self._one_more = float("nan")
             else:
-                from staffing.model.solve import marginal_value
-
                 q = self._model.quota
                 self._one_more = marginal_value(self._model.prob, q.reserve, q.quota)
         return self._one_more
@@ -269,8 +173,6 @@ class Plan:
     def shadow(self) -> pd.DataFrame:
         """Shadow-training hosts for new rural teachers: their cluster lead, or the
         nearest urban quality or central school with room (Chuxiong measure 7)."""
-        from staffing.training import SHADOW_COLUMNS, shadow_hosts
-
         if self.clusters.empty or self.county.teachers is None:
             return pd.DataFrame(columns=SHADOW_COLUMNS)
         return shadow_hosts(self.county, self.policy, clusters=self.clusters)
@@ -279,8 +181,6 @@ class Plan:
     def unmet(self) -> pd.DataFrame:
         """Subject needs still unmet after the plan, with the reason (empty without
         teachers)."""
-        from staffing.explain import unmet_needs
-
         return unmet_needs(self)
 
     @property
@@ -292,66 +192,12 @@ class Plan:
                        "shortfall_weight"]]
         short = short.sort_values(["shortfall_weight", "shortfall_after"], ascending=False,
                                   kind="stable")
-        short = short.assign(reason=self._county_reason("en"))
+        short = short.assign(reason=county_reason(self, "en"))
         return short
 
     def shortfalls_reason(self, lang: str = "en") -> str:
         """Why schools stay below norm after the plan, in ``lang``."""
-        return self._county_reason(check_lang(lang))
-
-    def _county_reason(self, lang: str) -> str:
-        """Why schools stay short, at county level (the same for every short school)."""
-        facts = self._binding_facts()
-        parts_en, parts_zh = [], []
-        if not self.policy.pool_enabled:
-            parts_en.append("the turnover pool is switched off (pool_enabled = false)")
-            parts_zh.append("周转池未启用")
-        if facts["over"] > 0:
-            parts_en.append(f"staff staying in post ({facts['staying']}) exceed the county "
-                            f"total ({facts['total']}) by {facts['over']}")
-            parts_zh.append(f"留任在编人员({facts['staying']}名)超出核定编制总量"
-                            f"({facts['total']}){facts['over']}名")
-        if facts["exhausted"]:
-            parts_en.append(
-                f"the county total ({facts['total']}) is exhausted: every post is assigned"
-            )
-            parts_zh.append(f"编制总量({facts['total']})已全部分配")
-        if facts["locked"] > 0:
-            parts_en.append(
-                f"{facts['locked']} posts above norm at {facts['locked_schools']} schools are "
-                "occupied by staff in post and cannot be released"
-            )
-            parts_zh.append(
-                f"{facts['locked_schools']}所学校超编的{facts['locked']}个编制由在编人员占用,无法收回"
-            )
-        if facts["reserve_min"] > 0 and self.reserve < facts["reserve_min"]:
-            parts_en.append(f"staff in post leave room for only {self.reserve} of the "
-                            f"{facts['reserve_min']} reserve posts")
-            parts_zh.append(f"在编人员仅留出{self.reserve}个周转池预留编制"
-                            f"(应留{facts['reserve_min']}个)")
-        elif facts["reserve_min"] > 0:
-            parts_en.append(f"{facts['reserve_min']} posts are held back as the pool reserve")
-            parts_zh.append(f"周转池按规定预留{facts['reserve_min']}个编制")
-        if lang == "zh":
-            return ";".join(parts_zh) or "—"
-        return "; ".join(parts_en) or "—"
-
-    def _binding_facts(self) -> dict[str, int | bool]:
-        q = self.quotas
-        floor = q["posts_held"]
-        locked = (np.minimum(q["new_quota"], floor) - q["norm"]).clip(lower=0)
-        total = self.county.county_total
-        reserve_min = reserve_minimum(total, self.policy)
-        return {
-            "total": total,
-            "staying": int(floor.sum()),
-            "over": self.over_county_total,
-            "exhausted": int(q["new_quota"].sum()) + self.reserve - self.over_county_total
-            >= total and self.reserve <= reserve_min,
-            "locked": int(locked.sum()),
-            "locked_schools": int((locked > 0).sum()),
-            "reserve_min": reserve_min,
-        }
+        return county_reason(self, check_lang(lang))
 
     # ------------------------------------------------------------------ explain
     def explain(self, school_id: str | None = None, lang: str = "en", *,
@@ -374,76 +220,12 @@ class Plan:
         ``achieved``, ``shortfall``, ``binding``, ``schools_affected``, ``note`` — or,
         for one school, a str.
         """
-        from staffing.explain import objective_breakdown, rule_table
-
         check_lang(lang)
         if breakdown is not None:
             return objective_breakdown(self, by=breakdown, lang=lang)
         if school_id is not None:
-            return self._school_story(str(school_id), lang)
+            return school_story(self, str(school_id), lang)
         return rule_table(self, lang)
-
-    def _school_story(self, school_id: str, lang: str) -> str:
-        from staffing.explain import allocation_note, rotation_story
-
-        if school_id not in self.quotas.index:
-            raise KeyError(f"no school {school_id!r} in this plan")
-
-        r = self.quotas.loc[school_id]
-        basis = label(r["basis"], lang)
-        rotation = rotation_story(self, school_id, lang)
-        if lang == "zh":
-            text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
-                    f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
-                    f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。") + rotation
-            if r["shortfall_after"] > 0:
-                text += f"仍缺编{r['shortfall_after']}人:{self._county_reason('zh')}。"
-            elif r["change"] < 0:
-                text += f"收回{-r['change']}个空编入周转池。"
-            for row in self._unmet_at(school_id):
-                text += (f"{SUBJECTS[row.subject]}仍缺{row.unmet_after:.1f}人:{row.reason_zh}。")
-            return text + allocation_note(self, school_id, "zh") + self._years_story(
-                school_id, "zh")
-        text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
-                f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
-                f"{r['new_quota']} ({r['change']:+d}).") + rotation
-        if r["shortfall_after"] > 0:
-            text += f" Still {r['shortfall_after']} short of norm: {self._county_reason('en')}."
-        elif r["change"] < 0:
-            text += f" {-r['change']} vacant posts released to the turnover pool."
-        for row in self._unmet_at(school_id):
-            text += f" {row.subject}: {row.unmet_after:.1f} FTE still unmet ({row.reason})."
-        return text + allocation_note(self, school_id, "en") + self._years_story(
-            school_id, "en")
-
-    def _years_story(self, school_id: str, lang: str) -> str:
-        """The later years of a multi-year plan for one school: quotas and hires."""
-        if not self.horizon:
-            return ""
-        quotas = self.quota_path["quota"].loc[school_id]
-        path = "→".join(str(int(q)) for q in quotas)
-        years = f"{quotas.index[0]}–{quotas.index[-1]}"
-        hires = self.hires[self.hires["school_id"] == school_id]
-        names = self.quotas["name"]
-        hires = hires.assign(host_school=[names.get(h, h) for h in hires["host_school"]])
-        if lang == "zh":
-            text = f"{years}年编制:{path}。"
-            for h in hires.itertuples():
-                host = f",先到{h.host_school}跟岗培训" if h.host_school else ""
-                text += (f"{h.year}年招聘{SUBJECTS[h.subject]}教师{h.count}人"
-                         f"({h.approval_year}年报批{host})。")
-            return text
-        text = f" Quotas {years}: {path}."
-        for h in hires.itertuples():
-            host = f", shadow-training first at {h.host_school}" if h.host_school else ""
-            text += (f" Hires for {h.year}: {h.count} {h.subject} (approved in "
-                     f"{h.approval_year}{host}).")
-        return text
-
-    def _unmet_at(self, school_id: str) -> list:
-        """The school's unmet subject needs (rows of :attr:`unmet`), largest first."""
-        unmet = self.unmet
-        return list(unmet[unmet["school_id"] == school_id].itertuples())
 
     # ------------------------------------------------------------------ output
     def to_excel(self, path: str | Path, lang: str = "en") -> None:
@@ -466,7 +248,7 @@ class Plan:
             "pool": translate_columns(translate_values(self.pool, lang), lang),
             "moves": translate_columns(translate_values(self._moves_for(lang), lang), lang),
             "coverage": translate_columns(translate_values(self.coverage, lang), lang),
-            "unmet": translate_columns(translate_values(self._unmet_for(lang), lang), lang),
+            "unmet": translate_columns(translate_values(self.unmet_for(lang), lang), lang),
             "clusters": translate_columns(translate_values(self.clusters, lang), lang),
             # "basis" here is why a host was chosen, not a norm basis: its own label
             "shadow": translate_columns(translate_values(
@@ -480,15 +262,13 @@ class Plan:
         """Moves with the reason in ``lang`` only."""
         return _reason_in(self.moves, lang)
 
-    def _unmet_for(self, lang: str) -> pd.DataFrame:
+    def unmet_for(self, lang: str) -> pd.DataFrame:
         """Unmet needs with the reason in ``lang`` only."""
         return _reason_in(self.unmet, lang)
 
     @property
     def metrics(self) -> pd.DataFrame:
         """Equity and coverage figures before and after (metric, before, after)."""
-        from staffing.metrics import plan_metrics
-
         return plan_metrics(self)
 
     @property
@@ -516,68 +296,3 @@ def _reason_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` with one ``reason`` column, in ``lang`` (it carries reason and reason_zh)."""
     keep, drop = ("reason_zh", "reason") if lang == "zh" else ("reason", "reason_zh")
     return frame.drop(columns=[drop]).rename(columns={keep: "reason"})
-
-
-def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Named moves, coverage and the rotation rules' figures from a solved model."""
-    h = model.blocks["rotation"]
-    inputs = model.inputs
-    r = h.inputs
-    gaps = needs_gap(r.needs, r.staff, inputs.policy)
-    flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
-    moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
-                       gaps, keep=inputs.previous)
-    if "itinerant" in model.blocks and solved:
-        arcs = model.blocks["itinerant"].arcs
-        arcs = arcs.assign(fte=values(arcs["var"].tolist()).round(6))
-        arcs = arcs[arcs["fte"] > 1e-6]
-        training = new_rural_teachers(inputs.county, inputs.policy).index
-        visits = name_itinerant(arcs, inputs.county.teachers, moves, inputs.schools, training)
-        if len(visits):
-            moves = pd.concat([moves, visits], ignore_index=True)
-    cover = coverage_table(r, moves, inputs.policy)
-
-    duty_out = moves[moves["from_school"].isin(r.duty.index) & moves["kind"].ne("itinerant")]
-    policy = inputs.policy
-    pupils = inputs.county.schools["pupils_primary"] + inputs.county.schools["pupils_junior"]
-    rural = inputs.schools["location"].eq("rural") | inputs.schools["is_weak"]
-    share = h.backbone_share_short
-    figures = {
-        "eligible_per_duty_school": r.duty["eligible"].astype(int).to_dict(),
-        "rotation_target": float(policy.rotation_share_min * r.duty["eligible"].sum()),
-        "rotated_from_duty_schools": int(len(duty_out)),
-        "backbone_rotated": int(duty_out["backbone"].sum()),
-        "backbone_share_short": float(share.varValue or 0) if share is not None else 0.0,
-        "volume_short": _positive(h.volume_short),
-        "backbone_deficit": _positive(h.backbone_deficit),
-        "backbone_target": float(policy.backbone_per_100_pupils_target
-                                 * pupils[rural].sum() / 100.0),
-        "backbone_deficit_before": float(
-            (policy.backbone_per_100_pupils_target * pupils[rural] / 100.0
-             - r.backbone_staff[rural]).clip(lower=0).sum()),
-        "previous_dropped": _dropped_announcements(inputs.previous, moves),
-        "candidate_pairs": pd.MultiIndex.from_frame(
-            r.flows[["target", "subject"]].drop_duplicates()),
-        # (target, subject) pairs a teacher could reach on a term move, needing no post
-        "term_pairs": pd.MultiIndex.from_frame(
-            r.flows.loc[~post_moves(move_kinds(r.flows["kind"], r.flows["backbone"],
-                                               r.flows["target"], inputs.schools), policy),
-                        ["target", "subject"]].drop_duplicates()),
-    }
-    return moves, cover, figures
-
-
-def _positive(variables: dict) -> dict[str, float]:
-    """The named slack variables that came back above zero, as plain floats."""
-    return {k: round(float(v.varValue or 0), 6) for k, v in variables.items()
-            if (v.varValue or 0) > 1e-6}
-
-
-def _dropped_announcements(previous: pd.DataFrame | None, moves: pd.DataFrame) -> list[str]:
-    """Teachers whose announced move the new plan could not keep (no longer eligible,
-    gone, or the edge is no longer allowed): said, never dropped silently."""
-    if previous is None or previous.empty:
-        return []
-    keys = ["teacher_id", "from_school", "to_school"]
-    kept = previous[keys].merge(moves.loc[moves["kind"].ne("itinerant"), keys], on=keys)
-    return sorted(set(previous["teacher_id"]) - set(kept["teacher_id"]))

@@ -23,6 +23,7 @@ import tomli_w
 
 from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
+from staffing._io import atomic_write_bytes
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
@@ -549,8 +550,6 @@ class Policy:
 
     def to_toml(self, path: str | Path) -> None:
         """Write every field to a TOML file that :meth:`from_toml` reads back equal."""
-        from staffing._io import atomic_write_bytes
-
         atomic_write_bytes(Path(path), tomli_w.dumps(self.to_dict()).encode("utf-8"))
 
     def fingerprint(self) -> str:

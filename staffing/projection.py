@@ -49,6 +49,7 @@ import pandas as pd
 
 from staffing.data.county import County
 from staffing.errors import Problem, StaffingDataError
+from staffing.geo import distance_matrix
 from staffing.policy import Policy
 from staffing.vocab import LOCATIONS
 
@@ -305,8 +306,6 @@ def _routes(county: County, policy: Policy, grade7: np.ndarray,
         alone = np.setdiff1d(senders, pairs["s"].to_numpy())
         if len(alone):
             # Nearest by road; ties and missing coordinates resolved by school id.
-            from staffing.geo import distance_matrix
-
             by_id = receivers[np.argsort(ids[receivers], kind="stable")]
             km = distance_matrix(county, policy).to_numpy()[np.ix_(alone, by_id)]
             known = np.isfinite(km).any(axis=1)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from staffing.policy import Policy
 
-__all__ = ["Track", "TRACKS", "retirement_age_months", "retirement_dates",
+__all__ = ["Track", "TRACKS", "retirement_age_months", "retirement_dates", "school_year_of",
            "early_retirement_candidates", "EARLY_COLUMNS"]
 
 #: Columns of :func:`early_retirement_candidates`.
@@ -179,3 +179,22 @@ def early_retirement_candidates(teachers: pd.DataFrame | None, policy: Policy | 
     })
     return out.sort_values(["retirement_date", "teacher_id"], kind="stable").reset_index(
         drop=True)[EARLY_COLUMNS]
+
+
+def school_year_of(dates: pd.Series, plan_year: int) -> np.ndarray:
+    """The planning year from which a post left on ``dates`` is vacant.
+
+    A date on or before 1 September of ``plan_year + t`` empties the post for school
+    year ``t``; dates before year 1 count as year 1 (the teacher is in post in year
+    0 by the data).
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2027-03-10", "2027-09-01", "2027-10-01", "2020-01-01"]))
+    >>> school_year_of(d, 2026).tolist()
+    [1, 1, 2, 1]
+    """
+    year = dates.dt.year.to_numpy()
+    after_start = (dates.dt.month.to_numpy() > 9) | (
+        (dates.dt.month.to_numpy() == 9) & (dates.dt.day.to_numpy() > 1))
+    return np.maximum(year - plan_year + after_start.astype(int), 1)

@@ -291,7 +291,7 @@ def test_retirement_dates_decide_the_school_year_a_post_falls_vacant():
     assert r.loc[["U-800", "U-801", "U-802"], "retirement_date"].tolist() == [
         pd.Timestamp("2027-04-01"), pd.Timestamp("2027-09-01"), pd.Timestamp("2027-10-01")]
     assert r.loc[["U-800", "U-801", "U-802"], "vacant_from"].tolist() == [2027, 2027, 2028]
-    assert plan._model.horizon.holding.loc["U"].tolist() == [21 - 2, 21 - 3]
+    assert plan.model.horizon.holding.loc["U"].tolist() == [21 - 2, 21 - 3]
     assert plan.years.loc["retirements"].tolist() == [0, 3, 1]
 
 
@@ -311,11 +311,11 @@ def test_demo_county_retirements_open_vacancies_that_hires_fill(demo_plan):
     # The posts listed teachers leave, year by year, are what the model holds.
     county = plan.county
     teachers = staying_teachers(county)
-    floor = plan._model.inputs.schools["floor"]
+    floor = plan.model.inputs.schools["floor"]
     for t in range(1, 6):
         gone = teachers[retired_by(teachers, plan.policy, t)].groupby("school_id").size()
         expected = (floor - gone.reindex(floor.index, fill_value=0)).clip(lower=0)
-        pd.testing.assert_series_equal(plan._model.horizon.holding[t], expected,
+        pd.testing.assert_series_equal(plan.model.horizon.holding[t], expected,
                                        check_names=False)
     assert plan.years.loc["hires"].sum() > 0
     check_multiyear_invariants(plan)
@@ -326,7 +326,7 @@ def test_demo_county_hires_fill_real_gaps_in_their_own_subject(demo_plan):
     hire's subject (or what that subject covers) than the row's other hires can fill,
     in some year it teaches; and no one is hired who would not teach within the plan."""
     plan = demo_plan
-    policy, hz = plan.policy, plan._model.horizon
+    policy, hz = plan.policy, plan.model.horizon
     last = policy.plan_year + plan.horizon
     assert (plan.hires["teaching_from"] <= last).all()
     teachers = staying_teachers(plan.county)
@@ -428,7 +428,7 @@ def test_pool_lends_its_reserve_against_attrition(loan_plans):
         assert (loans["repay_by"] <= loans["year"] + years).all()
         assert (loans["repay_by"] > loans["year"]).all()
         # Repayments come from the attrition of schools above norm, year by year.
-        hz = plan._model.horizon
+        hz = plan.model.horizon
         repaid = plan.pool[plan.pool["entry"].eq("repayment")]
         for row in repaid.itertuples():
             assert row.posts <= hz.attrition[row.year - plan.policy.plan_year]
@@ -459,7 +459,7 @@ def test_shorter_loans_lend_no_more(loan_plans):
     assert lent[1] <= lent[3]
     assert (short.years.loc["pool_loan"] <= long.years.loc["pool_loan"]).all()
     # Everything lent by a year is repaid by attrition within pool_loan_years of it.
-    hz = short._model.horizon
+    hz = short.model.horizon
     cumulative = short.pool[short.pool["entry"].eq("loan")].groupby("year")["posts"].sum()
     cumulative = cumulative.reindex(short.years.columns, fill_value=0).cumsum()
     for year, owed in cumulative.items():
@@ -590,7 +590,7 @@ def brute_force(plan: st.Plan, budget: int | None = None) -> tuple[float, float]
     """(least objective over every hire plan, objective of the plan's own hires), both
     without the constant year-0 rotation terms."""
     policy, county = plan.policy, plan.county
-    model = plan._model
+    model = plan.model
     hz, H = model.horizon, plan.horizon
     schools = county.schools
     ids = list(schools.index)
@@ -687,7 +687,7 @@ def test_objective_equals_brute_force_over_every_hire_plan(mode, changes, budget
     policy = st.Policy(**mode, **changes)
     plan = st.optimize(county, policy, horizon=2, mip_gap=0, hiring_budget=budget)
     assert plan.status == "optimal" and plan.moves.empty
-    model = plan._model
+    model = plan.model
     cands = hire_candidates(model.inputs, model.horizon, policy)
     # The documented candidate rule: gaps of ≥ 0.5 FTE after retirements.
     assert set(zip(cands["school_id"], cands["subject"], strict=True)) == {
@@ -743,7 +743,7 @@ def test_teacher_who_retires_within_the_plan_does_not_rotate():
     assert "U-900" in set(single.moves["teacher_id"])
     plan = st.optimize(county, policy, horizon=2)
     assert "U-900" not in set(plan.moves["teacher_id"])
-    assert plan._model.inputs.eligibility.loc["U-900", "reason"] == "retiring"
+    assert plan.model.inputs.eligibility.loc["U-900", "reason"] == "retiring"
     staff = staff_holding_posts(plan)
     assert staff.loc["U", 1] == 65  # everyone at U but U-900 stays through 2027
     assert (staff.to_numpy() <= plan.quota_path["quota"].to_numpy()).all()

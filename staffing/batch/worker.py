@@ -115,7 +115,7 @@ def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
                     options: Mapping[str, Any], result: dict[str, Any]) -> None:
     from staffing._io import atomic_write_bytes
     from staffing.data import load_county
-    from staffing.model import optimize
+    from staffing.optimize import optimize
     from staffing.policy import Policy
 
     lang = options.get("lang", "zh")

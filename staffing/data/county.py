@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from staffing.data.validate import check_county_total, validate_tables
+from staffing.errors import Problem, StaffingDataError
+
 if TYPE_CHECKING:
     from staffing.policy import Policy
 
@@ -63,8 +66,6 @@ class County:
         source: str = "<DataFrame>",
         policy: Policy | None = None,
     ) -> None:
-        from staffing.data.validate import validate_tables
-
         clean_schools, clean_teachers = validate_tables(
             schools, teachers, source=source, policy=policy
         )
@@ -75,16 +76,12 @@ class County:
         self.total_is_default: bool = county_total is None
         total = int(self.schools["approved_quota"].sum()) if county_total is None else county_total
         if isinstance(total, bool) or int(total) != total or total < 0:
-            from staffing.errors import Problem, StaffingDataError
-
             raise StaffingDataError(
                 [Problem(source, "county", None, "county_total", county_total,
                          "the county total quota must be a whole number ≥ 0")]
             )
         self.county_total: int = int(total)
         if not self.total_is_default:
-            from staffing.data.validate import check_county_total
-
             check_county_total(self.county_total, self.schools, policy, source)
 
     # ------------------------------------------------------------------ conveniences

@@ -13,6 +13,7 @@ import pandas as pd
 
 from staffing.data.readers import COUNTY_KEY_HEADERS, COUNTY_VALUE_HEADERS
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for, schema_table
+from staffing.data.validate import validate_tables
 from staffing.errors import StaffingDataError
 
 __all__ = ["render_markdown", "render_error_example", "update_doc", "DOC_PATH"]
@@ -111,8 +112,6 @@ def render_error_example() -> str:
     >>> print(render_error_example().splitlines()[0])
     5 problems in the input data:
     """
-    from staffing.data.validate import validate_tables
-
     schools = pd.DataFrame({
         "学校代码": ["S01", "S02", "S02"], "学校名称": ["城关小学", "城关中学", "金山小学"],
         "乡镇": ["鹿城镇", "鹿城镇", "金山镇"], "学段": ["小学", "初中", "小学校"],

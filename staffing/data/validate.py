@@ -20,7 +20,6 @@ import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,10 +27,8 @@ import pandas as pd
 from staffing._cells import EXCEL_TEXT_MAX
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
+from staffing.policy import Policy
 from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS
-
-if TYPE_CHECKING:
-    from staffing.policy import Policy
 
 __all__ = ["validate_tables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE",
            "LATEST_RETIREMENT_AGE"]
@@ -141,8 +138,6 @@ def validate_tables(
     ...     print(e.problems[0])
     lufeng.xlsx [schools] row 2, column '小学班级数': value 21.5: expected a whole number
     """
-    from staffing.policy import Policy
-
     policy = Policy() if policy is None else policy
     sheets = {t: t for t in TABLES} | dict(sheet_names or {})
     rows = dict(row_numbers or {})
@@ -175,8 +170,6 @@ def check_county_total(total: int, schools: pd.DataFrame, policy: Policy | None 
     StaffingDataError
         Naming the county total, the limit and how it is computed.
     """
-    from staffing.policy import Policy
-
     policy = Policy() if policy is None else policy
     norm = float((schools["pupils_primary"] / policy.primary_ratio
                   + schools["pupils_junior"] / policy.junior_ratio).sum())

@@ -1,7 +1,8 @@
 """Assemble one PuLP problem per county from the rule blocks, and solve it.
 
-``optimize`` runs the steps in order — check and prepare the inputs, build the
-model block by block, solve, read the solution back into a :class:`~staffing.Plan` —
+:func:`staffing.optimize.optimize` runs the steps in order — settle voluntary
+transfers, :func:`build_model` (prepare the inputs, add the blocks), :func:`solve_model`,
+read the solution back (:mod:`staffing.model.read`) into a :class:`~staffing.Plan` —
 and each step is callable on its own for people who want the model itself.
 """
 
@@ -26,7 +27,6 @@ from staffing.model.pool import add_year_quotas
 from staffing.model.quota import QuotaHandles, add_quota
 from staffing.model.rotation import add_rotation
 from staffing.model.solve import (
-    HIGHS_MULTIYEAR,
     SolveStats,
     available_solvers,
     current_values,
@@ -39,7 +39,7 @@ from staffing.policy import Policy
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["CountyModel", "build_model", "optimize", "solve_model"]
+__all__ = ["CountyModel", "build_model", "solve_model"]
 
 
 @dataclass
@@ -161,89 +161,6 @@ def build_model(
     return model
 
 
-def optimize(
-    county: County,
-    policy: Policy | None = None,
-    *,
-    solver: str = "highs",
-    time_limit: float | None = 60.0,
-    mip_gap: float | None = 1e-3,
-    threads: int | None = None,
-    msg: bool = False,
-    pinned: Iterable[str] = (),
-    clusters: pd.DataFrame | None = None,
-    previous: Plan | pd.DataFrame | None = None,
-    preferences: pd.DataFrame | None = None,
-    horizon: int = 0,
-    hiring_budget: int | Mapping[int, int] | None = None,
-) -> Plan:
-    """Plan the county: new quotas through the turnover pool, within the county total.
-
-    Parameters
-    ----------
-    county : the validated county (:func:`staffing.load_county` or ``County(...)``).
-    policy : the rules; defaults to ``Policy()`` (Chuxiong 2024).
-    solver : ``"highs"`` (default) or ``"cbc"``; falls back to the other if missing.
-    time_limit : seconds for the solver; a plan stopped by it is ``feasible``.
-    mip_gap : relative gap at which the solver stops: the plan is proven within this
-        fraction of the best weighted objective (default 0.1%, about a fifth of a
-        teacher of rural urgent-subject need on a 150-school county; the last 0.09%
-        can take HiGHS several times as long). ``plan.solver.gap`` reports the gap
-        reached; pass ``mip_gap=0`` for a proof of optimality.
-    threads : solver threads.
-    msg : print the solver's log.
-    pinned : teacher ids that must not move (besides the ``pinned`` column).
-    clusters : partnership clusters, for ``policy.rotation_scope == "cluster"``.
-    previous : a previous plan whose moves were announced (non-disruptive replanning):
-        its moves are kept where the teacher can still make them; the rest change as
-        little as they must.
-    preferences : teachers' transfer requests (teacher_id, rank, school_id). With
-        ``policy.transfer_mode == "transfers_first"`` they are settled first by
-        ``policy.transfer_mechanism`` (TO-BE by default; :mod:`staffing.transfers`), on
-        the posts of teachers leaving this year, and rotation plans what remains;
-        ``plan.transfers`` lists them and ``plan.county`` is the county after them.
-    horizon : later school years to plan with this one, in one model (default 0: this
-        year only; 5 plans six school years). Rotation and itinerant cover are decided
-        for this year; every year gets quotas within the county total, recruitment by
-        subject (approved the year before, ≥ ``urgent_share_min`` in urgent-need
-        subjects, rural recruits shadow-training first) and pool loans. See
-        ``plan.hires``, ``plan.years``, ``plan.quota_path``, ``plan.projection``,
-        ``plan.retirements`` and docs/multiyear.md.
-    hiring_budget : most hires per year (one number, or ``{calendar year: number}``).
-
-    Returns
-    -------
-    Plan
-        ``plan.status`` is ``optimal``, ``feasible``, ``infeasible`` or ``error``.
-
-    Examples
-    --------
-    >>> import staffing as st
-    >>> plan = st.optimize(st.synth.county(seed=3, n_schools=15, teachers=False))
-    >>> plan.status
-    'optimal'
-    >>> int(plan.quotas.new_quota.sum()) <= plan.county.county_total
-    True
-    """
-    from staffing.plan import Plan
-
-    policy = policy or Policy()
-    transfers = None
-    if preferences is not None and policy.transfer_mode == "transfers_first":
-        from staffing.transfers import settle_transfers
-
-        county, transfers = settle_transfers(county, policy, preferences, vacancies="leaving")
-    model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous,
-                        horizon=horizon, hiring_budget=hiring_budget)
-    stats = solve_model(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap,
-                        threads=threads, msg=msg,
-                        options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None)
-    plan = Plan.from_model(model, stats)
-    if transfers is not None:
-        plan.transfers = transfers
-    return plan
-
-
 def solve_model(
     model: CountyModel,
     *,
@@ -299,8 +216,3 @@ def solve_model(
     stages = {"start": first.time_s, "search": stats.time_s,
               "polish": extra - first.time_s}
     return dataclasses.replace(stats, time_s=stats.time_s + extra, stages=stages)
-
-
-def _highs(solver: str) -> bool:
-    """Whether ``solve(solver=…)`` will run HiGHS (it falls back to CBC if HiGHS is missing)."""
-    return solver == "highs" and "highs" in available_solvers()

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from staffing.data.county import County
-from staffing.model.horizon import school_year_of
 from staffing.policy import Policy
-from staffing.retirement import retirement_dates
+from staffing.retirement import retirement_dates, school_year_of
 
 __all__ = ["eligibility", "REASONS"]
 

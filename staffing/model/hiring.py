@@ -3,7 +3,8 @@
 Hires for school year ``t`` (1 … H) are approved in year ``t − 1`` (招聘计划提前一年
 报批), so year 0 has none: its recruits are already in the teachers table.
 
-Variables and constraints (stable names, used by ``explain()``):
+Variables and constraints (stable names; ``explain(breakdown=…)`` files the objective's
+variables by them):
 
 * ``hire_{i}_{k}_y{t}`` integer ≥ 0: teachers of subject ``k`` hired for school ``i``
   in year ``t``, for the (school, subject) pairs whose gap, after retirements and

@@ -33,11 +33,10 @@ from staffing.needs import subject_needs
 from staffing.norms import quota_norms
 from staffing.policy import Policy
 from staffing.projection import projected_county, projection_summary
-from staffing.retirement import retirement_dates
+from staffing.retirement import retirement_dates, school_year_of
 from staffing.vocab import LEAVING_STATUSES, SUBJECTS
 
-__all__ = ["HorizonInputs", "prepare_horizon", "school_year_of", "attrition_above_norm",
-           "shadow_host_schools"]
+__all__ = ["HorizonInputs", "prepare_horizon", "attrition_above_norm", "shadow_host_schools"]
 
 
 @dataclass(frozen=True)
@@ -77,25 +76,6 @@ class HorizonInputs:
     def years(self) -> range:
         """The later planning years, ``1 … horizon``."""
         return range(1, self.horizon + 1)
-
-
-def school_year_of(dates: pd.Series, plan_year: int) -> np.ndarray:
-    """The planning year from which a post left on ``dates`` is vacant.
-
-    A date on or before 1 September of ``plan_year + t`` empties the post for school
-    year ``t``; dates before year 1 count as year 1 (the teacher is in post in year
-    0 by the data).
-
-    Examples
-    --------
-    >>> d = pd.Series(pd.to_datetime(["2027-03-10", "2027-09-01", "2027-10-01", "2020-01-01"]))
-    >>> school_year_of(d, 2026).tolist()
-    [1, 1, 2, 1]
-    """
-    year = dates.dt.year.to_numpy()
-    after_start = (dates.dt.month.to_numpy() > 9) | (
-        (dates.dt.month.to_numpy() == 9) & (dates.dt.day.to_numpy() > 1))
-    return np.maximum(year - plan_year + after_start.astype(int), 1)
 
 
 def shadow_host_schools(schools: pd.DataFrame) -> pd.Index:

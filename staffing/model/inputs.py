@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from staffing.clusters import form_clusters
 from staffing.data.county import County
 from staffing.errors import StaffingDataError
+from staffing.model.edges import allowed_moves
+from staffing.model.eligibility import eligibility
 from staffing.model.fair import tie_break_factor
+from staffing.model.posts import move_kinds, post_moves
+from staffing.model.rotation import RotationInputs, prepare_rotation
 from staffing.norms import quota_norms
 from staffing.policy import Policy
 from staffing.vocab import LEAVING_STATUSES
@@ -34,7 +38,7 @@ class ModelInputs:
     county_total: int
     eligibility: pd.DataFrame | None = None
     edges: pd.DataFrame | None = None
-    rotation: Any = None  # RotationInputs when the rotation block is on
+    rotation: RotationInputs | None = None  # when the rotation block is on
     previous: pd.DataFrame | None = None  # moves announced in a previous plan
     clusters: pd.DataFrame | None = None  # partnership clusters (given or formed)
 
@@ -112,12 +116,6 @@ def prepare_inputs(
     if not (policy.rotation_enabled and county.teachers is not None and len(county.teachers)):
         return ModelInputs(county=county, policy=policy, schools=schools,
                            county_total=county.county_total)
-
-    from staffing.clusters import form_clusters
-    from staffing.model.edges import allowed_moves
-    from staffing.model.eligibility import eligibility
-    from staffing.model.posts import move_kinds, post_moves
-    from staffing.model.rotation import prepare_rotation
 
     eligible = eligibility(county, policy, pinned, horizon=horizon)
     try:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,10 +42,15 @@ from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost, unmet_weight
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
-from staffing.needs import needs_gap, subject_needs
+from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
+
+if TYPE_CHECKING:  # model.inputs imports this module
+    from staffing.model.inputs import ModelInputs
+    from staffing.model.itinerant import ItinerantHandles
+    from staffing.model.quota import QuotaHandles
 
 __all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
            "read_rotation"]
@@ -180,8 +186,8 @@ def prepare_rotation(
                           backbone_staff=backbone_staff, needs=needs, duty=duty)
 
 
-def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
-                 itinerant=None) -> RotationHandles:
+def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota: QuotaHandles,
+                 itinerant: ItinerantHandles | None = None) -> RotationHandles:
     """Add the rotation block to ``prob``; ``quota`` are the quota block's handles.
 
     Parameters
@@ -442,8 +448,6 @@ def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Per school and subject with a need: need, covered before, covered after (FTE)."""
-    from staffing.needs import coverage
-
     before = coverage(r.needs, r.staff, policy)
     after = coverage(r.needs, staff_after_moves(r.staff, moves), policy)
     table = pd.DataFrame({
