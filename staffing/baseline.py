@@ -23,6 +23,7 @@ from staffing.data.county import County
 from staffing.model.inputs import prepare_inputs
 from staffing.needs import coverage, needs_gap
 from staffing.policy import Policy
+from staffing.staff import staff_after_moves
 
 __all__ = ["greedy_plan", "evaluate"]
 
@@ -105,8 +106,6 @@ def evaluate(county: County, policy: Policy, quotas: pd.Series,
     }
     if data.rotation is not None:
         r = data.rotation
-        from staffing.model.rotation import staff_after_moves
-
         after = staff_after_moves(r.staff, moves.assign(
             kind=moves.get("kind", "rotation"), fte=moves.get("fte", 1.0)))
         unmet = (r.needs - coverage(r.needs, after, policy)).clip(lower=0)

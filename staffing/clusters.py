@@ -42,6 +42,7 @@ import pandas as pd
 
 from staffing._io import atomic_path, atomic_write_bytes
 from staffing.geo import distance_matrix, edge_positions
+from staffing.staff import in_post, is_backbone, urgent_cover
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -65,9 +66,6 @@ __all__ = [
 CLUSTER_COLUMNS: tuple[str, ...] = (
     "cluster_id", "lead_school", "role", "distance_km", "township", "note",
 )
-
-#: Backbone levels counted as "county level or above" (教督〔2017〕6号).
-_BACKBONE_LEVELS: tuple[str, ...] = ("county", "prefecture", "province")
 
 _SINK = ("sink",)
 
@@ -396,8 +394,8 @@ def cluster_metrics(county: County, clusters: pd.DataFrame, policy: Policy | Non
     Parameters
     ----------
     county : County
-        Its teacher table is the "before" roster (every row counts; filter it first to
-        measure a subset, e.g. without teachers who are leaving).
+        Its teacher table is the "before" roster; teachers who are leaving do not
+        count (:func:`staffing.staff.in_post`).
     clusters : DataFrame
         From :func:`form_clusters` (every school of the county, once).
     policy : Policy, optional
@@ -419,7 +417,9 @@ def cluster_metrics(county: County, clusters: pd.DataFrame, policy: Policy | Non
         teachers of backbone level county or above, and per 100 pupils (the
         national balanced-county indicator asks ≥ 1);
     ``cover_<subject>`` for each urgent subject
-        share of the cluster's schools with at least one teacher of that subject;
+        share of the cluster's schools with at least one teacher in post qualified for
+        that subject (:func:`staffing.staff.urgent_cover`, as
+        :func:`staffing.metrics.urgent_subject_coverage` counts it);
     ``urgent_coverage``
         the mean of those shares.
 
@@ -456,17 +456,18 @@ def cluster_metrics(county: County, clusters: pd.DataFrame, policy: Policy | Non
         "max_distance_km": member_km.groupby(by).max(),
     }).sort_index()
     out.index.name = "cluster_id"
-    subjects = tuple(policy.urgent_subjects)
     if teachers_after is None:
-        return out.join(_teacher_metrics(county.teachers, cluster_of, out["pupils"], subjects))
-    before = _teacher_metrics(county.teachers, cluster_of, out["pupils"], subjects)
-    after = _teacher_metrics(teachers_after, cluster_of, out["pupils"], subjects)
+        return out.join(_teacher_metrics(county.teachers, cluster_of, out["pupils"], policy))
+    before = _teacher_metrics(county.teachers, cluster_of, out["pupils"], policy)
+    after = _teacher_metrics(teachers_after, cluster_of, out["pupils"], policy)
     return out.join(before.add_suffix("_before")).join(after.add_suffix("_after"))
 
 
 def _teacher_metrics(teachers: pd.DataFrame | None, cluster_of: pd.Series,
-                     pupils: pd.Series, subjects: tuple[str, ...]) -> pd.DataFrame:
-    """Backbone and coverage columns per cluster (index of ``pupils``)."""
+                     pupils: pd.Series, policy: Policy) -> pd.DataFrame:
+    """Backbone and coverage columns per cluster (index of ``pupils``), counting the
+    teachers in post (:func:`staffing.staff.in_post`)."""
+    subjects = tuple(policy.urgent_subjects)
     columns = ["backbone_teachers", "backbone_per_100",
                *(f"cover_{x}" for x in subjects), "urgent_coverage"]
     if teachers is None:
@@ -479,21 +480,17 @@ def _teacher_metrics(teachers: pd.DataFrame | None, cluster_of: pd.Series,
     unknown = pd.Index(school.unique()).difference(cluster_of.index)
     if len(unknown):
         raise ValueError(f"teachers at schools not in the county: {', '.join(unknown[:10])}")
+    t = in_post(t)
+    school = t["school_id"].astype(object)
     cluster = cluster_of.reindex(school).to_numpy()
-    backbone = (t["backbone"].isin(_BACKBONE_LEVELS).to_numpy().astype(np.int64))
+    backbone = is_backbone(t["backbone"]).astype(np.int64)
     n_backbone = (pd.Series(backbone).groupby(cluster).sum()
                   .reindex(pupils.index, fill_value=0).astype(np.int64))
     out = pd.DataFrame({
         "backbone_teachers": n_backbone,
         "backbone_per_100": 100.0 * n_backbone / pupils.where(pupils > 0),
     })
-    urgent = t["subject"].isin(subjects).to_numpy()
-    has = (pd.DataFrame({"school_id": school.to_numpy()[urgent],
-                         "subject": t["subject"].to_numpy()[urgent]})
-           .drop_duplicates().assign(one=1)
-           .pivot_table(index="school_id", columns="subject", values="one", fill_value=0,
-                        aggfunc="max")
-           .reindex(index=cluster_of.index, columns=list(subjects), fill_value=0) > 0)
+    has = urgent_cover(t, cluster_of.index, policy)
     cover = has.astype(float).groupby(cluster_of.to_numpy()).mean().reindex(pupils.index)
     cover.columns = [f"cover_{x}" for x in subjects]
     out = out.join(cover)

@@ -52,6 +52,15 @@ import numpy as np
 import pandas as pd
 
 from staffing.i18n import check_lang, label
+from staffing.staff import (
+    COUNTED_BACKBONE_LEVELS,
+    PREFECTURE_BACKBONE_LEVELS,
+    in_post,
+    is_backbone,
+    level_staff,
+    moves_by_school,
+    urgent_cover,
+)
 from staffing.vocab import SUBJECTS
 
 if TYPE_CHECKING:
@@ -80,11 +89,9 @@ __all__ = [
     "plan_metrics",
 ]
 
-#: Backbone levels counted as "county level or above" (教督〔2017〕6号).
-BACKBONE_LEVELS: tuple[str, ...] = ("county", "prefecture", "province")
-
-#: Backbone levels counted as "prefecture level or above" (州级及以上; Chuxiong measure 14).
-PREFECTURE_BACKBONE_LEVELS: tuple[str, ...] = ("prefecture", "province")
+#: Backbone levels counted as "county level or above" (教督〔2017〕6号); the rule lives in
+#: :mod:`staffing.staff` (:data:`~staffing.staff.COUNTED_BACKBONE_LEVELS`).
+BACKBONE_LEVELS: tuple[str, ...] = COUNTED_BACKBONE_LEVELS
 
 #: Subjects of the "PE and arts teachers per 100 pupils" indicator (教督〔2017〕6号).
 PE_ARTS_SUBJECTS: tuple[str, ...] = ("pe", "music", "art")
@@ -363,35 +370,19 @@ def _policy(policy: Policy | None) -> Policy:
     return policy or Policy()
 
 
-def _in_post(teachers: pd.DataFrame) -> pd.DataFrame:
-    """Teachers who count: every row whose status is not ``leaving``."""
-    if "status" not in teachers.columns:
-        return teachers
-    return teachers[teachers["status"].astype(object).ne("leaving").to_numpy()]
-
-
 def _level_parts(schools: pd.DataFrame, staff: pd.Series, policy: Policy) -> pd.DataFrame:
     """Pupils and staff of each school's primary and junior parts.
 
-    A nine-year school's staff are split between its parts in proportion to the two
-    pupil norms (primary pupils / ``primary_ratio`` and junior pupils /
-    ``junior_ratio``), as :func:`staffing.synth.calibration_summary` does: the staffing
-    rule itself says how many staff each part needs. Staff of a school without pupils
-    count with its level (junior schools as junior, all others as primary).
+    Staff are split between the parts by :func:`staffing.staff.level_staff`.
     """
-    pp = schools["pupils_primary"].to_numpy(dtype=float)
-    pj = schools["pupils_junior"].to_numpy(dtype=float)
-    need_p, need_j = pp / policy.primary_ratio, pj / policy.junior_ratio
-    total = need_p + need_j
-    junior_level = schools["level"].astype(object).eq("junior").to_numpy()
-    share_p = np.where(total > 0, need_p / np.where(total > 0, total, 1.0),
-                       np.where(junior_level, 0.0, 1.0))
-    st = staff.reindex(schools.index).to_numpy(dtype=float)
+    split = level_staff(schools, staff, policy)
     return pd.DataFrame({
-        "pupils_primary": pp, "pupils_junior": pj,
+        "pupils_primary": schools["pupils_primary"].to_numpy(dtype=float),
+        "pupils_junior": schools["pupils_junior"].to_numpy(dtype=float),
         "classes_primary": schools["classes_primary"].to_numpy(dtype=float),
         "classes_junior": schools["classes_junior"].to_numpy(dtype=float),
-        "staff_primary": st * share_p, "staff_junior": st * (1.0 - share_p),
+        "staff_primary": split["staff_primary"].to_numpy(),
+        "staff_junior": split["staff_junior"].to_numpy(),
     }, index=schools.index)
 
 
@@ -459,12 +450,6 @@ def pupil_teacher_ratios(county: County | pd.DataFrame, staff: pd.Series | None 
     }, name="ptr")
 
 
-def _qualified_subjects(subject: str, policy: Policy) -> list[str]:
-    """Subjects whose teachers are qualified for ``subject``: its own and those whose
-    ``policy.subject_cover`` list names it (none for the urgent subjects by default)."""
-    return [subject, *(t for t, covers in policy.subject_cover.items() if subject in covers)]
-
-
 def urgent_subject_coverage(teachers: pd.DataFrame | None,
                             schools: County | pd.DataFrame | pd.Index,
                             policy: Policy | None = None,
@@ -504,20 +489,8 @@ def urgent_subject_coverage(teachers: pd.DataFrame | None,
         out = pd.Series(np.nan, index=[*subjects, "mean"], dtype=float)
         out.index.name = "subject"
         return out
-    t = _in_post(teachers.reset_index() if "school_id" not in teachers.columns else teachers)
-    present = pd.DataFrame({"school_id": t["school_id"].astype(object).to_numpy(),
-                            "subject": t["subject"].astype(object).to_numpy()})
-    if itinerant is not None and len(itinerant):
-        present = pd.concat([present, pd.DataFrame({
-            "school_id": itinerant["to_school"].astype(object).to_numpy(),
-            "subject": itinerant["subject"].astype(object).to_numpy()})], ignore_index=True)
-    present = present.drop_duplicates()
-    has = pd.crosstab(present["school_id"], present["subject"]).gt(0)
-    has = has.reindex(index=pd.Index(ids, dtype=object), fill_value=False)
-    shares = {}
-    for subject in subjects:  # a handful of subjects, not a loop over teachers
-        cols = [c for c in _qualified_subjects(subject, policy) if c in has.columns]
-        shares[subject] = float(has[cols].any(axis=1).mean()) if cols else 0.0
+    has = urgent_cover(teachers, ids, policy, itinerant)
+    shares = {subject: float(has[subject].mean()) for subject in subjects}
     out = pd.Series(shares, dtype=float)
     out["mean"] = float(out.mean()) if subjects else np.nan
     out.index.name = "subject"
@@ -555,8 +528,8 @@ def backbone_per_100_pupils(teachers: pd.DataFrame | None,
     """
     if teachers is None:
         return float("nan")
-    t = _at_schools(_in_post(teachers), _schools(schools))
-    return _per_100_pupils(t, schools, t["backbone"].astype(object).isin(BACKBONE_LEVELS))
+    t = _at_schools(in_post(teachers), _schools(schools))
+    return _per_100_pupils(t, schools, is_backbone(t["backbone"]))
 
 
 def prefecture_backbone_share(teachers: pd.DataFrame | None,
@@ -584,8 +557,8 @@ def prefecture_backbone_share(teachers: pd.DataFrame | None,
     """
     if teachers is None:
         return float("nan"), 0, 0
-    t = _at_schools(_in_post(teachers), _schools(schools))
-    count = int(t["backbone"].astype(object).isin(PREFECTURE_BACKBONE_LEVELS).sum())
+    t = _at_schools(in_post(teachers), _schools(schools))
+    count = int(is_backbone(t["backbone"], PREFECTURE_BACKBONE_LEVELS).sum())
     return (count / len(t) if len(t) else float("nan")), count, len(t)
 
 
@@ -605,7 +578,7 @@ def pe_arts_per_100_pupils(teachers: pd.DataFrame | None,
     """
     if teachers is None:
         return float("nan")
-    t = _at_schools(_in_post(teachers), _schools(schools))
+    t = _at_schools(in_post(teachers), _schools(schools))
     return _per_100_pupils(t, schools, t["subject"].astype(object).isin(PE_ARTS_SUBJECTS))
 
 
@@ -662,16 +635,6 @@ def apply_moves(teachers: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _moves_by_school(moves: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """Teachers moving in and out of each school (itinerant moves excluded)."""
-    m = moves
-    if len(m) and "kind" in m.columns:
-        m = m[m["kind"].astype(object).ne("itinerant").to_numpy()]
-    into = m["to_school"].astype(object).value_counts().reindex(index, fill_value=0)
-    out = m["from_school"].astype(object).value_counts().reindex(index, fill_value=0)
-    return into.astype(np.int64), out.astype(np.int64)
-
-
 def staff_after_plan(plan: Plan) -> pd.Series:
     """Staff per school after the plan: staff in post − leavers + moves in − moves out.
 
@@ -683,7 +646,7 @@ def staff_after_plan(plan: Plan) -> pd.Series:
     'staff_after'
     """
     q = plan.quotas
-    into, out = _moves_by_school(plan.moves, q.index)
+    into, out = moves_by_school(plan.moves, q.index)
     after = q["staff_in_post"] - q["leavers"] + into - out
     return after.astype(np.int64).rename("staff_after")
 

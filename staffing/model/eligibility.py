@@ -11,6 +11,7 @@ from staffing.data.county import County
 from staffing.model.horizon import school_year_of
 from staffing.policy import Policy
 from staffing.retirement import retirement_dates
+from staffing.staff import is_backbone
 
 __all__ = ["eligibility", "REASONS"]
 
@@ -65,7 +66,7 @@ def eligibility(
         {
             "eligible": reason == "",
             "reason": reason,
-            "backbone": t["backbone"].ne("none").to_numpy(),
+            "backbone": is_backbone(t["backbone"]),
             "years_to_retirement": retire["years_to_retirement"].to_numpy(),
         },
         index=t.index,

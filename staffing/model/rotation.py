@@ -43,6 +43,7 @@ from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
 from staffing.needs import needs_gap, subject_needs
 from staffing.policy import Policy
+from staffing.staff import staff_after_moves
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
 
@@ -417,27 +418,6 @@ def read_rotation(h: RotationHandles) -> pd.DataFrame:
     flows = h.inputs.flows.copy()
     flows["count"] = np.rint(values(h.moves)).astype(np.int64)
     return flows.loc[flows["count"] > 0].reset_index(drop=True)
-
-
-def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
-    """Teaching staff by school × subject once ``moves`` are made.
-
-    Moves of kind ``itinerant`` carry an ``fte``: that much of a teacher's time leaves
-    the source school and teaches at the target (the result is then fractional).
-    """
-    if moves.empty:
-        return staff.astype(float)
-    itinerant = moves["kind"].eq("itinerant") if "kind" in moves else np.zeros(len(moves), bool)
-    permanent, visits = moves[~itinerant], moves[itinerant]
-    out = pd.crosstab(permanent["from_school"], permanent["subject"])
-    into = pd.crosstab(permanent["to_school"], permanent["subject"])
-    delta = into.reindex_like(staff).fillna(0) - out.reindex_like(staff).fillna(0)
-    if len(visits):
-        fte = visits["fte"].astype(float)
-        gone = fte.groupby([visits["from_school"], visits["subject"]]).sum().unstack()
-        came = fte.groupby([visits["to_school"], visits["subject"]]).sum().unstack()
-        delta = delta + came.reindex_like(staff).fillna(0) - gone.reindex_like(staff).fillna(0)
-    return (staff + delta).astype(float)
 
 
 def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:
