@@ -84,6 +84,7 @@ __all__ = [
     "prefecture_backbone_share",
     "pe_arts_per_100_pupils",
     "apply_moves",
+    "cluster_metrics",
     "staff_after_plan",
     "county_metrics",
     "plan_metrics",
@@ -649,6 +650,120 @@ def staff_after_plan(plan: Plan) -> pd.Series:
     into, out = moves_by_school(plan.moves, q.index)
     after = q["staff_in_post"] - q["leavers"] + into - out
     return after.astype(np.int64).rename("staff_after")
+
+
+# ---------------------------------------------------------------------------------------
+# Partnership clusters
+
+
+def cluster_metrics(county: County, clusters: pd.DataFrame, policy: Policy | None = None, *,
+                    teachers_after: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Size, distances, backbone teachers and urgent-subject coverage per cluster.
+
+    Parameters
+    ----------
+    county : County
+        Its teacher table is the "before" roster; teachers who are leaving do not
+        count (:func:`staffing.staff.in_post`).
+    clusters : DataFrame
+        From :func:`staffing.clusters.form_clusters` (every school of the county, once).
+    policy : Policy, optional
+        ``urgent_subjects`` (English, music, PE, art, IT by default).
+    teachers_after : DataFrame, optional
+        The teacher table after moves (same schema: ``school_id``, ``subject``,
+        ``backbone``). When given, teacher columns come twice, suffixed ``_before``
+        and ``_after``.
+
+    Returns
+    -------
+    DataFrame indexed by ``cluster_id`` (sorted), with columns
+
+    ``lead_school``, ``schools`` (lead included), ``members``, ``pupils``
+        the cluster's make-up (standalone schools are clusters of one, no lead);
+    ``mean_distance_km``, ``max_distance_km``
+        over members (NaN for a cluster without members);
+    ``backbone_teachers``, ``backbone_per_100``
+        teachers of backbone level county or above, and per 100 pupils (the
+        national balanced-county indicator asks ≥ 1);
+    ``cover_<subject>`` for each urgent subject
+        share of the cluster's schools with at least one teacher in post qualified for
+        that subject (:func:`staffing.staff.urgent_cover`, as
+        :func:`staffing.metrics.urgent_subject_coverage` counts it);
+    ``urgent_coverage``
+        the mean of those shares.
+
+    Teacher columns are NaN when there is no teacher table.
+
+    Examples
+    --------
+    >>> from staffing import synth
+    >>> county = synth.county(seed=0, n_schools=30)
+    >>> from staffing.clusters import form_clusters
+    >>> m = cluster_metrics(county, form_clusters(county))
+    >>> int(m["schools"].sum()), "urgent_coverage" in m
+    (30, True)
+    """
+    policy = _policy(policy)
+    s = county.schools
+    missing = s.index.difference(clusters.index)
+    if len(missing):
+        raise ValueError(f"clusters lack schools of the county: {', '.join(missing[:10])}")
+    cl = clusters.reindex(s.index)
+    cluster_of = cl["cluster_id"].astype(object)
+    role = cl["role"].to_numpy()
+    pupils = (s["pupils_primary"] + s["pupils_junior"]).astype(np.int64)
+    is_member = pd.Series(role == "member", index=s.index)
+    member_km = cl["distance_km"].where(is_member)
+    by = cluster_of.to_numpy()
+    out = pd.DataFrame({
+        "lead_school": cl["lead_school"].astype(object).groupby(by).first(),
+        "schools": cluster_of.groupby(by).size(),
+        "members": is_member.groupby(by).sum().astype(np.int64),
+        "pupils": pupils.groupby(by).sum(),
+        "mean_distance_km": member_km.groupby(by).mean(),
+        "max_distance_km": member_km.groupby(by).max(),
+    }).sort_index()
+    out.index.name = "cluster_id"
+    if teachers_after is None:
+        return out.join(_teacher_metrics(county.teachers, cluster_of, out["pupils"], policy))
+    before = _teacher_metrics(county.teachers, cluster_of, out["pupils"], policy)
+    after = _teacher_metrics(teachers_after, cluster_of, out["pupils"], policy)
+    return out.join(before.add_suffix("_before")).join(after.add_suffix("_after"))
+
+
+def _teacher_metrics(teachers: pd.DataFrame | None, cluster_of: pd.Series,
+                     pupils: pd.Series, policy: Policy) -> pd.DataFrame:
+    """Backbone and coverage columns per cluster (index of ``pupils``), counting the
+    teachers in post (:func:`staffing.staff.in_post`)."""
+    subjects = tuple(policy.urgent_subjects)
+    columns = ["backbone_teachers", "backbone_per_100",
+               *(f"cover_{x}" for x in subjects), "urgent_coverage"]
+    if teachers is None:
+        return pd.DataFrame(np.nan, index=pupils.index, columns=columns)
+    t = teachers.reset_index() if "school_id" not in teachers.columns else teachers
+    need = {"school_id", "subject", "backbone"} - set(t.columns)
+    if need:
+        raise ValueError(f"teacher table lacks column(s): {', '.join(sorted(need))}")
+    school = t["school_id"].astype(object)
+    unknown = pd.Index(school.unique()).difference(cluster_of.index)
+    if len(unknown):
+        raise ValueError(f"teachers at schools not in the county: {', '.join(unknown[:10])}")
+    t = in_post(t)
+    school = t["school_id"].astype(object)
+    cluster = cluster_of.reindex(school).to_numpy()
+    backbone = is_backbone(t["backbone"]).astype(np.int64)
+    n_backbone = (pd.Series(backbone).groupby(cluster).sum()
+                  .reindex(pupils.index, fill_value=0).astype(np.int64))
+    out = pd.DataFrame({
+        "backbone_teachers": n_backbone,
+        "backbone_per_100": 100.0 * n_backbone / pupils.where(pupils > 0),
+    })
+    has = urgent_cover(t, cluster_of.index, policy)
+    cover = has.astype(float).groupby(cluster_of.to_numpy()).mean().reindex(pupils.index)
+    cover.columns = [f"cover_{x}" for x in subjects]
+    out = out.join(cover)
+    out["urgent_coverage"] = cover.mean(axis=1) if subjects else np.nan
+    return out[columns]
 
 
 # ---------------------------------------------------------------------------------------
