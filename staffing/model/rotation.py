@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
-from staffing.model.fair import add_convex_cost, unmet_weight
+from staffing.model.fair import add_convex_cost
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
 from staffing.needs import needs_gap, subject_needs
@@ -88,13 +89,6 @@ class RotationHandles:
     #: ``post_shift[school_id]``: posts arriving with teachers less posts leaving with
     #: them (moves whose post moves, ``Policy.post_moves_with``); absent: none move.
     post_shift: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
-
-
-def cover_pairs(policy: Policy) -> list[tuple[str, str]]:
-    """(teacher subject, need subject) pairs: each subject covers itself, then its list."""
-    pairs = [(k, k) for k in SUBJECTS if k != "general"]
-    pairs += [(k, j) for k, covers in policy.subject_cover.items() for j in covers if j != k]
-    return pairs
 
 
 def prepare_rotation(
@@ -232,10 +226,13 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
             prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * staff_after(src, k)
                      ), f"itinerant_cap_{pos[src]}_{k}"
 
-    pairs = cover_pairs(policy)
-    covers_of: dict[str, list[str]] = {}
-    for k, j in pairs:
-        covers_of.setdefault(j, []).append(k)
+    cover = covers_of(policy)
+    given_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
+    for (src, k), zs in itin_out.items():
+        given_by.setdefault(src, {})[k] = zs
+    received_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
+    for (dst, j), zs in itin_in.items():
+        received_by.setdefault(dst, {})[j] = zs
     can_arrive = set(in_by)
     unmet: dict[tuple[str, str], pulp.LpVariable] = {}
     unmet_cost = []
@@ -244,33 +241,14 @@ def add_rotation(prob: pulp.LpProblem, data, policy: Policy, quota,
     for i, s in enumerate(schools.index):
         need_row = r.needs.loc[s]
         present = {k for k in SUBJECTS if staff_now[s][k] > 0 or (s, k) in can_arrive}
-        use: dict[tuple[str, str], pulp.LpVariable] = {}
-        for k, j in pairs:
-            if k in present and need_row[j] > 0:
-                use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}", lowBound=0)
-        for k in sorted(present):
-            used = [v for (kk, _), v in use.items() if kk == k] + itin_out.get((s, k), [])
-            if used:
-                prob += pulp.lpSum(used) <= staff_after(s, k), f"rotation_staff_{i}_{k}"
-        for j in SUBJECTS:
-            if need_row[j] <= 0:
-                continue
-            u = prob.add_variable(f"unmet_{i}_{j}", lowBound=0)
+        rows = add_subject_cover(prob, i, need_row, present,
+                                 lambda k, s=s: staff_after(s, k), policy, block="rotation",
+                                 rural=bool(rural[i]), tie=tie[i], given=given_by.get(s),
+                                 received=received_by.get(s))
+        for j, u, weight, n, label in rows:
             unmet[(s, j)] = u
-            visiting = itin_in.get((s, j), [])
-            coverers = [use[(k, j)] for k in covers_of.get(j, []) if (k, j) in use]
-            prob += (float(need_row[j]) - u <= pulp.lpSum(coverers) + pulp.lpSum(visiting)
-                     ), f"rotation_need_{i}_{j}"
-            n = float(need_row[j])
-            frac = n - np.floor(n)
-            if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
-                # Whole teachers cover a fractional need: with S teachers of j after
-                # moves (an integer), unmet + itinerant cover ≥ frac × (⌈n⌉ − S) is valid
-                # and makes the LP relaxation of this row integral (an MIR cut).
-                prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff_after(s, j))
-                         ), f"rotation_need_round_{i}_{j}"
-            unmet_cost.append((unmet_weight(policy, j, bool(rural[i])) * tie[i], u, n, f"{i}_{j}"))
-        _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
+            unmet_cost.append((weight, u, n, label))
+        _add_shared_cover_cut(prob, i, s, need_row, present, cover, unmet, staff_after,
                               itin_in)
 
     visiting_by_school: dict[str, list[pulp.LpVariable]] = {}
