@@ -21,9 +21,9 @@ import pandas as pd
 
 from staffing.data.county import County
 from staffing.model.inputs import prepare_inputs
-from staffing.model.rotation import staff_after_moves
 from staffing.needs import coverage, needs_gap
 from staffing.policy import Policy
+from staffing.staff import staff_after_moves
 
 __all__ = ["greedy_plan", "evaluate"]
 

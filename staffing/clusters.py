@@ -10,8 +10,10 @@ principals and lessons flow from the strong to the weak. This module
 * forms **partnership clusters** (:func:`form_clusters`): each other school joins one
   lead school within reach, at least total road distance, no lead taking more than
   ``Policy.cluster_max_members`` members — a min-cost flow solved by networkx;
-* measures them (:func:`cluster_metrics`), draws them (:func:`plot_clusters`) and
-  writes them for GIS tools (:func:`to_geojson`, :func:`to_graphml`).
+* and, from their own modules, measures them (:func:`staffing.metrics.cluster_metrics`),
+  draws them (:func:`staffing.plots.plot_clusters`) and writes them for GIS tools
+  (:func:`staffing.data.writers.write_clusters_geojson`, :func:`to_graphml`); those
+  names stay importable from here.
 
 Distances come from :mod:`staffing.geo` (coordinates × road factor, or a measured
 distance table). See ``docs/clusters.md`` for the formulation.
@@ -31,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,12 +41,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from staffing._io import atomic_path, atomic_write_bytes
+from staffing.data.writers import write_clusters_geojson as to_geojson
+from staffing.data.writers import write_graphml
 from staffing.geo import distance_matrix, edge_positions
+from staffing.metrics import cluster_metrics
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from staffing.data.county import County
     from staffing.policy import Policy
 
@@ -56,7 +57,6 @@ __all__ = [
     "default_leads",
     "form_clusters",
     "cluster_metrics",
-    "plot_clusters",
     "to_geojson",
     "to_graphml",
 ]
@@ -65,10 +65,6 @@ __all__ = [
 CLUSTER_COLUMNS: tuple[str, ...] = (
     "cluster_id", "lead_school", "role", "distance_km", "township", "note",
 )
-
-#: Backbone levels counted as "county level or above" (教督〔2017〕6号).
-_BACKBONE_LEVELS: tuple[str, ...] = ("county", "prefecture", "province")
-
 
 # ---------------------------------------------------------------------------------------
 # The school graph
@@ -384,317 +380,7 @@ def _potentials(n_m: int, n_l: int, tail: np.ndarray, head: np.ndarray, cost: np
 
 
 # ---------------------------------------------------------------------------------------
-# Metrics
-
-
-def cluster_metrics(county: County, clusters: pd.DataFrame, policy: Policy | None = None, *,
-                    teachers_after: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Size, distances, backbone teachers and urgent-subject coverage per cluster.
-
-    Parameters
-    ----------
-    county : County
-        Its teacher table is the "before" roster (every row counts; filter it first to
-        measure a subset, e.g. without teachers who are leaving).
-    clusters : DataFrame
-        From :func:`form_clusters` (every school of the county, once).
-    policy : Policy, optional
-        ``urgent_subjects`` (English, music, PE, art, IT by default).
-    teachers_after : DataFrame, optional
-        The teacher table after moves (same schema: ``school_id``, ``subject``,
-        ``backbone``). When given, teacher columns come twice, suffixed ``_before``
-        and ``_after``.
-
-    Returns
-    -------
-    DataFrame indexed by ``cluster_id`` (sorted), with columns
-
-    ``lead_school``, ``schools`` (lead included), ``members``, ``pupils``
-        the cluster's make-up (standalone schools are clusters of one, no lead);
-    ``mean_distance_km``, ``max_distance_km``
-        over members (NaN for a cluster without members);
-    ``backbone_teachers``, ``backbone_per_100``
-        teachers of backbone level county or above, and per 100 pupils (the
-        national balanced-county indicator asks ≥ 1);
-    ``cover_<subject>`` for each urgent subject
-        share of the cluster's schools with at least one teacher of that subject;
-    ``urgent_coverage``
-        the mean of those shares.
-
-    Teacher columns are NaN when there is no teacher table.
-
-    Examples
-    --------
-    >>> from staffing import synth
-    >>> county = synth.county(seed=0, n_schools=30)
-    >>> m = cluster_metrics(county, form_clusters(county))
-    >>> int(m["schools"].sum()), "urgent_coverage" in m
-    (30, True)
-    """
-    from staffing.policy import Policy
-
-    policy = policy or Policy()
-    s = county.schools
-    missing = s.index.difference(clusters.index)
-    if len(missing):
-        raise ValueError(f"clusters lack schools of the county: {', '.join(missing[:10])}")
-    cl = clusters.reindex(s.index)
-    cluster_of = cl["cluster_id"].astype(object)
-    role = cl["role"].to_numpy()
-    pupils = (s["pupils_primary"] + s["pupils_junior"]).astype(np.int64)
-    is_member = pd.Series(role == "member", index=s.index)
-    member_km = cl["distance_km"].where(is_member)
-    by = cluster_of.to_numpy()
-    out = pd.DataFrame({
-        "lead_school": cl["lead_school"].astype(object).groupby(by).first(),
-        "schools": cluster_of.groupby(by).size(),
-        "members": is_member.groupby(by).sum().astype(np.int64),
-        "pupils": pupils.groupby(by).sum(),
-        "mean_distance_km": member_km.groupby(by).mean(),
-        "max_distance_km": member_km.groupby(by).max(),
-    }).sort_index()
-    out.index.name = "cluster_id"
-    subjects = tuple(policy.urgent_subjects)
-    if teachers_after is None:
-        return out.join(_teacher_metrics(county.teachers, cluster_of, out["pupils"], subjects))
-    before = _teacher_metrics(county.teachers, cluster_of, out["pupils"], subjects)
-    after = _teacher_metrics(teachers_after, cluster_of, out["pupils"], subjects)
-    return out.join(before.add_suffix("_before")).join(after.add_suffix("_after"))
-
-
-def _teacher_metrics(teachers: pd.DataFrame | None, cluster_of: pd.Series,
-                     pupils: pd.Series, subjects: tuple[str, ...]) -> pd.DataFrame:
-    """Backbone and coverage columns per cluster (index of ``pupils``)."""
-    columns = ["backbone_teachers", "backbone_per_100",
-               *(f"cover_{x}" for x in subjects), "urgent_coverage"]
-    if teachers is None:
-        return pd.DataFrame(np.nan, index=pupils.index, columns=columns)
-    t = teachers.reset_index() if "school_id" not in teachers.columns else teachers
-    need = {"school_id", "subject", "backbone"} - set(t.columns)
-    if need:
-        raise ValueError(f"teacher table lacks column(s): {', '.join(sorted(need))}")
-    school = t["school_id"].astype(object)
-    unknown = pd.Index(school.unique()).difference(cluster_of.index)
-    if len(unknown):
-        raise ValueError(f"teachers at schools not in the county: {', '.join(unknown[:10])}")
-    cluster = cluster_of.reindex(school).to_numpy()
-    backbone = (t["backbone"].isin(_BACKBONE_LEVELS).to_numpy().astype(np.int64))
-    n_backbone = (pd.Series(backbone).groupby(cluster).sum()
-                  .reindex(pupils.index, fill_value=0).astype(np.int64))
-    out = pd.DataFrame({
-        "backbone_teachers": n_backbone,
-        "backbone_per_100": 100.0 * n_backbone / pupils.where(pupils > 0),
-    })
-    urgent = t["subject"].isin(subjects).to_numpy()
-    has = (pd.DataFrame({"school_id": school.to_numpy()[urgent],
-                         "subject": t["subject"].to_numpy()[urgent]})
-           .drop_duplicates().assign(one=1)
-           .pivot_table(index="school_id", columns="subject", values="one", fill_value=0,
-                        aggfunc="max")
-           .reindex(index=cluster_of.index, columns=list(subjects), fill_value=0) > 0)
-    cover = has.astype(float).groupby(cluster_of.to_numpy()).mean().reindex(pupils.index)
-    cover.columns = [f"cover_{x}" for x in subjects]
-    out = out.join(cover)
-    out["urgent_coverage"] = cover.mean(axis=1) if subjects else np.nan
-    return out[columns]
-
-
-# ---------------------------------------------------------------------------------------
-# Plot
-
-
-def plot_clusters(county: County, clusters: pd.DataFrame, *, ax: Axes | None = None,
-                  graph: nx.Graph | None = None, moves: pd.DataFrame | None = None) -> Axes:
-    """Map of the clusters: schools by lon/lat coloured by cluster, leads as stars.
-
-    Members are joined to their lead by thin lines of the cluster's colour;
-    standalone schools are grey crosses. ``graph`` (from :func:`build_graph`) adds
-    its travel edges as faint grey lines underneath; ``moves`` (a table with
-    ``from_school`` and ``to_school``, e.g. ``plan.moves``) adds one black arrow per
-    distinct pair of schools. Schools without coordinates cannot be placed and are
-    left out with a warning. Needs matplotlib (``pip install staffing[plot]``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from staffing import synth
-    >>> county = synth.county(seed=0, n_schools=30, teachers=False)
-    >>> ax = plot_clusters(county, form_clusters(county))
-    >>> ax.get_xlabel()
-    'longitude (°E)'
-    """
-    try:
-        import matplotlib.pyplot as plt
-        from matplotlib.collections import LineCollection
-        from matplotlib.lines import Line2D
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "plot_clusters needs matplotlib: pip install staffing[plot]") from exc
-    import warnings
-
-    s = county.schools
-    cl = clusters.reindex(s.index)
-    lon = s["lon"].to_numpy(dtype=float)
-    lat = s["lat"].to_numpy(dtype=float)
-    placed = ~(np.isnan(lon) | np.isnan(lat))
-    if not placed.all():
-        warnings.warn(f"{int((~placed).sum())} school(s) without coordinates are not drawn: "
-                      f"{', '.join(s.index[~placed][:10])}", stacklevel=2)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 8))
-    xy = pd.DataFrame({"x": lon, "y": lat}, index=s.index)
-
-    if graph is not None and graph.number_of_edges():
-        ends = np.array(list(graph.edges()), dtype=object)  # not to_pandas_edgelist: our
-        segs = _segments(xy, ends[:, 0], ends[:, 1])        # edges have a "source" attr
-        ax.add_collection(LineCollection(segs, colors="0.8", linewidths=0.3, zorder=1))
-
-    role = cl["role"].to_numpy()
-    led = cl["lead_school"].where(role != "standalone")
-    codes = pd.Index(sorted(led.dropna().unique())).get_indexer(led.fillna("").to_numpy())
-    cmap = plt.get_cmap("tab20")
-    colour = cmap(np.maximum(codes, 0) % 20)
-    colour[codes < 0] = (0.5, 0.5, 0.5, 1.0)
-
-    member = (role == "member") & placed
-    if member.any():
-        segs = _segments(xy, pd.Series(s.index[member]), led[member])
-        ax.add_collection(LineCollection(segs, colors=colour[member], linewidths=0.8, zorder=2))
-        ax.scatter(lon[member], lat[member], s=22, c=colour[member], edgecolors="white",
-                   linewidths=0.4, zorder=3)
-    alone = (role == "standalone") & placed
-    ax.scatter(lon[alone], lat[alone], s=30, c="0.4", marker="x", zorder=3)
-    lead = (role == "lead") & placed
-    ax.scatter(lon[lead], lat[lead], s=180, c=colour[lead], marker="*", edgecolors="black",
-               linewidths=0.6, zorder=4)
-
-    n_moves = 0
-    if moves is not None and len(moves):
-        pairs = moves[["from_school", "to_school"]].astype(object).drop_duplicates()
-        start = xy.reindex(pairs["from_school"]).to_numpy()
-        end = xy.reindex(pairs["to_school"]).to_numpy()
-        ok = ~(np.isnan(start).any(axis=1) | np.isnan(end).any(axis=1))
-        n_moves = int(ok.sum())
-        if n_moves:
-            d = end[ok] - start[ok]
-            ax.quiver(start[ok, 0], start[ok, 1], d[:, 0], d[:, 1], angles="xy",
-                      scale_units="xy", scale=1, width=0.003, headwidth=5, headlength=6,
-                      color="black", zorder=5)
-
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    if placed.any():
-        ax.set_aspect(1.0 / np.cos(np.radians(np.nanmean(lat[placed]))))
-        ax.autoscale_view()
-    handles = [
-        Line2D([], [], marker="*", ls="", ms=12, mfc="white", mec="black", label="lead school"),
-        Line2D([], [], marker="o", ls="", ms=5, mfc="0.6", mec="white", label="member"),
-        Line2D([], [], marker="x", ls="", ms=6, color="0.4", label="standalone"),
-    ]
-    if n_moves:
-        handles.append(Line2D([], [], color="black", label="teacher moves"))
-    ax.legend(handles=handles, loc="best", fontsize="small")
-    ax.set_title(f"{int((role == 'lead').sum())} partnership clusters, "
-                 f"{int((role == 'standalone').sum())} standalone schools")
-    return ax
-
-
-def _segments(xy: pd.DataFrame, start: Iterable[Any], end: Iterable[Any]) -> np.ndarray:
-    """(k, 2, 2) line segments between the positions of two id sequences."""
-    a = xy.reindex(pd.Index(list(start), dtype=object)).to_numpy()
-    b = xy.reindex(pd.Index(list(end), dtype=object)).to_numpy()
-    segs = np.stack([a, b], axis=1)
-    return segs[~np.isnan(segs).any(axis=(1, 2))]
-
-
-# ---------------------------------------------------------------------------------------
-# Export
-
-
-def to_geojson(county: County, clusters: pd.DataFrame, path: str | Path) -> Path:
-    """Write schools and partnerships as a GeoJSON FeatureCollection (atomically).
-
-    One ``Point`` feature per school (``[lon, lat]``; ``geometry`` null for a school
-    without coordinates, so none is dropped) with properties ``school_id``, ``name``,
-    ``township``, ``level``, ``location``, ``cluster_id``, ``lead_school``, ``role``,
-    ``distance_km`` and ``note``; one ``LineString`` feature per member → lead
-    partnership with ``kind`` = ``"partnership"``, ``cluster_id``, ``member``,
-    ``lead`` and ``km``. UTF-8, Chinese names kept as they are; missing values are
-    ``null``.
-
-    Returns
-    -------
-    Path written.
-
-    Examples
-    --------
-    >>> import json, tempfile, pathlib
-    >>> from staffing import synth
-    >>> county = synth.county(seed=0, n_schools=10, teachers=False)
-    >>> p = to_geojson(county, form_clusters(county), pathlib.Path(tempfile.mkdtemp()) / "c.geojson")
-    >>> json.loads(p.read_text(encoding="utf-8"))["type"]
-    'FeatureCollection'
-    """
-    path = Path(path)
-    s = county.schools
-    cl = clusters.reindex(s.index)
-    props = pd.DataFrame({
-        "school_id": s.index.astype(object),
-        "name": s["name"].to_numpy(), "township": s["township"].to_numpy(),
-        "level": s["level"].to_numpy(), "location": s["location"].to_numpy(),
-        "cluster_id": cl["cluster_id"].to_numpy(), "lead_school": cl["lead_school"].to_numpy(),
-        "role": cl["role"].to_numpy(), "distance_km": cl["distance_km"].to_numpy(),
-        "note": cl["note"].to_numpy(),
-    })
-    lon = s["lon"].to_numpy(dtype=float)
-    lat = s["lat"].to_numpy(dtype=float)
-    has_xy = ~(np.isnan(lon) | np.isnan(lat))
-    points = [
-        {"type": "Feature",
-         "geometry": {"type": "Point", "coordinates": [x, y]} if ok else None,
-         "properties": _json_record(rec)}
-        for x, y, ok, rec in zip(lon.tolist(), lat.tolist(), has_xy.tolist(),
-                                 props.to_dict("records"), strict=True)
-    ]
-    member = (cl["role"] == "member").to_numpy()
-    xy = pd.DataFrame({"x": lon, "y": lat}, index=s.index)
-    a = xy.reindex(s.index[member]).to_numpy()
-    b = xy.reindex(pd.Index(cl["lead_school"].to_numpy()[member], dtype=object)).to_numpy()
-    drawable = ~(np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1))
-    lines = [
-        {"type": "Feature",
-         "geometry": {"type": "LineString", "coordinates": [p, q]},
-         "properties": {"kind": "partnership", "cluster_id": c, "member": m, "lead": ld,
-                        "km": km}}
-        for p, q, c, m, ld, km in zip(
-            a[drawable].tolist(), b[drawable].tolist(),
-            cl["cluster_id"].to_numpy()[member][drawable].tolist(),
-            s.index[member][drawable].tolist(),
-            cl["lead_school"].to_numpy()[member][drawable].tolist(),
-            cl["distance_km"].to_numpy()[member][drawable].tolist(), strict=True)
-    ]
-    doc = {"type": "FeatureCollection", "name": county.name, "features": points + lines}
-    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
-    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
-    return path
-
-
-def _json_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Missing values (None, NaN, pd.NA) as None; numpy scalars as Python scalars."""
-    out = {}
-    for k, v in record.items():
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            out[k] = None
-        elif isinstance(v, np.generic):
-            out[k] = v.item()
-        else:
-            out[k] = v
-    return out
+# Export (the writers live in staffing.data.writers)
 
 
 def to_graphml(graph_or_county: nx.Graph | County, path: str | Path,
@@ -703,10 +389,7 @@ def to_graphml(graph_or_county: nx.Graph | County, path: str | Path,
     """Write the school graph as GraphML (atomically), e.g. for Gephi or yEd.
 
     Given a County, the graph is :func:`build_graph` of it (with ``policy`` and
-    ``distances``). Attribute values GraphML cannot hold are converted: numpy
-    scalars to Python scalars, missing values (None, pd.NA) are left out, anything
-    else that is not a str, int, float or bool is written as its ``str``. NaN floats
-    stay NaN.
+    ``distances``); :func:`staffing.data.writers.write_graphml` writes it.
 
     Returns
     -------
@@ -722,29 +405,16 @@ def to_graphml(graph_or_county: nx.Graph | County, path: str | Path,
     >>> nx.read_graphml(p).number_of_nodes()
     10
     """
-    path = Path(path)
     if isinstance(graph_or_county, nx.Graph):
-        g = graph_or_county
-    else:
-        g = build_graph(graph_or_county, policy, distances=distances)
-    clean = g.__class__()
-    clean.graph.update(_graphml_attrs(g.graph))
-    clean.add_nodes_from((str(n), _graphml_attrs(d)) for n, d in g.nodes(data=True))
-    clean.add_edges_from((str(u), str(v), _graphml_attrs(d)) for u, v, d in g.edges(data=True))
-    with atomic_path(path) as tmp:
-        nx.write_graphml(clean, tmp, encoding="utf-8")
-    return path
+        return write_graphml(graph_or_county, path)
+    return write_graphml(build_graph(graph_or_county, policy, distances=distances), path)
 
 
-def _graphml_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in attrs.items():
-        if isinstance(v, np.generic):
-            v = v.item()
-        if v is None or v is pd.NA or v is pd.NaT:
-            continue
-        if not isinstance(v, (str, int, float, bool)):
-            v = str(v)
-        out[str(k)] = v
-    return out
+def __getattr__(name: str) -> Any:
+    """``plot_clusters`` lives in :mod:`staffing.plots` (a layer above); it stays
+    importable from here, where the docs name it."""
+    if name == "plot_clusters":
+        from staffing.plots import plot_clusters
 
+        return plot_clusters
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

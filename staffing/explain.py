@@ -12,6 +12,7 @@ import pandas as pd
 from staffing.i18n import check_lang, label
 from staffing.model.fair import post_multiplier
 from staffing.model.quota import reserve_minimum
+from staffing.staff import moves_by_school
 from staffing.vocab import SUBJECTS
 
 if TYPE_CHECKING:
@@ -413,13 +414,7 @@ def rotation_effect(plan: Plan) -> pd.DataFrame:
     """
     q = plan.quotas
     moves = plan.moves
-    permanent = moves[moves["kind"].ne("itinerant")] if len(moves) else moves
-    if len(permanent):
-        carries = permanent[permanent["kind"].isin(plan.policy.post_moves_with)]
-        out = carries["from_school"].value_counts().reindex(q.index, fill_value=0)
-        into = carries["to_school"].value_counts().reindex(q.index, fill_value=0)
-    else:
-        out = into = pd.Series(0, index=q.index)
+    into, out = moves_by_school(moves[moves["kind"].isin(plan.policy.post_moves_with)], q.index)
     floor = (q["staff_in_post"] - q["leavers"]).clip(lower=0)
     new, before, norm = q["new_quota"], q["approved_quota"], q["norm"]
     net_out = (out - into).clip(lower=0)

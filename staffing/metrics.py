@@ -52,6 +52,15 @@ import numpy as np
 import pandas as pd
 
 from staffing.i18n import check_lang, label
+from staffing.staff import (
+    COUNTED_BACKBONE_LEVELS,
+    PREFECTURE_BACKBONE_LEVELS,
+    in_post,
+    is_backbone,
+    level_staff,
+    moves_by_school,
+    urgent_cover,
+)
 from staffing.vocab import SUBJECTS
 
 if TYPE_CHECKING:
@@ -75,16 +84,15 @@ __all__ = [
     "prefecture_backbone_share",
     "pe_arts_per_100_pupils",
     "apply_moves",
+    "cluster_metrics",
     "staff_after_plan",
     "county_metrics",
     "plan_metrics",
 ]
 
-#: Backbone levels counted as "county level or above" (教督〔2017〕6号).
-BACKBONE_LEVELS: tuple[str, ...] = ("county", "prefecture", "province")
-
-#: Backbone levels counted as "prefecture level or above" (州级及以上; Chuxiong measure 14).
-PREFECTURE_BACKBONE_LEVELS: tuple[str, ...] = ("prefecture", "province")
+#: Backbone levels counted as "county level or above" (教督〔2017〕6号); the rule lives in
+#: :mod:`staffing.staff` (:data:`~staffing.staff.COUNTED_BACKBONE_LEVELS`).
+BACKBONE_LEVELS: tuple[str, ...] = COUNTED_BACKBONE_LEVELS
 
 #: Subjects of the "PE and arts teachers per 100 pupils" indicator (教督〔2017〕6号).
 PE_ARTS_SUBJECTS: tuple[str, ...] = ("pe", "music", "art")
@@ -363,35 +371,19 @@ def _policy(policy: Policy | None) -> Policy:
     return policy or Policy()
 
 
-def _in_post(teachers: pd.DataFrame) -> pd.DataFrame:
-    """Teachers who count: every row whose status is not ``leaving``."""
-    if "status" not in teachers.columns:
-        return teachers
-    return teachers[teachers["status"].astype(object).ne("leaving").to_numpy()]
-
-
 def _level_parts(schools: pd.DataFrame, staff: pd.Series, policy: Policy) -> pd.DataFrame:
     """Pupils and staff of each school's primary and junior parts.
 
-    A nine-year school's staff are split between its parts in proportion to the two
-    pupil norms (primary pupils / ``primary_ratio`` and junior pupils /
-    ``junior_ratio``), as :func:`staffing.synth.calibration_summary` does: the staffing
-    rule itself says how many staff each part needs. Staff of a school without pupils
-    count with its level (junior schools as junior, all others as primary).
+    Staff are split between the parts by :func:`staffing.staff.level_staff`.
     """
-    pp = schools["pupils_primary"].to_numpy(dtype=float)
-    pj = schools["pupils_junior"].to_numpy(dtype=float)
-    need_p, need_j = pp / policy.primary_ratio, pj / policy.junior_ratio
-    total = need_p + need_j
-    junior_level = schools["level"].astype(object).eq("junior").to_numpy()
-    share_p = np.where(total > 0, need_p / np.where(total > 0, total, 1.0),
-                       np.where(junior_level, 0.0, 1.0))
-    st = staff.reindex(schools.index).to_numpy(dtype=float)
+    split = level_staff(schools, staff, policy)
     return pd.DataFrame({
-        "pupils_primary": pp, "pupils_junior": pj,
+        "pupils_primary": schools["pupils_primary"].to_numpy(dtype=float),
+        "pupils_junior": schools["pupils_junior"].to_numpy(dtype=float),
         "classes_primary": schools["classes_primary"].to_numpy(dtype=float),
         "classes_junior": schools["classes_junior"].to_numpy(dtype=float),
-        "staff_primary": st * share_p, "staff_junior": st * (1.0 - share_p),
+        "staff_primary": split["staff_primary"].to_numpy(),
+        "staff_junior": split["staff_junior"].to_numpy(),
     }, index=schools.index)
 
 
@@ -459,12 +451,6 @@ def pupil_teacher_ratios(county: County | pd.DataFrame, staff: pd.Series | None 
     }, name="ptr")
 
 
-def _qualified_subjects(subject: str, policy: Policy) -> list[str]:
-    """Subjects whose teachers are qualified for ``subject``: its own and those whose
-    ``policy.subject_cover`` list names it (none for the urgent subjects by default)."""
-    return [subject, *(t for t, covers in policy.subject_cover.items() if subject in covers)]
-
-
 def urgent_subject_coverage(teachers: pd.DataFrame | None,
                             schools: County | pd.DataFrame | pd.Index,
                             policy: Policy | None = None,
@@ -504,20 +490,8 @@ def urgent_subject_coverage(teachers: pd.DataFrame | None,
         out = pd.Series(np.nan, index=[*subjects, "mean"], dtype=float)
         out.index.name = "subject"
         return out
-    t = _in_post(teachers.reset_index() if "school_id" not in teachers.columns else teachers)
-    present = pd.DataFrame({"school_id": t["school_id"].astype(object).to_numpy(),
-                            "subject": t["subject"].astype(object).to_numpy()})
-    if itinerant is not None and len(itinerant):
-        present = pd.concat([present, pd.DataFrame({
-            "school_id": itinerant["to_school"].astype(object).to_numpy(),
-            "subject": itinerant["subject"].astype(object).to_numpy()})], ignore_index=True)
-    present = present.drop_duplicates()
-    has = pd.crosstab(present["school_id"], present["subject"]).gt(0)
-    has = has.reindex(index=pd.Index(ids, dtype=object), fill_value=False)
-    shares = {}
-    for subject in subjects:  # a handful of subjects, not a loop over teachers
-        cols = [c for c in _qualified_subjects(subject, policy) if c in has.columns]
-        shares[subject] = float(has[cols].any(axis=1).mean()) if cols else 0.0
+    has = urgent_cover(teachers, ids, policy, itinerant)
+    shares = {subject: float(has[subject].mean()) for subject in subjects}
     out = pd.Series(shares, dtype=float)
     out["mean"] = float(out.mean()) if subjects else np.nan
     out.index.name = "subject"
@@ -555,8 +529,8 @@ def backbone_per_100_pupils(teachers: pd.DataFrame | None,
     """
     if teachers is None:
         return float("nan")
-    t = _at_schools(_in_post(teachers), _schools(schools))
-    return _per_100_pupils(t, schools, t["backbone"].astype(object).isin(BACKBONE_LEVELS))
+    t = _at_schools(in_post(teachers), _schools(schools))
+    return _per_100_pupils(t, schools, is_backbone(t["backbone"]))
 
 
 def prefecture_backbone_share(teachers: pd.DataFrame | None,
@@ -584,8 +558,8 @@ def prefecture_backbone_share(teachers: pd.DataFrame | None,
     """
     if teachers is None:
         return float("nan"), 0, 0
-    t = _at_schools(_in_post(teachers), _schools(schools))
-    count = int(t["backbone"].astype(object).isin(PREFECTURE_BACKBONE_LEVELS).sum())
+    t = _at_schools(in_post(teachers), _schools(schools))
+    count = int(is_backbone(t["backbone"], PREFECTURE_BACKBONE_LEVELS).sum())
     return (count / len(t) if len(t) else float("nan")), count, len(t)
 
 
@@ -605,7 +579,7 @@ def pe_arts_per_100_pupils(teachers: pd.DataFrame | None,
     """
     if teachers is None:
         return float("nan")
-    t = _at_schools(_in_post(teachers), _schools(schools))
+    t = _at_schools(in_post(teachers), _schools(schools))
     return _per_100_pupils(t, schools, t["subject"].astype(object).isin(PE_ARTS_SUBJECTS))
 
 
@@ -662,16 +636,6 @@ def apply_moves(teachers: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _moves_by_school(moves: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """Teachers moving in and out of each school (itinerant moves excluded)."""
-    m = moves
-    if len(m) and "kind" in m.columns:
-        m = m[m["kind"].astype(object).ne("itinerant").to_numpy()]
-    into = m["to_school"].astype(object).value_counts().reindex(index, fill_value=0)
-    out = m["from_school"].astype(object).value_counts().reindex(index, fill_value=0)
-    return into.astype(np.int64), out.astype(np.int64)
-
-
 def staff_after_plan(plan: Plan) -> pd.Series:
     """Staff per school after the plan: staff in post − leavers + moves in − moves out.
 
@@ -683,9 +647,123 @@ def staff_after_plan(plan: Plan) -> pd.Series:
     'staff_after'
     """
     q = plan.quotas
-    into, out = _moves_by_school(plan.moves, q.index)
+    into, out = moves_by_school(plan.moves, q.index)
     after = q["staff_in_post"] - q["leavers"] + into - out
     return after.astype(np.int64).rename("staff_after")
+
+
+# ---------------------------------------------------------------------------------------
+# Partnership clusters
+
+
+def cluster_metrics(county: County, clusters: pd.DataFrame, policy: Policy | None = None, *,
+                    teachers_after: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Size, distances, backbone teachers and urgent-subject coverage per cluster.
+
+    Parameters
+    ----------
+    county : County
+        Its teacher table is the "before" roster; teachers who are leaving do not
+        count (:func:`staffing.staff.in_post`).
+    clusters : DataFrame
+        From :func:`staffing.clusters.form_clusters` (every school of the county, once).
+    policy : Policy, optional
+        ``urgent_subjects`` (English, music, PE, art, IT by default).
+    teachers_after : DataFrame, optional
+        The teacher table after moves (same schema: ``school_id``, ``subject``,
+        ``backbone``). When given, teacher columns come twice, suffixed ``_before``
+        and ``_after``.
+
+    Returns
+    -------
+    DataFrame indexed by ``cluster_id`` (sorted), with columns
+
+    ``lead_school``, ``schools`` (lead included), ``members``, ``pupils``
+        the cluster's make-up (standalone schools are clusters of one, no lead);
+    ``mean_distance_km``, ``max_distance_km``
+        over members (NaN for a cluster without members);
+    ``backbone_teachers``, ``backbone_per_100``
+        teachers of backbone level county or above, and per 100 pupils (the
+        national balanced-county indicator asks ≥ 1);
+    ``cover_<subject>`` for each urgent subject
+        share of the cluster's schools with at least one teacher in post qualified for
+        that subject (:func:`staffing.staff.urgent_cover`, as
+        :func:`staffing.metrics.urgent_subject_coverage` counts it);
+    ``urgent_coverage``
+        the mean of those shares.
+
+    Teacher columns are NaN when there is no teacher table.
+
+    Examples
+    --------
+    >>> from staffing import synth
+    >>> county = synth.county(seed=0, n_schools=30)
+    >>> from staffing.clusters import form_clusters
+    >>> m = cluster_metrics(county, form_clusters(county))
+    >>> int(m["schools"].sum()), "urgent_coverage" in m
+    (30, True)
+    """
+    policy = _policy(policy)
+    s = county.schools
+    missing = s.index.difference(clusters.index)
+    if len(missing):
+        raise ValueError(f"clusters lack schools of the county: {', '.join(missing[:10])}")
+    cl = clusters.reindex(s.index)
+    cluster_of = cl["cluster_id"].astype(object)
+    role = cl["role"].to_numpy()
+    pupils = (s["pupils_primary"] + s["pupils_junior"]).astype(np.int64)
+    is_member = pd.Series(role == "member", index=s.index)
+    member_km = cl["distance_km"].where(is_member)
+    by = cluster_of.to_numpy()
+    out = pd.DataFrame({
+        "lead_school": cl["lead_school"].astype(object).groupby(by).first(),
+        "schools": cluster_of.groupby(by).size(),
+        "members": is_member.groupby(by).sum().astype(np.int64),
+        "pupils": pupils.groupby(by).sum(),
+        "mean_distance_km": member_km.groupby(by).mean(),
+        "max_distance_km": member_km.groupby(by).max(),
+    }).sort_index()
+    out.index.name = "cluster_id"
+    if teachers_after is None:
+        return out.join(_teacher_metrics(county.teachers, cluster_of, out["pupils"], policy))
+    before = _teacher_metrics(county.teachers, cluster_of, out["pupils"], policy)
+    after = _teacher_metrics(teachers_after, cluster_of, out["pupils"], policy)
+    return out.join(before.add_suffix("_before")).join(after.add_suffix("_after"))
+
+
+def _teacher_metrics(teachers: pd.DataFrame | None, cluster_of: pd.Series,
+                     pupils: pd.Series, policy: Policy) -> pd.DataFrame:
+    """Backbone and coverage columns per cluster (index of ``pupils``), counting the
+    teachers in post (:func:`staffing.staff.in_post`)."""
+    subjects = tuple(policy.urgent_subjects)
+    columns = ["backbone_teachers", "backbone_per_100",
+               *(f"cover_{x}" for x in subjects), "urgent_coverage"]
+    if teachers is None:
+        return pd.DataFrame(np.nan, index=pupils.index, columns=columns)
+    t = teachers.reset_index() if "school_id" not in teachers.columns else teachers
+    need = {"school_id", "subject", "backbone"} - set(t.columns)
+    if need:
+        raise ValueError(f"teacher table lacks column(s): {', '.join(sorted(need))}")
+    school = t["school_id"].astype(object)
+    unknown = pd.Index(school.unique()).difference(cluster_of.index)
+    if len(unknown):
+        raise ValueError(f"teachers at schools not in the county: {', '.join(unknown[:10])}")
+    t = in_post(t)
+    school = t["school_id"].astype(object)
+    cluster = cluster_of.reindex(school).to_numpy()
+    backbone = is_backbone(t["backbone"]).astype(np.int64)
+    n_backbone = (pd.Series(backbone).groupby(cluster).sum()
+                  .reindex(pupils.index, fill_value=0).astype(np.int64))
+    out = pd.DataFrame({
+        "backbone_teachers": n_backbone,
+        "backbone_per_100": 100.0 * n_backbone / pupils.where(pupils > 0),
+    })
+    has = urgent_cover(t, cluster_of.index, policy)
+    cover = has.astype(float).groupby(cluster_of.to_numpy()).mean().reindex(pupils.index)
+    cover.columns = [f"cover_{x}" for x in subjects]
+    out = out.join(cover)
+    out["urgent_coverage"] = cover.mean(axis=1) if subjects else np.nan
+    return out[columns]
 
 
 # ---------------------------------------------------------------------------------------

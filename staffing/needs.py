@@ -9,6 +9,7 @@ from staffing.curriculum import GRADE_BANDS
 from staffing.data.county import County
 from staffing.norms import small_school_mask
 from staffing.policy import Policy
+from staffing.staff import in_post
 from staffing.vocab import SUBJECTS
 
 __all__ = ["subject_needs", "teachers_by_subject", "coverage", "needs_gap"]
@@ -72,7 +73,7 @@ def teachers_by_subject(county: County, teachers: pd.DataFrame | None = None) ->
     if t is None or t.empty:
         return pd.DataFrame(0, index=county.schools.index,
                             columns=pd.Index(subjects, name="subject"), dtype="int64")
-    staying = t[t["status"] != "leaving"]
+    staying = in_post(t)
     counts = pd.crosstab(staying["school_id"], staying["subject"])
     return counts.reindex(index=county.schools.index, columns=subjects, fill_value=0).rename_axis(
         index="school_id", columns="subject").astype("int64")

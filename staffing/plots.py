@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,11 +40,13 @@ from staffing.i18n import check_lang, label
 from staffing.metrics import pupil_teacher_ratios, staff_after_plan
 
 if TYPE_CHECKING:
+    import networkx as nx
     from matplotlib.axes import Axes
 
+    from staffing.data.county import County
     from staffing.plan import Plan
 
-__all__ = ["PlanPlots", "CJK_FONTS", "MOVE_COLOURS"]
+__all__ = ["PlanPlots", "CJK_FONTS", "MOVE_COLOURS", "plot_clusters"]
 
 #: Common fonts with Simplified Chinese glyphs, in order of preference.
 CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "SimHei",
@@ -297,8 +300,6 @@ class PlanPlots:
             _, ax = plt.subplots(figsize=(8, 8))
         handles: list[Any] = []
         if clusters is not None:
-            from staffing.clusters import plot_clusters
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # said once below, not twice
                 plot_clusters(plan.county, clusters, ax=ax)
@@ -363,3 +364,115 @@ class PlanPlots:
             ax.legend(handles=handles, loc="best", fontsize="small")
         _apply_font(ax, lang)
         return ax
+
+
+# ---------------------------------------------------------------------------------------
+# Partnership clusters
+
+
+def plot_clusters(county: County, clusters: pd.DataFrame, *, ax: Axes | None = None,
+                  graph: nx.Graph | None = None, moves: pd.DataFrame | None = None) -> Axes:
+    """Map of the clusters: schools by lon/lat coloured by cluster, leads as stars.
+
+    Members are joined to their lead by thin lines of the cluster's colour;
+    standalone schools are grey crosses. ``graph`` (from :func:`staffing.clusters.build_graph`) adds
+    its travel edges as faint grey lines underneath; ``moves`` (a table with
+    ``from_school`` and ``to_school``, e.g. ``plan.moves``) adds one black arrow per
+    distinct pair of schools. Schools without coordinates cannot be placed and are
+    left out with a warning. Needs matplotlib (``pip install staffing[plot]``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from staffing import synth
+    >>> county = synth.county(seed=0, n_schools=30, teachers=False)
+    >>> from staffing.clusters import form_clusters
+    >>> ax = plot_clusters(county, form_clusters(county))
+    >>> ax.get_xlabel()
+    'longitude (°E)'
+    """
+    try:
+        import matplotlib.pyplot as plt
+        from matplotlib.collections import LineCollection
+        from matplotlib.lines import Line2D
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "plot_clusters needs matplotlib: pip install staffing[plot]") from exc
+    s = county.schools
+    cl = clusters.reindex(s.index)
+    lon = s["lon"].to_numpy(dtype=float)
+    lat = s["lat"].to_numpy(dtype=float)
+    placed = ~(np.isnan(lon) | np.isnan(lat))
+    if not placed.all():
+        warnings.warn(f"{int((~placed).sum())} school(s) without coordinates are not drawn: "
+                      f"{', '.join(s.index[~placed][:10])}", stacklevel=2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 8))
+    xy = pd.DataFrame({"x": lon, "y": lat}, index=s.index)
+
+    if graph is not None and graph.number_of_edges():
+        ends = np.array(list(graph.edges()), dtype=object)  # not to_pandas_edgelist: our
+        segs = _segments(xy, ends[:, 0], ends[:, 1])        # edges have a "source" attr
+        ax.add_collection(LineCollection(segs, colors="0.8", linewidths=0.3, zorder=1))
+
+    role = cl["role"].to_numpy()
+    led = cl["lead_school"].where(role != "standalone")
+    codes = pd.Index(sorted(led.dropna().unique())).get_indexer(led.fillna("").to_numpy())
+    cmap = plt.get_cmap("tab20")
+    colour = cmap(np.maximum(codes, 0) % 20)
+    colour[codes < 0] = (0.5, 0.5, 0.5, 1.0)
+
+    member = (role == "member") & placed
+    if member.any():
+        segs = _segments(xy, pd.Series(s.index[member]), led[member])
+        ax.add_collection(LineCollection(segs, colors=colour[member], linewidths=0.8, zorder=2))
+        ax.scatter(lon[member], lat[member], s=22, c=colour[member], edgecolors="white",
+                   linewidths=0.4, zorder=3)
+    alone = (role == "standalone") & placed
+    ax.scatter(lon[alone], lat[alone], s=30, c="0.4", marker="x", zorder=3)
+    lead = (role == "lead") & placed
+    ax.scatter(lon[lead], lat[lead], s=180, c=colour[lead], marker="*", edgecolors="black",
+               linewidths=0.6, zorder=4)
+
+    n_moves = 0
+    if moves is not None and len(moves):
+        pairs = moves[["from_school", "to_school"]].astype(object).drop_duplicates()
+        start = xy.reindex(pairs["from_school"]).to_numpy()
+        end = xy.reindex(pairs["to_school"]).to_numpy()
+        ok = ~(np.isnan(start).any(axis=1) | np.isnan(end).any(axis=1))
+        n_moves = int(ok.sum())
+        if n_moves:
+            d = end[ok] - start[ok]
+            ax.quiver(start[ok, 0], start[ok, 1], d[:, 0], d[:, 1], angles="xy",
+                      scale_units="xy", scale=1, width=0.003, headwidth=5, headlength=6,
+                      color="black", zorder=5)
+
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    if placed.any():
+        ax.set_aspect(1.0 / np.cos(np.radians(np.nanmean(lat[placed]))))
+        ax.autoscale_view()
+    handles = [
+        Line2D([], [], marker="*", ls="", ms=12, mfc="white", mec="black", label="lead school"),
+        Line2D([], [], marker="o", ls="", ms=5, mfc="0.6", mec="white", label="member"),
+        Line2D([], [], marker="x", ls="", ms=6, color="0.4", label="standalone"),
+    ]
+    if n_moves:
+        handles.append(Line2D([], [], color="black", label="teacher moves"))
+    ax.legend(handles=handles, loc="best", fontsize="small")
+    ax.set_title(f"{int((role == 'lead').sum())} partnership clusters, "
+                 f"{int((role == 'standalone').sum())} standalone schools")
+    return ax
+
+
+def _segments(xy: pd.DataFrame, start: Iterable[Any], end: Iterable[Any]) -> np.ndarray:
+    """(k, 2, 2) line segments between the positions of two id sequences."""
+    a = xy.reindex(pd.Index(list(start), dtype=object)).to_numpy()
+    b = xy.reindex(pd.Index(list(end), dtype=object)).to_numpy()
+    segs = np.stack([a, b], axis=1)
+    return segs[~np.isnan(segs).any(axis=(1, 2))]

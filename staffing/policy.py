@@ -27,7 +27,7 @@ from staffing._io import atomic_write_bytes
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
-           "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS"]
+           "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS", "field_problem"]
 
 #: Urgent-need subjects named by the Chuxiong plan, measure 9 (紧缺学科).
 URGENT_SUBJECTS_DEFAULT: tuple[str, ...] = ("english", "music", "pe", "art", "it")
@@ -616,6 +616,22 @@ def _describe_range(rng: tuple) -> str:
     right = "]" if hi_in else ")"
     hi_txt = "inf" if hi == math.inf else f"{hi:g}"
     return f"{left}{lo:g}, {hi_txt}{right}"
+
+
+def field_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` is not allowed for the Policy field ``name``, or None if it is.
+
+    The same check the Policy makes of its own fields (type, range, choices), for
+    settings objects that take some of them (e.g. ``TransferSettings``).
+
+    Examples
+    --------
+    >>> print(field_problem("transfer_mechanism", "boston"))
+    transfer_mechanism = 'boston': expected one of to_be, da, da_to_be
+    >>> field_problem("priority_weight_family", 2.0) is None
+    True
+    """
+    return _check_field(next(f for f in fields(Policy) if f.name == name), value)
 
 
 def _check_field(f: dataclasses.Field, value: Any) -> str | None:

@@ -47,6 +47,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from staffing._checks import whole_number
 from staffing.data.county import County
 from staffing.errors import Problem, StaffingDataError
 from staffing.geo import distance_matrix
@@ -431,8 +432,7 @@ def _project(county: County, policy: Policy, horizon: int,
              grades: pd.DataFrame | None, routes: pd.DataFrame | None = None,
              ) -> tuple[np.ndarray, np.ndarray]:
     """Pupils as an array (year, school, grade) and each school's basis."""
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 0:
-        raise ValueError(f"horizon = {horizon!r}: expected a whole number of years ≥ 0")
+    whole_number("horizon", horizon, "years")
     s = county.schools
     n = len(s)
     g0, basis = _initial_grades(county, grades)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.policy import Policy
+from staffing.staff import in_post
 
 __all__ = ["Track", "TRACKS", "retirement_age_months", "retirement_dates", "school_year_of",
            "early_retirement_candidates", "EARLY_COLUMNS"]
@@ -162,7 +163,7 @@ def early_retirement_candidates(teachers: pd.DataFrame | None, policy: Policy | 
     policy = policy or Policy()
     if teachers is None or teachers.empty:
         return pd.DataFrame(columns=EARLY_COLUMNS)
-    staying = teachers[teachers["status"].ne("leaving")]
+    staying = in_post(teachers)
     dates = retirement_dates(staying, policy)
     window = dates["years_to_retirement"].between(0, policy.early_retirement_window_years)
     flagged = (staying["can_retire_early"].astype(bool) if "can_retire_early" in staying

@@ -48,6 +48,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from staffing._checks import positive_number, whole_number
 from staffing.data.county import County
 from staffing.policy import Policy
 
@@ -137,15 +138,9 @@ def _resolve_args(policy: Policy, max_pupils: int | None, max_km: float | None,
 
 
 def _check_args(max_pupils: int, max_km: float, extra_classes: int) -> None:
-    if isinstance(max_pupils, bool) or not isinstance(max_pupils, int | np.integer) \
-            or max_pupils < 0:
-        raise ValueError(f"max_pupils = {max_pupils!r}: expected a whole number ≥ 0")
-    if isinstance(max_km, bool) or not isinstance(max_km, int | float | np.number) \
-            or not np.isfinite(max_km) or max_km <= 0:
-        raise ValueError(f"max_km = {max_km!r}: expected a number of km > 0")
-    if isinstance(extra_classes, bool) or not isinstance(extra_classes, int | np.integer) \
-            or extra_classes < 0:
-        raise ValueError(f"extra_classes = {extra_classes!r}: expected a whole number ≥ 0")
+    whole_number("max_pupils", max_pupils)
+    positive_number("max_km", max_km, "km")
+    whole_number("extra_classes", extra_classes)
 
 
 def _located(county: County, distances: pd.DataFrame | None) -> np.ndarray:

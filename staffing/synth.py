@@ -41,6 +41,7 @@ import pandas as pd
 
 from staffing.data.county import County
 from staffing.policy import Policy
+from staffing.staff import is_backbone, leaving, level_staff
 
 __all__ = [
     "CountyFacts",
@@ -306,8 +307,8 @@ def demo_county() -> County:
 def calibration_summary(c: County, policy: Policy | None = None) -> pd.Series:
     """The figures the synthetic data is calibrated to, for any county.
 
-    Staff of a nine-year school are attributed to its primary and junior parts in
-    proportion to the two pupil norms; the pupil–teacher ratios use staff in post.
+    Staff of a nine-year school are attributed to its primary and junior parts by
+    :func:`staffing.staff.level_staff`; the pupil–teacher ratios use staff in post.
 
     Returns
     -------
@@ -330,12 +331,9 @@ def calibration_summary(c: County, policy: Policy | None = None) -> pd.Series:
     policy = policy or Policy()
     s = c.schools
     norms = quota_norms(c, policy)
-    pn = s["pupils_primary"] / policy.primary_ratio
-    jn = s["pupils_junior"] / policy.junior_ratio
-    total = (pn + jn).where(pn + jn > 0, 1.0)
     staff = s["staff_in_post"]
-    staff_primary = (staff * pn / total).sum()
-    staff_junior = (staff * jn / total).sum()
+    parts = level_staff(s, staff, policy).sum()
+    staff_primary, staff_junior = parts["staff_primary"], parts["staff_junior"]
     out = {
         "schools": float(len(s)),
         "teachers": float(staff.sum()),
@@ -349,8 +347,8 @@ def calibration_summary(c: County, policy: Policy | None = None) -> pd.Series:
     if t is not None and len(t):
         classes = int((s["classes_primary"] + s["classes_junior"]).sum())
         out["female_share"] = float((t["sex"] == "female").mean())
-        out["backbone_share"] = float((t["backbone"] != "none").mean())
-        out["leaving_share"] = float((t["status"] == "leaving").mean())
+        out["backbone_share"] = float(is_backbone(t["backbone"]).mean())
+        out["leaving_share"] = float(leaving(t).mean())
         out["head_teacher_per_class"] = float(t["is_head_teacher"].sum() / max(classes, 1))
     return pd.Series(out, name=c.name, dtype=float)
 

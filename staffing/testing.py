@@ -10,6 +10,9 @@ check that, and ``benchmarks/bench_rotation.py`` times both.
 returned plan against the county's input tables and the Policy's numbers only — not
 the model's rows, its inputs or :func:`teacher_level_model` — so that no bug of the
 model can pass its own check.
+
+:func:`school`, :func:`teachers` and :func:`county_of` build hand-made counties for
+tests, every column given; :func:`assert_plan_equal` says two plans are the same.
 """
 
 from __future__ import annotations
@@ -27,7 +30,73 @@ from staffing.model.quota import reserve_minimum
 from staffing.policy import Policy
 from staffing.vocab import LEAVING_STATUSES, SUBJECTS
 
-__all__ = ["teacher_level_model", "plan_violations", "assert_plan_legal"]
+__all__ = ["teacher_level_model", "plan_violations", "assert_plan_legal", "school", "teachers",
+           "county_of", "assert_plan_equal", "SCHOOL_DEFAULTS", "TEACHER_DEFAULTS"]
+
+#: Every column of a schools-table row, for hand-built test counties: an empty urban
+#: primary school in 城关镇 (override what the test is about).
+SCHOOL_DEFAULTS: dict[str, object] = {
+    "township": "城关镇", "level": "primary", "location": "urban", "is_central": False,
+    "is_quality": False, "is_weak": False, "pupils_primary": 0, "pupils_junior": 0,
+    "classes_primary": 0, "classes_junior": 0, "approved_quota": 0, "staff_in_post": 0,
+    "lat": 25.03, "lon": 101.55}
+
+#: Every column of a teachers-table row but the ids and subject: a teacher in post,
+#: born 1980, hired 2004, two years at the school, no backbone title.
+TEACHER_DEFAULTS: dict[str, object] = {
+    "sex": "female", "birth_year": 1980, "hire_year": 2004, "years_at_school": 2,
+    "title": "intermediate", "backbone": "none", "is_head_teacher": False,
+    "status": "in_post", "pinned": False}
+
+
+def school(sid: str, **columns: object) -> dict:
+    """One schools-table row: :data:`SCHOOL_DEFAULTS`, named ``sid``, with ``columns``.
+
+    Examples
+    --------
+    >>> school("R", location="rural")["location"], school("R")["name"]
+    ('rural', 'R')
+    """
+    return {"school_id": sid, "name": sid, **SCHOOL_DEFAULTS, **columns}
+
+
+def teachers(sid: str, subjects: dict[str, int], start: int = 0, **columns: object
+             ) -> list[dict]:
+    """Teachers-table rows at ``sid``: ``subjects`` maps subject → how many; ids are
+    ``<sid>-<nnn>`` counting from ``start``; ``columns`` override :data:`TEACHER_DEFAULTS`.
+
+    Examples
+    --------
+    >>> [t["teacher_id"] for t in teachers("U", {"music": 2}, start=7)]
+    ['U-007', 'U-008']
+    """
+    ids = range(start, start + sum(subjects.values()))
+    names = [x for subject, n in subjects.items() for x in [subject] * n]
+    return [{**TEACHER_DEFAULTS, "teacher_id": f"{sid}-{i:03d}", "school_id": sid,
+             "subject": subject, **columns} for i, subject in zip(ids, names, strict=True)]
+
+
+def county_of(schools: list[dict], teacher_rows: list[dict] | None = None,
+              name: str = "hand-built") -> County:
+    """A County from rows of :func:`school` and :func:`teachers`."""
+    return County(pd.DataFrame(schools), pd.DataFrame(teacher_rows) if teacher_rows else None,
+                  name=name)
+
+
+def assert_plan_equal(a, b) -> None:
+    """Fail unless two plans have equal quotas, moves and hires tables (and objectives
+    within 1e-6 relative).
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> county = st.synth.county(seed=1, n_schools=8, teachers=False)
+    >>> assert_plan_equal(st.optimize(county), st.optimize(county))
+    """
+    for table in ("quotas", "moves", "hires"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), obj=f"plan.{table}")
+    assert math.isclose(a.objective, b.objective, rel_tol=1e-6, abs_tol=1e-6), (
+        f"objectives differ: {a.objective} != {b.objective}")
 
 
 def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.LpProblem:

@@ -6,32 +6,9 @@ import pandas as pd
 
 import staffing as st
 
-TEACHER_DEFAULTS = {
-    "sex": "female", "birth_year": 1980, "hire_year": 2004, "years_at_school": 2,
-    "title": "intermediate", "backbone": "none", "is_head_teacher": False,
-    "status": "in_post", "pinned": False,
-}
-
-
-def school_row(sid: str, **kw) -> dict:
-    base = {"school_id": sid, "name": sid, "township": "城关镇", "level": "primary",
-            "location": "urban", "is_central": False, "is_quality": False, "is_weak": False,
-            "pupils_primary": 0, "pupils_junior": 0, "classes_primary": 0,
-            "classes_junior": 0, "approved_quota": 0, "staff_in_post": 0,
-            "lat": 25.03, "lon": 101.55}
-    return {**base, **kw}
-
-
-def staff_school(sid: str, subjects: dict[str, int], start: int = 0, **kw) -> list[dict]:
-    """Teachers at ``sid``: ``subjects`` maps subject → count; ``kw`` overrides defaults."""
-    rows = []
-    n = start
-    for subject, count in subjects.items():
-        for _ in range(count):
-            rows.append({**TEACHER_DEFAULTS, "teacher_id": f"{sid}-{n:03d}", "school_id": sid,
-                         "subject": subject, **kw})
-            n += 1
-    return rows
+# One set of builders for every test lives in staffing.testing (names kept here).
+from staffing.testing import school as school_row
+from staffing.testing import teachers as staff_school
 
 
 def english_county(u_english: int = 2, **english_kw) -> st.County:

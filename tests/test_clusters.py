@@ -20,6 +20,7 @@ from hypothesis import strategies as st_
 import staffing as st
 import staffing.clusters as clusters_module
 import staffing.geo as geo_module
+import staffing.testing as testing
 from staffing.clusters import (
     build_graph,
     cluster_metrics,
@@ -107,11 +108,9 @@ def with_schools(county: st.County, schools: pd.DataFrame) -> st.County:
 
 
 def school(sid: str, township: str, lat: float, lon: float, **kw) -> dict:
-    return {"school_id": sid, "name": f"学校{sid}", "township": township, "level": "primary",
-            "location": "rural", "pupils_primary": 100, "pupils_junior": 0,
-            "classes_primary": 6, "classes_junior": 0, "approved_quota": 8, "staff_in_post": 8,
-            "is_central": False, "is_quality": False, "is_weak": False, "lat": lat, "lon": lon,
-            **kw}
+    return testing.school(sid, name=f"学校{sid}", township=township, location="rural",
+                          pupils_primary=100, classes_primary=6, approved_quota=8,
+                          staff_in_post=8, lat=lat, lon=lon, **kw)
 
 
 KM_LAT = 1 / 111.19508  # degrees of latitude per great-circle km

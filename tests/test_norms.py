@@ -9,14 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st_
 
 import staffing as st
+import staffing.testing as testing
 from staffing.norms import round_posts
 
 
 def one_school(**kw) -> st.County:
-    row = {"school_id": "S1", "name": "测试学校", "township": "城关镇", "level": "primary",
-           "location": "urban", "pupils_primary": 0, "pupils_junior": 0,
-           "classes_primary": 0, "classes_junior": 0, "approved_quota": 10,
-           "staff_in_post": 10, **kw}
+    row = testing.school("S1", **{"name": "测试学校", "approved_quota": 10, "staff_in_post": 10,
+                                  **kw})
     return st.County(pd.DataFrame([row]))
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st_
 
 import staffing as st
 import staffing.projection as projection_module
+import staffing.testing as testing
 from staffing.errors import StaffingDataError
 from staffing.policy import PolicyError
 from staffing.projection import (
@@ -36,10 +37,10 @@ def school(sid: str, level: str = "primary", location: str = "urban", *, townshi
     cp = (math.ceil(pp / 45) if pp else 0) if cp is None else cp
     cj = (math.ceil(pj / 50) if pj else 0) if cj is None else cj
     staff = round(pp / 19 + pj / 13.5) + 1
-    return {"school_id": sid, "name": f"学校{sid}", "township": township, "level": level,
-            "location": location, "pupils_primary": pp, "pupils_junior": pj,
-            "classes_primary": cp, "classes_junior": cj, "approved_quota": staff,
-            "staff_in_post": staff, "lat": lat, "lon": lon}
+    return testing.school(sid, name=f"学校{sid}", township=township, level=level,
+                          location=location, pupils_primary=pp, pupils_junior=pj,
+                          classes_primary=cp, classes_junior=cj, approved_quota=staff,
+                          staff_in_post=staff, lat=lat, lon=lon)
 
 
 def county_of(*rows: dict) -> st.County:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import staffing as st
+import staffing.testing as testing
 from staffing import curriculum
 
 # --------------------------------------------------------------------------------------
@@ -95,10 +96,9 @@ def test_each_subject_group_sits_inside_its_2022_share_band(group, grade9_weeks)
 
 def _school(sid: str, level: str, location: str, pp: int = 0, cp: int = 0, pj: int = 0,
             cj: int = 0, boarding: int = 0) -> dict:
-    return {"school_id": sid, "name": sid, "township": "城关镇", "level": level,
-            "location": location, "pupils_primary": pp, "pupils_junior": pj,
-            "classes_primary": cp, "classes_junior": cj, "boarding_pupils": boarding,
-            "approved_quota": 0, "staff_in_post": 0}
+    return testing.school(sid, level=level, location=location, pupils_primary=pp,
+                          pupils_junior=pj, classes_primary=cp, classes_junior=cj,
+                          boarding_pupils=boarding, lat=None, lon=None)
 
 
 #: (school, expected norm, expected basis), each computed by hand in the comment.

@@ -14,6 +14,7 @@ from hypothesis import strategies as st_
 
 import staffing as st
 import staffing.scenarios as scenarios_module
+import staffing.testing as testing
 from staffing.scenarios import consolidate, consolidation_candidates
 
 HYPOTHESIS = settings(max_examples=25, deadline=None,
@@ -27,10 +28,10 @@ def school(sid: str, level: str = "primary", location: str = "rural", *, pupils:
     """A primary-only school row ``road km = 1.35 × 111.2 × Δlat`` from others on lon 101.5."""
     if classes is None:
         classes = max(1, math.ceil(pupils / 45)) if pupils else 0
-    row = {"school_id": sid, "name": f"学校{sid}", "township": township, "level": level,
-           "location": location, "pupils_primary": pupils, "pupils_junior": 0,
-           "classes_primary": classes, "classes_junior": 0, "approved_quota": staff,
-           "staff_in_post": staff, "lat": lat, "lon": lon, "boarding_pupils": 0}
+    row = testing.school(sid, name=f"学校{sid}", township=township, level=level,
+                         location=location, pupils_primary=pupils, classes_primary=classes,
+                         approved_quota=staff, staff_in_post=staff, lat=lat, lon=lon,
+                         boarding_pupils=0)
     if level == "nine_year":
         row.update(pupils_junior=100, classes_junior=2)
     return row

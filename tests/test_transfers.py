@@ -323,3 +323,17 @@ def test_optimize_settles_transfers_first_and_never_moves_a_transferred_teacher_
     assert (at.to_numpy() == plan.transfers["to_school"].to_numpy()).all()
     off = st.optimize(county, st.Policy(transfer_mode="off"), preferences=prefs)
     assert off.transfers.empty
+
+
+@pytest.mark.parametrize("name,value", [
+    ("priority_weight_backbone", -0.5), ("priority_weight_family", float("inf")),
+    ("priority_weight_hardship", 2e6), ("priority_weight_service_years", "1"),
+    ("transfer_mode", "later"), ("transfer_mechanism", "boston"),
+    ("transfer_school_consent", 1), ("transfer_reopen_vacated", "yes")])
+def test_transfer_settings_refuse_what_the_policy_refuses(name, value):
+    # Each value breaks the field's documented rule (a weight is a number in [0, 1e6],
+    # a mode or mechanism one of the listed names, a switch true or false).
+    with pytest.raises(ValueError, match=name):
+        st.Policy(**{name: value})
+    with pytest.raises(ValueError, match=f"invalid transfer settings:\n  {name} = "):
+        TransferSettings(**{name: value})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from staffing._checks import whole_number
 from staffing.batch.engines import Engine
 from staffing.batch.events import EventLog
 from staffing.batch.inputs import CountyInput, find_inputs
@@ -236,7 +237,7 @@ def plan_many(
                          ".csv/.parquet schools tables or folders of CSVs")
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    horizon = _horizon(horizon)
+    horizon = whole_number("horizon", horizon, "years")
     with lock_out_dir(out) as lock:
         refuse_links(out, _written_paths(out, found))
         if isinstance(log, str | Path):
@@ -253,12 +254,6 @@ def _written_paths(out: Path, found: list[CountyInput]) -> list[Path]:
     for inp in found:
         paths += [out / inp.name / f for f in _OUTPUTS]
     return paths
-
-
-def _horizon(horizon: Any) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
-        raise ValueError(f"horizon = {horizon!r}: expected a whole number of years ≥ 0")
-    return horizon
 
 
 def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy, out: Path,

@@ -9,24 +9,27 @@ labels, so a written county can be edited by hand and loaded again with
 from __future__ import annotations
 
 import csv
+import json
 import math
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
 from staffing._cells import XlsxCells, csv_escape, new_workbook
 from staffing._excel import pin_timestamps
-from staffing._io import atomic_path
+from staffing._io import atomic_path, atomic_write_bytes
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, Column, columns_for
 
 if TYPE_CHECKING:
     from staffing.data.county import County
 
-__all__ = ["write_county_excel", "write_county_csv", "LANGS"]
+__all__ = ["write_county_excel", "write_county_csv", "write_clusters_geojson",
+           "write_graphml", "LANGS"]
 
 #: Output languages: English codes and headers, or Chinese labels and headers.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -226,3 +229,128 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
             writer = csv.writer(f)
             writer.writerow([csv_escape(h) for h in header])
             writer.writerows([[text(csv_escape(v)) for v in row] for row in rows])
+
+
+# ---------------------------------------------------------------------------------------
+# Partnership clusters and the school graph, for GIS tools
+
+
+def write_clusters_geojson(county: County, clusters: pd.DataFrame, path: str | Path
+                           ) -> Path:
+    """Write schools and partnerships as a GeoJSON FeatureCollection (atomically).
+
+    One ``Point`` feature per school (``[lon, lat]``; ``geometry`` null for a school
+    without coordinates, so none is dropped) with properties ``school_id``, ``name``,
+    ``township``, ``level``, ``location``, ``cluster_id``, ``lead_school``, ``role``,
+    ``distance_km`` and ``note``; one ``LineString`` feature per member → lead
+    partnership with ``kind`` = ``"partnership"``, ``cluster_id``, ``member``,
+    ``lead`` and ``km``. UTF-8, Chinese names kept as they are; missing values are
+    ``null``.
+
+    Returns
+    -------
+    Path written.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> from staffing import synth
+    >>> county = synth.county(seed=0, n_schools=10, teachers=False)
+    >>> from staffing.clusters import form_clusters
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "c.geojson"
+    >>> p = write_clusters_geojson(county, form_clusters(county), out)
+    >>> json.loads(p.read_text(encoding="utf-8"))["type"]
+    'FeatureCollection'
+    """
+    path = Path(path)
+    s = county.schools
+    cl = clusters.reindex(s.index)
+    props = pd.DataFrame({
+        "school_id": s.index.astype(object),
+        "name": s["name"].to_numpy(), "township": s["township"].to_numpy(),
+        "level": s["level"].to_numpy(), "location": s["location"].to_numpy(),
+        "cluster_id": cl["cluster_id"].to_numpy(), "lead_school": cl["lead_school"].to_numpy(),
+        "role": cl["role"].to_numpy(), "distance_km": cl["distance_km"].to_numpy(),
+        "note": cl["note"].to_numpy(),
+    })
+    lon = s["lon"].to_numpy(dtype=float)
+    lat = s["lat"].to_numpy(dtype=float)
+    has_xy = ~(np.isnan(lon) | np.isnan(lat))
+    points = [
+        {"type": "Feature",
+         "geometry": {"type": "Point", "coordinates": [x, y]} if ok else None,
+         "properties": _json_record(rec)}
+        for x, y, ok, rec in zip(lon.tolist(), lat.tolist(), has_xy.tolist(),
+                                 props.to_dict("records"), strict=True)
+    ]
+    member = (cl["role"] == "member").to_numpy()
+    xy = pd.DataFrame({"x": lon, "y": lat}, index=s.index)
+    a = xy.reindex(s.index[member]).to_numpy()
+    b = xy.reindex(pd.Index(cl["lead_school"].to_numpy()[member], dtype=object)).to_numpy()
+    drawable = ~(np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1))
+    lines = [
+        {"type": "Feature",
+         "geometry": {"type": "LineString", "coordinates": [p, q]},
+         "properties": {"kind": "partnership", "cluster_id": c, "member": m, "lead": ld,
+                        "km": km}}
+        for p, q, c, m, ld, km in zip(
+            a[drawable].tolist(), b[drawable].tolist(),
+            cl["cluster_id"].to_numpy()[member][drawable].tolist(),
+            s.index[member][drawable].tolist(),
+            cl["lead_school"].to_numpy()[member][drawable].tolist(),
+            cl["distance_km"].to_numpy()[member][drawable].tolist(), strict=True)
+    ]
+    doc = {"type": "FeatureCollection", "name": county.name, "features": points + lines}
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+    return path
+
+
+def _json_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Missing values (None, NaN, pd.NA) as None; numpy scalars as Python scalars."""
+    out = {}
+    for k, v in record.items():
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            out[k] = None
+        elif isinstance(v, np.generic):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out
+
+
+def write_graphml(graph: nx.Graph, path: str | Path) -> Path:
+    """Write a school graph as GraphML (atomically), e.g. for Gephi or yEd.
+
+    Attribute values GraphML cannot hold are converted: numpy scalars to Python
+    scalars, missing values (None, pd.NA) are left out, anything else that is not a
+    str, int, float or bool is written as its ``str``. NaN floats stay NaN. Build the
+    graph with :func:`staffing.clusters.build_graph`, or call
+    :func:`staffing.clusters.to_graphml` with a County.
+
+    Returns
+    -------
+    Path written.
+    """
+    path = Path(path)
+    clean = graph.__class__()
+    clean.graph.update(_graphml_attrs(graph.graph))
+    clean.add_nodes_from((str(n), _graphml_attrs(d)) for n, d in graph.nodes(data=True))
+    clean.add_edges_from((str(u), str(v), _graphml_attrs(d))
+                         for u, v, d in graph.edges(data=True))
+    with atomic_path(path) as tmp:
+        nx.write_graphml(clean, tmp, encoding="utf-8")
+    return path
+
+
+def _graphml_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in attrs.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or v is pd.NA or v is pd.NaT:
+            continue
+        if not isinstance(v, (str, int, float, bool)):
+            v = str(v)
+        out[str(k)] = v
+    return out

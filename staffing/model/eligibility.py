@@ -10,6 +10,7 @@ import pandas as pd
 from staffing.data.county import County
 from staffing.policy import Policy
 from staffing.retirement import retirement_dates, school_year_of
+from staffing.staff import is_backbone
 
 __all__ = ["eligibility", "REASONS"]
 
@@ -64,7 +65,7 @@ def eligibility(
         {
             "eligible": reason == "",
             "reason": reason,
-            "backbone": t["backbone"].ne("none").to_numpy(),
+            "backbone": is_backbone(t["backbone"]),
             "years_to_retirement": retire["years_to_retirement"].to_numpy(),
         },
         index=t.index,

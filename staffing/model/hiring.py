@@ -31,7 +31,6 @@ and school year in post within the horizon.
 
 from __future__ import annotations
 
-import functools
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,11 +39,11 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from staffing.model.fair import add_convex_cost, unmet_weight
+from staffing.model.cover import add_subject_cover
+from staffing.model.fair import add_convex_cost
 from staffing.model.horizon import HorizonInputs
 from staffing.model.inputs import ModelInputs
 from staffing.model.pool import YearQuotaHandles
-from staffing.model.rotation import cover_pairs
 from staffing.needs import coverage, needs_gap
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
@@ -253,21 +252,6 @@ def add_hiring(
                          objective=pulp.lpSum(objective_terms), budget=dict(budget or {}))
 
 
-@functools.cache
-def _pairs(policy: Policy) -> tuple[tuple[str, str], ...]:
-    """(teacher subject, need) pairs of ``policy``, computed once per policy."""
-    return tuple(cover_pairs(policy))
-
-
-@functools.cache
-def _covers_of(policy: Policy) -> dict[str, list[str]]:
-    """Need → the subjects whose teachers may cover it."""
-    out: dict[str, list[str]] = {}
-    for k, j in _pairs(policy):
-        out.setdefault(j, []).append(k)
-    return out
-
-
 def _present(row: pd.Series, s: str, moved: set, data: ModelInputs, teaching: dict) -> set[str]:
     """Subjects with teachers at ``s`` in the year: in post, arriving, or hired."""
     present = {k for k in SUBJECTS if row[k] > 0} | set(teaching)
@@ -279,47 +263,26 @@ def _present(row: pd.Series, s: str, moved: set, data: ModelInputs, teaching: di
 
 def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
                is_rural: bool, tie: float, unmet: dict, staff, present: set[str]) -> list:
-    """Subject cover of school ``s`` in year ``t``: use, unmet and whole-teacher cuts."""
+    """Subject cover of school ``s`` in year ``t`` (:func:`add_subject_cover`) and the
+    school's whole-teacher cut."""
     need_row = hz.needs[t].loc[s]
-    pairs = _pairs(policy)
-    covers_of = _covers_of(policy)
-    use = {}
-    for k, j in pairs:
-        if k in present and need_row.get(j, 0) > 0:
-            use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}_y{t}", lowBound=0)
     staff_cache = {k: staff(k) for k in sorted(present)}
-    for k in sorted(present):
-        used = [v for (kk, _), v in use.items() if kk == k]
-        if used:
-            prob += pulp.lpSum(used) <= staff_cache[k], f"hire_staff_{i}_{k}_y{t}"
+    rows = add_subject_cover(prob, i, need_row, present, staff_cache.__getitem__, policy,
+                             block="hire", suffix=f"_y{t}", rural=is_rural, tie=tie)
     terms = []
-    fair: list[tuple[float, pulp.LpVariable, float, str]] = []
-    school_unmet = []
-    for j in SUBJECTS:
-        n = float(need_row.get(j, 0.0))
-        if n <= 0:
-            continue
-        u = prob.add_variable(f"unmet_{i}_{j}_y{t}", lowBound=0)
+    for j, u, _, _, _ in rows:
         unmet[(s, j, t)] = u
-        school_unmet.append(u)
-        coverers = [use[(k, j)] for k in covers_of.get(j, []) if (k, j) in use]
-        prob += n - u <= pulp.lpSum(coverers), f"hire_need_{i}_{j}_y{t}"
-        frac = n - np.floor(n)
-        if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
-            # Whole teachers: the same MIR cut as in the rotation block.
-            prob += u >= frac * (np.ceil(n) - staff_cache[j]), f"hire_need_round_{i}_{j}_y{t}"
-        fair.append((unmet_weight(policy, j, is_rural) * tie, u, n, f"{i}_{j}_y{t}"))
-    if fair:
-        weights, variables, need_fte, labels = zip(*fair, strict=True)
+    if rows:
+        _, variables, weights, need_fte, labels = zip(*rows, strict=True)
         terms.append(add_convex_cost(prob, "unmet", list(variables), labels,
                                      np.array(need_fte), np.array(need_fte), np.array(weights),
                                      band=policy.fair_band_need,
                                      steepness=policy.fair_steepness_need, whole=False))
     total = float(need_row[need_row > 0].sum())
     frac = total - np.floor(total)
-    if school_unmet and frac > 1e-9:
+    if rows and frac > 1e-9:
         teachers = pulp.lpSum(staff_cache.values())
-        prob += (pulp.lpSum(school_unmet) >= frac * (np.ceil(total) - teachers)
+        prob += (pulp.lpSum(u for _, u, _, _, _ in rows) >= frac * (np.ceil(total) - teachers)
                  ), f"hire_school_need_round_{i}_y{t}"
     return terms
 

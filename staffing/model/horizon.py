@@ -34,7 +34,8 @@ from staffing.norms import quota_norms
 from staffing.policy import Policy
 from staffing.projection import projected_county, projection_summary
 from staffing.retirement import retirement_dates, school_year_of
-from staffing.vocab import LEAVING_STATUSES, SUBJECTS
+from staffing.staff import in_post
+from staffing.vocab import SUBJECTS
 
 __all__ = ["HorizonInputs", "prepare_horizon", "attrition_above_norm", "shadow_host_schools"]
 
@@ -162,7 +163,7 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
                                 dtype="int64"),
             mentor_room=pd.Series(dtype="int64"))
 
-    staying = teachers[~teachers["status"].isin(LEAVING_STATUSES)]
+    staying = in_post(teachers)
     dates = retirement_dates(staying, policy)
     gone = pd.DataFrame({"school_id": staying["school_id"],
                          "year": school_year_of(dates["retirement_date"], policy.plan_year)},
@@ -172,14 +173,14 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
     holding = pd.DataFrame({t: data.schools["floor"] - gone_by[t] for t in years}
                            ).clip(lower=0).astype("int64")
 
-    in_post = staying[staying["status"].eq("in_post")]
-    rural_school = in_post["school_id"].map(county.schools["location"]).eq("rural")
-    trains_until = np.where(rural_school, in_post["hire_year"] + policy.shadow_training_years - 1,
+    working = staying[staying["status"].eq("in_post")]
+    rural_school = working["school_id"].map(county.schools["location"]).eq("rural")
+    trains_until = np.where(rural_school, working["hire_year"] + policy.shadow_training_years - 1,
                             -1)
     teaching = {}
     for t in years:
-        here = (gone["year"].reindex(in_post.index) > t) & (trains_until < calendar[t])
-        teaching[t] = _teachers_by_subject(in_post.loc[here.to_numpy()], index)
+        here = (gone["year"].reindex(working.index) > t) & (trains_until < calendar[t])
+        teaching[t] = _teachers_by_subject(working.loc[here.to_numpy()], index)
 
     norms_all = norms.assign(**{"0": data.schools["norm"]}).rename(columns={"0": 0})
     attrition = attrition_above_norm(data.schools["floor"], norms_all[sorted(norms_all.columns)],

@@ -18,7 +18,7 @@ from staffing.model.posts import move_kinds, post_moves
 from staffing.model.rotation import RotationInputs, prepare_rotation
 from staffing.norms import quota_norms
 from staffing.policy import Policy
-from staffing.vocab import LEAVING_STATUSES
+from staffing.staff import leaving
 
 __all__ = ["ModelInputs", "prepare_inputs", "shortfall_weights"]
 
@@ -75,8 +75,7 @@ def leavers_by_school(county: County) -> pd.Series:
     index = county.schools.index
     if county.teachers is None or county.teachers.empty:
         return pd.Series(0, index=index, dtype="int64", name="leavers")
-    leaving = county.teachers["status"].isin(LEAVING_STATUSES)
-    counts = county.teachers.loc[leaving].groupby("school_id").size()
+    counts = county.teachers.loc[leaving(county.teachers)].groupby("school_id").size()
     return counts.reindex(index, fill_value=0).astype("int64").rename("leavers")
 
 

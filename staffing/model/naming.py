@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.model.posts import move_kinds
+from staffing.staff import is_backbone
 from staffing.vocab import SUBJECTS
 
 __all__ = ["name_moves", "name_itinerant", "MOVE_COLUMNS"]
@@ -146,7 +147,7 @@ def name_itinerant(
     staying = teachers[teachers["status"].eq("in_post")
                        & ~teachers.index.isin(moves["teacher_id"])
                        & ~teachers.index.isin(not_teaching)].reset_index()
-    staying["is_backbone"] = staying["backbone"].ne("none")
+    staying["is_backbone"] = is_backbone(staying["backbone"])
     staying = staying.sort_values(["school_id", "subject", "is_backbone", "years_at_school",
                                    "teacher_id"], ascending=[True, True, False, False, True])
     roster = {key: list(g["teacher_id"]) for key, g in staying.groupby(["school_id", "subject"])}

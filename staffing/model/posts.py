@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.policy import Policy
+from staffing.staff import moves_by_school
 
 __all__ = ["move_kinds", "post_moves", "posts_held", "POSTS_HELD_COLUMNS"]
 
@@ -101,14 +102,8 @@ def posts_held(floor: pd.Series, moves: pd.DataFrame, policy: Policy) -> pd.Data
         zero = pd.Series(0, index=index, dtype="int64")
         return pd.DataFrame({"away_on_term": zero, "here_on_term": zero,
                              "posts_held": floor.astype("int64")})
-    m = moves[moves["kind"].astype(object).ne("itinerant").to_numpy()]
-    moving = post_moves(m["kind"].astype(object), policy)
-
-    def count(rows: pd.DataFrame, column: str) -> pd.Series:
-        return rows[column].astype(object).value_counts().reindex(index, fill_value=0
-                                                                  ).astype("int64")
-
-    term, with_post = m[~moving], m[moving]
-    held = floor.astype("int64") - count(with_post, "from_school") + count(with_post, "to_school")
-    return pd.DataFrame({"away_on_term": count(term, "from_school"),
-                         "here_on_term": count(term, "to_school"), "posts_held": held})
+    moving = post_moves(moves["kind"].astype(object), policy)
+    here_on_term, away_on_term = moves_by_school(moves[~moving], index)
+    came, left = moves_by_school(moves[moving], index)
+    return pd.DataFrame({"away_on_term": away_on_term, "here_on_term": here_on_term,
+                         "posts_held": floor.astype("int64") - left + came})

@@ -38,12 +38,14 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
-from staffing.model.fair import add_convex_cost, unmet_weight
+from staffing.model.fair import add_convex_cost
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
 from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
+from staffing.staff import staff_after_moves
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
 
@@ -93,13 +95,6 @@ class RotationHandles:
     #: ``post_shift[school_id]``: posts arriving with teachers less posts leaving with
     #: them (moves whose post moves, ``Policy.post_moves_with``); absent: none move.
     post_shift: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
-
-
-def cover_pairs(policy: Policy) -> list[tuple[str, str]]:
-    """(teacher subject, need subject) pairs: each subject covers itself, then its list."""
-    pairs = [(k, k) for k in SUBJECTS if k != "general"]
-    pairs += [(k, j) for k, covers in policy.subject_cover.items() for j in covers if j != k]
-    return pairs
 
 
 def prepare_rotation(
@@ -237,10 +232,13 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
             prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * staff_after(src, k)
                      ), f"itinerant_cap_{pos[src]}_{k}"
 
-    pairs = cover_pairs(policy)
-    covers_of: dict[str, list[str]] = {}
-    for k, j in pairs:
-        covers_of.setdefault(j, []).append(k)
+    cover = covers_of(policy)
+    given_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
+    for (src, k), zs in itin_out.items():
+        given_by.setdefault(src, {})[k] = zs
+    received_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
+    for (dst, j), zs in itin_in.items():
+        received_by.setdefault(dst, {})[j] = zs
     can_arrive = set(in_by)
     unmet: dict[tuple[str, str], pulp.LpVariable] = {}
     unmet_cost = []
@@ -249,33 +247,14 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     for i, s in enumerate(schools.index):
         need_row = r.needs.loc[s]
         present = {k for k in SUBJECTS if staff_now[s][k] > 0 or (s, k) in can_arrive}
-        use: dict[tuple[str, str], pulp.LpVariable] = {}
-        for k, j in pairs:
-            if k in present and need_row[j] > 0:
-                use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}", lowBound=0)
-        for k in sorted(present):
-            used = [v for (kk, _), v in use.items() if kk == k] + itin_out.get((s, k), [])
-            if used:
-                prob += pulp.lpSum(used) <= staff_after(s, k), f"rotation_staff_{i}_{k}"
-        for j in SUBJECTS:
-            if need_row[j] <= 0:
-                continue
-            u = prob.add_variable(f"unmet_{i}_{j}", lowBound=0)
+        rows = add_subject_cover(prob, i, need_row, present,
+                                 lambda k, s=s: staff_after(s, k), policy, block="rotation",
+                                 rural=bool(rural[i]), tie=tie[i], given=given_by.get(s),
+                                 received=received_by.get(s))
+        for j, u, weight, n, label in rows:
             unmet[(s, j)] = u
-            visiting = itin_in.get((s, j), [])
-            coverers = [use[(k, j)] for k in covers_of.get(j, []) if (k, j) in use]
-            prob += (float(need_row[j]) - u <= pulp.lpSum(coverers) + pulp.lpSum(visiting)
-                     ), f"rotation_need_{i}_{j}"
-            n = float(need_row[j])
-            frac = n - np.floor(n)
-            if covers_of.get(j) == [j] and frac > 1e-9 and j in present:
-                # Whole teachers cover a fractional need: with S teachers of j after
-                # moves (an integer), unmet + itinerant cover ≥ frac × (⌈n⌉ − S) is valid
-                # and makes the LP relaxation of this row integral (an MIR cut).
-                prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff_after(s, j))
-                         ), f"rotation_need_round_{i}_{j}"
-            unmet_cost.append((unmet_weight(policy, j, bool(rural[i])) * tie[i], u, n, f"{i}_{j}"))
-        _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
+            unmet_cost.append((weight, u, n, label))
+        _add_shared_cover_cut(prob, i, s, need_row, present, cover, unmet, staff_after,
                               itin_in)
 
     visiting_by_school: dict[str, list[pulp.LpVariable]] = {}
@@ -423,27 +402,6 @@ def read_rotation(h: RotationHandles) -> pd.DataFrame:
     flows = h.inputs.flows.copy()
     flows["count"] = np.rint(values(h.moves)).astype(np.int64)
     return flows.loc[flows["count"] > 0].reset_index(drop=True)
-
-
-def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
-    """Teaching staff by school × subject once ``moves`` are made.
-
-    Moves of kind ``itinerant`` carry an ``fte``: that much of a teacher's time leaves
-    the source school and teaches at the target (the result is then fractional).
-    """
-    if moves.empty:
-        return staff.astype(float)
-    itinerant = moves["kind"].eq("itinerant") if "kind" in moves else np.zeros(len(moves), bool)
-    permanent, visits = moves[~itinerant], moves[itinerant]
-    out = pd.crosstab(permanent["from_school"], permanent["subject"])
-    into = pd.crosstab(permanent["to_school"], permanent["subject"])
-    delta = into.reindex_like(staff).fillna(0) - out.reindex_like(staff).fillna(0)
-    if len(visits):
-        fte = visits["fte"].astype(float)
-        gone = fte.groupby([visits["from_school"], visits["subject"]]).sum().unstack()
-        came = fte.groupby([visits["to_school"], visits["subject"]]).sum().unstack()
-        delta = delta + came.reindex_like(staff).fillna(0) - gone.reindex_like(staff).fillna(0)
-    return (staff + delta).astype(float)
 
 
 def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from staffing.staff import in_post
 from staffing.transfers.core import TransferPlan, read_preferences, voluntary_transfers
 
 __all__ = ["TransferAudit", "audit", "blocking_pairs"]
@@ -69,7 +70,7 @@ def _final_posts(plan: TransferPlan) -> pd.DataFrame:
     """Every teacher holding a post after the round: teacher_id, school_id, subject,
     moved_in."""
     t = plan.county.teachers
-    t = t[t["status"].ne("leaving")]
+    t = in_post(t)
     school = t["school_id"].copy()
     moved = plan.assignment.loc[plan.assignment["moved"], "to_school"]
     school.loc[moved.index] = moved.to_numpy()
@@ -167,7 +168,7 @@ def _schools_worse_off(plan: TransferPlan) -> int:
 
 def _posts_conserved(plan: TransferPlan) -> bool:
     t = plan.county.teachers
-    held = t[t["status"].ne("leaving")].groupby(["school_id", "subject"]).size()
+    held = in_post(t).groupby(["school_id", "subject"]).size()
     if plan.vacancies_before is not None and len(plan.vacancies_before):
         before = held.add(plan.vacancies_before.set_index(["school_id", "subject"])["posts"],
                           fill_value=0)

@@ -12,6 +12,7 @@ import pandas as pd
 from staffing.data.county import County
 from staffing.errors import Problem, StaffingDataError
 from staffing.policy import Policy
+from staffing.staff import leaving
 from staffing.transfers.mechanisms import MarketOutcome, da_then_to_be, modified_da, to_be
 from staffing.transfers.settings import BACKBONE_POINTS, TransferSettings
 
@@ -294,7 +295,7 @@ def _vacancies(vacancies: pd.DataFrame | str | None, county: County) -> pd.DataF
         if vacancies != "leaving":
             raise ValueError(f"vacancies = {vacancies!r}: expected a DataFrame or 'leaving'")
         t = county.teachers
-        v = (t[t["status"].eq("leaving")].groupby(["school_id", "subject"]).size()
+        v = (t[leaving(t)].groupby(["school_id", "subject"]).size()
              .rename("posts").reset_index())
     else:
         v = _rename(vacancies.reset_index(drop="school_id" not in vacancies.index.names

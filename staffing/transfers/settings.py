@@ -8,11 +8,10 @@ are the Policy's defaults.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from staffing.policy import Policy
+from staffing.policy import Policy, field_problem
 
 __all__ = ["TransferSettings", "BACKBONE_POINTS"]
 
@@ -21,12 +20,6 @@ _POLICY = Policy()
 #: Points per backbone level before weighting: county 1, prefecture 2, province 3
 #: (the order of 骨干教师 levels; library default).
 BACKBONE_POINTS: dict[str, int] = {"none": 0, "county": 1, "prefecture": 2, "province": 3}
-
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "transfer_mode": ("transfers_first", "off"),
-    "transfer_mechanism": ("to_be", "da", "da_to_be"),
-}
-
 
 @dataclass(frozen=True)
 class TransferSettings:
@@ -66,20 +59,11 @@ class TransferSettings:
     transfer_reopen_vacated: bool = _POLICY.transfer_reopen_vacated
 
     def __post_init__(self) -> None:
-        problems = []
         for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name.startswith("priority_weight_"):
-                if isinstance(value, int) and not isinstance(value, bool):
-                    object.__setattr__(self, f.name, float(value))
-                    value = float(value)
-                if not isinstance(value, float) or not math.isfinite(value) or value < 0:
-                    problems.append(f"{f.name} = {value!r}: expected a number ≥ 0")
-            elif f.name in _CHOICES and value not in _CHOICES[f.name]:
-                problems.append(f"{f.name} = {value!r}: expected one of "
-                                f"{', '.join(_CHOICES[f.name])}")
-            elif isinstance(f.default, bool) and not isinstance(value, bool):
-                problems.append(f"{f.name} = {value!r}: expected true or false")
+            if type(f.default) is float and type(getattr(self, f.name)) is int:
+                object.__setattr__(self, f.name, float(getattr(self, f.name)))
+        # The Policy's own check of its same-named fields (type, range, choices).
+        problems = [p for f in fields(self) if (p := field_problem(f.name, getattr(self, f.name)))]
         if problems:
             raise ValueError("invalid transfer settings:\n  " + "\n  ".join(problems))
 

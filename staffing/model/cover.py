@@ -1,0 +1,108 @@
+"""Subject cover of one school: the rows the rotation and recruitment blocks share.
+
+Variables and constraints, for school position ``i`` (``block`` is ``rotation`` or
+``hire``; ``suffix`` is ``""`` or ``_y{t}`` for year ``t``):
+
+* ``use_{i}_{k}_{j}{suffix}`` ≥ 0: teachers of subject ``k`` teaching need ``j``
+  (``j = k`` or a need ``policy.subject_cover[k]`` allows);
+* ``{block}_staff_{i}_{k}{suffix}``: Σ_j use (+ itinerant cover given elsewhere) ≤
+  staff of subject ``k``;
+* ``unmet_{i}_{j}{suffix}`` ≥ 0; ``{block}_need_{i}_{j}{suffix}``: need − unmet ≤
+  Σ_k use + itinerant cover received;
+* ``{block}_need_round_{i}_{j}{suffix}``: for a need only its own subject covers,
+  unmet + cover received ≥ frac × (⌈need⌉ − staff), valid because teachers are whole
+  (an MIR cut that makes the LP relaxation of the row integral).
+
+The unmet variables are priced by the caller with
+:func:`staffing.model.fair.add_convex_cost` at :func:`staffing.model.fair.unmet_weight`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from staffing.model.fair import unmet_weight
+from staffing.policy import Policy
+from staffing.vocab import SUBJECTS
+
+__all__ = ["cover_pairs", "covers_of", "add_subject_cover"]
+
+
+def cover_pairs(policy: Policy) -> list[tuple[str, str]]:
+    """(teacher subject, need subject) pairs: each subject covers itself, then its list."""
+    pairs = [(k, k) for k in SUBJECTS if k != "general"]
+    pairs += [(k, j) for k, covers in policy.subject_cover.items() for j in covers if j != k]
+    return pairs
+
+
+@functools.cache
+def _pairs(policy: Policy) -> tuple[tuple[str, str], ...]:
+    """(teacher subject, need) pairs of ``policy``, computed once per policy."""
+    return tuple(cover_pairs(policy))
+
+
+@functools.cache
+def covers_of(policy: Policy) -> dict[str, list[str]]:
+    """Need → the subjects whose teachers may cover it (computed once per policy)."""
+    out: dict[str, list[str]] = {}
+    for k, j in _pairs(policy):
+        out.setdefault(j, []).append(k)
+    return out
+
+
+def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present: set[str],
+                      staff: Callable[[str], pulp.LpAffineExpression], policy: Policy, *,
+                      block: str, suffix: str = "", rural: bool, tie: float,
+                      given: Mapping[str, list[pulp.LpVariable]] | None = None,
+                      received: Mapping[str, list[pulp.LpVariable]] | None = None,
+                      ) -> list[tuple[str, pulp.LpVariable, float, float, str]]:
+    """Add the subject cover of school position ``i`` to ``prob`` (names above).
+
+    Parameters
+    ----------
+    need_row : FTE need by subject at the school.
+    present : subjects with teachers at the school (in post, arriving or hired).
+    staff : staff of a subject at the school, as a number or an expression.
+    block : ``"rotation"`` or ``"hire"``, the prefix of the constraint names.
+    suffix : appended to every name (``"_y{t}"`` for year ``t``).
+    rural, tie : the school's unmet weight: :func:`~staffing.model.fair.unmet_weight`
+        × its tie-break factor.
+    given, received : itinerant cover by subject, taught away from the school (it
+        uses the school's staff) and taught at it (it covers the school's need).
+
+    Returns
+    -------
+    One ``(subject, unmet variable, weight, need, label)`` per subject with a need, in
+    subject order, for :func:`~staffing.model.fair.add_convex_cost`.
+    """
+    given, received = given or {}, received or {}
+    cover = covers_of(policy)
+    use: dict[tuple[str, str], pulp.LpVariable] = {}
+    for k, j in _pairs(policy):
+        if k in present and need_row.get(j, 0) > 0:
+            use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}{suffix}", lowBound=0)
+    for k in sorted(present):
+        used = [v for (kk, _), v in use.items() if kk == k] + given.get(k, [])
+        if used:
+            prob += pulp.lpSum(used) <= staff(k), f"{block}_staff_{i}_{k}{suffix}"
+    out = []
+    for j in SUBJECTS:
+        n = float(need_row.get(j, 0.0))
+        if n <= 0:
+            continue
+        u = prob.add_variable(f"unmet_{i}_{j}{suffix}", lowBound=0)
+        visiting = received.get(j, [])
+        coverers = [use[(k, j)] for k in cover.get(j, []) if (k, j) in use]
+        prob += (n - u <= pulp.lpSum(coverers) + pulp.lpSum(visiting)
+                 ), f"{block}_need_{i}_{j}{suffix}"
+        frac = n - np.floor(n)
+        if cover.get(j) == [j] and frac > 1e-9 and j in present:
+            prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff(j))
+                     ), f"{block}_need_round_{i}_{j}{suffix}"
+        out.append((j, u, unmet_weight(policy, j, rural) * tie, n, f"{i}_{j}{suffix}"))
+    return out
