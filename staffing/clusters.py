@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -408,13 +408,3 @@ def to_graphml(graph_or_county: nx.Graph | County, path: str | Path,
     if isinstance(graph_or_county, nx.Graph):
         return write_graphml(graph_or_county, path)
     return write_graphml(build_graph(graph_or_county, policy, distances=distances), path)
-
-
-def __getattr__(name: str) -> Any:
-    """``plot_clusters`` lives in :mod:`staffing.plots` (a layer above); it stays
-    importable from here, where the docs name it."""
-    if name == "plot_clusters":
-        from staffing.plots import plot_clusters
-
-        return plot_clusters
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,12 +26,12 @@ from staffing.clusters import (
     cluster_metrics,
     default_leads,
     form_clusters,
-    plot_clusters,
     to_geojson,
     to_graphml,
 )
 from staffing.errors import StaffingDataError
 from staffing.geo import distance_matrix, pairs_within_km, read_distance_table
+from staffing.plots import plot_clusters
 
 matplotlib.use("Agg")
 

@@ -29,7 +29,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: and ``multiyear`` (the multi-year tables for output) with ``plan``; ``testing``
 #: (fixtures and builders for tests, which may use anything) on top.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "vocab", "i18n", "policy", "curriculum", "_frozen", "_io", "_cells", "_excel"),
+    ("errors", "vocab", "i18n", "policy", "curriculum", "_frozen", "_io", "_cells", "_excel",
+     "_checks"),
     ("data",),
     ("norms", "needs", "staff", "geo", "retirement", "training", "projection", "clusters",
      "transfers", "metrics", "balance", "synth"),
