@@ -192,4 +192,4 @@ def add_convex_cost(
             coefs.append(float(weight[i] * step_slope[b]))
             variables.append(v)
         prob += x == pulp.lpSum(steps), f"{name}_{label}_steps"
-    return pulp.lpDot(coefs, variables) if variables else pulp.LpAffineExpression()
+    return pulp.lpDot(coefs, variables) if variables else pulp.lpSum([])
