@@ -11,6 +11,7 @@ import pandas as pd
 
 from staffing.i18n import check_lang, label
 from staffing.model.fair import post_multiplier
+from staffing.model.names import parse as parse_name
 from staffing.model.quota import reserve_minimum
 from staffing.staff import moves_by_school
 from staffing.vocab import SUBJECTS
@@ -262,28 +263,25 @@ def unmet_needs(plan: Plan) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- objective breakdown
-#: Objective terms by rule: (key, pattern of the variable names that carry it, where the
-#: first group is the school's position or, for itinerant cover, the arc), names.
-OBJECTIVE_TERMS: tuple[tuple[str, str, str, str], ...] = (
-    ("shortfall", r"^short_(?:y\d+_)?(\d+)_s\d+$", "posts short of norm (convex)",
-     "缺编(凸代价)"),
-    ("surplus", r"^surplus_(\d+)(?:_y\d+)?$", "posts above norm", "超编"),
-    ("change", r"^(?:up|down)_(\d+)(?:_y\d+)?$", "quota changes", "编制调整"),
-    ("over_total", r"^over_county_total(?:_y\d+)?()$", "staff above the county total",
+#: Objective terms by rule: (key, the kinds of model variable that carry it — see
+#: :mod:`staffing.model.names`, which also gives each its school or itinerant arc — names).
+OBJECTIVE_TERMS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("shortfall", ("short_step",), "posts short of norm (convex)", "缺编(凸代价)"),
+    ("surplus", ("surplus",), "posts above norm", "超编"),
+    ("change", ("up", "down"), "quota changes", "编制调整"),
+    ("over_total", ("over_county_total",), "staff above the county total",
      "超出编制总量的在编人员"),
-    ("unmet_need", r"^unmet_(\d+)_.+_s\d+$", "unmet subject need (convex)",
-     "学科缺口(凸代价)"),
-    ("backbone_rural", r"^backbone_deficit_(\d+)$", "rural backbone deficit", "乡村骨干教师缺口"),
-    ("rotation_volume", r"^rotation_volume_short_(\d+)$", "rotation below 10%",
-     "交流轮岗不足10%"),
-    ("rotation_backbone_share", r"^rotation_backbone_share_short()$", "backbone below 20% of rotated",
-     "骨干教师交流不足20%"),
-    ("moves", r"^move_\d+_(\d+)$", "moves and their travel (at the receiving school)",
+    ("unmet_need", ("unmet_step",), "unmet subject need (convex)", "学科缺口(凸代价)"),
+    ("backbone_rural", ("backbone_deficit",), "rural backbone deficit", "乡村骨干教师缺口"),
+    ("rotation_volume", ("rotation_volume_short",), "rotation below 10%", "交流轮岗不足10%"),
+    ("rotation_backbone_share", ("rotation_backbone_share_short",),
+     "backbone below 20% of rotated", "骨干教师交流不足20%"),
+    ("moves", ("move",), "moves and their travel (at the receiving school)",
      "交流人数与路程(计入调入学校)"),
-    ("itinerant", r"^itin_(\d+)$", "itinerant cover and travel (at the member school)",
+    ("itinerant", ("itin",), "itinerant cover and travel (at the member school)",
      "走教及路程(计入受援学校)"),
-    ("hires", r"^hire_(\d+)_", "hires (posts held over the plan)", "招聘"),
-    ("pool_loans", r"^pool_(?:lend|repay)_y\d+()$", "pool loans outstanding", "周转池借编"),
+    ("hires", ("hire",), "hires (posts held over the plan)", "招聘"),
+    ("pool_loans", ("pool_lend", "pool_repay"), "pool loans outstanding", "周转池借编"),
 )
 
 BREAKDOWN_COLUMNS = ["rule", "name", "cost", "share"]
@@ -316,14 +314,12 @@ def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.Da
     items = [(v.name, float(c) * float(v.varValue or 0.0)) for v, c in
              model.prob.objective.items()]
     frame = pd.DataFrame(items, columns=["variable", "cost"])
-    frame["rule"] = ""
-    frame["position"] = ""
-    for key, pattern, _, _ in OBJECTIVE_TERMS:
-        found = frame["variable"].str.extract(pattern)[0]
-        hit = found.notna() & frame["rule"].eq("")
-        frame.loc[hit, "rule"] = key
-        frame.loc[hit, "position"] = found[hit]
-    frame.loc[frame["rule"].eq(""), "rule"] = "other"
+    rule_of = {kind: key for key, kinds, _, _ in OBJECTIVE_TERMS for kind in kinds}
+    parts = [parse_name(v) for v in frame["variable"]]
+    frame["rule"] = [rule_of.get(p.kind, "other") if p else "other" for p in parts]
+    # The school's position, or for itinerant cover the arc (None: county-wide).
+    frame["position"] = [None if p is None or p.kind not in rule_of
+                         else p.arc if p.kind == "itin" else p.school for p in parts]
     names = {key: (zh if lang == "zh" else en) for key, _, en, zh in OBJECTIVE_TERMS}
     names["other"] = "其他" if lang == "zh" else "other"
     total = float(frame["cost"].sum())
@@ -337,7 +333,7 @@ def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.Da
                              "share": (out / total if total else out * 0).round(6).to_numpy()})
     ids = list(model.inputs.schools.index)
     school = pd.Series("county", index=frame.index)
-    numbered = frame["position"].ne("") & frame["rule"].ne("itinerant")
+    numbered = frame["position"].notna() & frame["rule"].ne("itinerant")
     school[numbered] = [ids[int(p)] for p in frame.loc[numbered, "position"]]
     itin = frame["rule"].eq("itinerant")
     if itin.any():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pulp
 
+from staffing._checks import whole_number
 from staffing.data.county import County
 from staffing.model.hiring import add_hiring, budget_by_year
 from staffing.model.horizon import HorizonInputs, prepare_horizon
@@ -124,8 +124,7 @@ def build_model(
     10
     """
     policy = policy or Policy()
-    if not isinstance(horizon, numbers.Integral) or isinstance(horizon, bool) or horizon < 0:
-        raise ValueError(f"horizon = {horizon!r}: expected a whole number of years ≥ 0")
+    horizon = whole_number("horizon", horizon, "years")
     if hiring_budget is not None:
         if horizon == 0:
             raise ValueError("hiring_budget needs horizon ≥ 1: hires are approved a year ahead")

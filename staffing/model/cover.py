@@ -1,7 +1,8 @@
 """Subject cover of one school: the rows the rotation and recruitment blocks share.
 
 Variables and constraints, for school position ``i`` (``block`` is ``rotation`` or
-``hire``; ``suffix`` is ``""`` or ``_y{t}`` for year ``t``):
+``hire``; ``suffix`` is ``""`` or ``_y{t}`` for year ``t``; built by
+:func:`staffing.model.names.name`):
 
 * ``use_{i}_{k}_{j}{suffix}`` ≥ 0: teachers of subject ``k`` teaching need ``j``
   (``j = k`` or a need ``policy.subject_cover[k]`` allows);
@@ -27,6 +28,7 @@ import pandas as pd
 import pulp
 
 from staffing.model.fair import unmet_weight
+from staffing.model.names import convex_label, name
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
 
@@ -57,7 +59,7 @@ def covers_of(policy: Policy) -> dict[str, list[str]]:
 
 def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present: set[str],
                       staff: Callable[[str], pulp.LpAffineExpression], policy: Policy, *,
-                      block: str, suffix: str = "", rural: bool, tie: float,
+                      block: str, year: int | None = None, rural: bool, tie: float,
                       given: Mapping[str, list[pulp.LpVariable]] | None = None,
                       received: Mapping[str, list[pulp.LpVariable]] | None = None,
                       ) -> list[tuple[str, pulp.LpVariable, float, float, str]]:
@@ -69,7 +71,7 @@ def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present
     present : subjects with teachers at the school (in post, arriving or hired).
     staff : staff of a subject at the school, as a number or an expression.
     block : ``"rotation"`` or ``"hire"``, the prefix of the constraint names.
-    suffix : appended to every name (``"_y{t}"`` for year ``t``).
+    year : the plan year in every name (``_y{t}``), or ``None`` for none.
     rural, tie : the school's unmet weight: :func:`~staffing.model.fair.unmet_weight`
         × its tie-break factor.
     given, received : itinerant cover by subject, taught away from the school (it
@@ -85,24 +87,26 @@ def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present
     use: dict[tuple[str, str], pulp.LpVariable] = {}
     for k, j in _pairs(policy):
         if k in present and need_row.get(j, 0) > 0:
-            use[(k, j)] = prob.add_variable(f"use_{i}_{k}_{j}{suffix}", lowBound=0)
+            use[(k, j)] = prob.add_variable(name("use", school=i, cover=k, subject=j, year=year),
+                                            lowBound=0)
     for k in sorted(present):
         used = [v for (kk, _), v in use.items() if kk == k] + given.get(k, [])
         if used:
-            prob += pulp.lpSum(used) <= staff(k), f"{block}_staff_{i}_{k}{suffix}"
+            prob += (pulp.lpSum(used) <= staff(k)
+                     ), name(f"{block}_staff", school=i, cover=k, year=year)
     out = []
     for j in SUBJECTS:
         n = float(need_row.get(j, 0.0))
         if n <= 0:
             continue
-        u = prob.add_variable(f"unmet_{i}_{j}{suffix}", lowBound=0)
+        u = prob.add_variable(name("unmet", school=i, subject=j, year=year), lowBound=0)
         visiting = received.get(j, [])
         coverers = [use[(k, j)] for k in cover.get(j, []) if (k, j) in use]
         prob += (n - u <= pulp.lpSum(coverers) + pulp.lpSum(visiting)
-                 ), f"{block}_need_{i}_{j}{suffix}"
+                 ), name(f"{block}_need", school=i, subject=j, year=year)
         frac = n - np.floor(n)
         if cover.get(j) == [j] and frac > 1e-9 and j in present:
             prob += (u + pulp.lpSum(visiting) >= frac * (np.ceil(n) - staff(j))
-                     ), f"{block}_need_round_{i}_{j}{suffix}"
-        out.append((j, u, unmet_weight(policy, j, rural) * tie, n, f"{i}_{j}{suffix}"))
+                     ), name(f"{block}_need_round", school=i, subject=j, year=year)
+        out.append((j, u, unmet_weight(policy, j, rural) * tie, n, convex_label(i, j, year)))
     return out

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.model.names import convex_step, convex_steps
 from staffing.policy import Policy
 
 __all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "unmet_weight",
@@ -187,9 +188,9 @@ def add_convex_cost(
         keep = widths > 1e-9
         steps = []
         for b in np.flatnonzero(keep):
-            v = prob.add_variable(f"{name}_{label}_s{b}", lowBound=0, upBound=float(widths[b]))
+            v = prob.add_variable(convex_step(name, label, b), lowBound=0, upBound=float(widths[b]))
             steps.append(v)
             coefs.append(float(weight[i] * step_slope[b]))
             variables.append(v)
-        prob += x == pulp.lpSum(steps), f"{name}_{label}_steps"
+        prob += x == pulp.lpSum(steps), convex_steps(name, label)
     return pulp.lpDot(coefs, variables) if variables else pulp.lpSum([])

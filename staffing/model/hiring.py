@@ -43,6 +43,7 @@ from staffing.model.cover import add_subject_cover
 from staffing.model.fair import add_convex_cost
 from staffing.model.horizon import HorizonInputs
 from staffing.model.inputs import ModelInputs
+from staffing.model.names import name
 from staffing.model.pool import YearQuotaHandles
 from staffing.needs import coverage, needs_gap
 from staffing.policy import Policy
@@ -179,13 +180,13 @@ def add_hiring(
     for s, k, cap in zip(cands["school_id"], cands["subject"], cands["cap"], strict=True):
         made = []
         for t in hz.years:
-            v = prob.add_variable(f"hire_{pos[s]}_{k}_y{t}", lowBound=0, upBound=int(cap),
-                                  cat=pulp.LpInteger)
+            v = prob.add_variable(name("hire", school=pos[s], subject=k, year=t), lowBound=0,
+                                  upBound=int(cap), cat=pulp.LpInteger)
             hires[(s, k, t)] = v
             made.append(v)
             by_school.setdefault(s, []).append((k, t, v))
         if H > 1:
-            prob += pulp.lpSum(made) <= int(cap), f"hire_cap_{pos[s]}_{k}"
+            prob += pulp.lpSum(made) <= int(cap), name("hire_cap", school=pos[s], subject=k)
 
     # Schools whose staff the plan changes after year 0: hires, or moves at year 0.
     moved = set()
@@ -210,7 +211,7 @@ def add_hiring(
         for s in planned:
             so_far = [v for _, tt, v in by_school.get(s, []) if tt <= t]
             prob += (int(holding.at[s]) + shift.get(s, 0) + pulp.lpSum(so_far) <= q[pos[s]]
-                     ), f"hire_capacity_{pos[s]}_y{t}"
+                     ), name("hire_capacity", school=pos[s], year=t)
 
     urgent = set(policy.urgent_subjects)
     objective_terms = []
@@ -223,14 +224,14 @@ def add_hiring(
             continue
         everyone = pulp.lpSum(v for _, v in this_year)
         prob += (pulp.lpSum(v for k, v in this_year if k in urgent)
-                 >= policy.urgent_share_min * everyone), f"hire_urgent_share_y{t}"
+                 >= policy.urgent_share_min * everyone), name("hire_urgent_share", year=t)
         if budget and t in budget:
-            prob += everyone <= int(budget[t]), f"hire_budget_y{t}"
+            prob += everyone <= int(budget[t]), name("hire_budget", year=t)
         if len(hz.mentor_room) and policy.shadow_training_years > 0:
             training = [v for tt in range(t - policy.shadow_training_years + 1, t + 1)
                         for s, _, v in by_year.get(tt, []) if rural[s]]
             if training:
-                prob += pulp.lpSum(training) <= int(hz.mentor_room[t]), f"hire_mentors_y{t}"
+                prob += pulp.lpSum(training) <= int(hz.mentor_room[t]), name("hire_mentors", year=t)
         # A hire holds a post from year t to the end of the horizon.
         objective_terms.append(policy.weight_hire * (H - t + 1) * everyone)
 
@@ -268,7 +269,7 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
     need_row = hz.needs[t].loc[s]
     staff_cache = {k: staff(k) for k in sorted(present)}
     rows = add_subject_cover(prob, i, need_row, present, staff_cache.__getitem__, policy,
-                             block="hire", suffix=f"_y{t}", rural=is_rural, tie=tie)
+                             block="hire", year=t, rural=is_rural, tie=tie)
     terms = []
     for j, u, _, _, _ in rows:
         unmet[(s, j, t)] = u
@@ -283,7 +284,7 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
     if rows and frac > 1e-9:
         teachers = pulp.lpSum(staff_cache.values())
         prob += (pulp.lpSum(u for _, u, _, _, _ in rows) >= frac * (np.ceil(total) - teachers)
-                 ), f"hire_school_need_round_{i}_y{t}"
+                 ), name("hire_school_need_round", school=i, year=t)
     return terms
 
 

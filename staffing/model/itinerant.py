@@ -19,6 +19,7 @@ import pulp
 
 from staffing.data.county import County
 from staffing.geo import road_edges
+from staffing.model.names import name
 from staffing.norms import small_school_mask
 from staffing.policy import Policy
 
@@ -100,7 +101,7 @@ def arcs_for_model(county: County, policy: Policy, clusters: pd.DataFrame,
 
 def add_itinerant(prob: pulp.LpProblem, arcs: pd.DataFrame, policy: Policy) -> ItinerantHandles:
     """Add one continuous FTE variable per arc; the rotation block links them in."""
-    variables = [prob.add_variable(f"itin_{a}", lowBound=0) for a in range(len(arcs))]
+    variables = [prob.add_variable(name("itin", arc=a), lowBound=0) for a in range(len(arcs))]
     arcs = arcs.assign(var=variables)
     cost = (policy.weight_itinerant + policy.weight_itinerant_km * arcs["km"]).tolist()
     return ItinerantHandles(arcs=arcs, objective=pulp.lpDot(cost, variables))

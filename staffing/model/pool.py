@@ -48,6 +48,7 @@ import pulp
 from staffing.model.fair import add_convex_cost
 from staffing.model.horizon import HorizonInputs
 from staffing.model.inputs import ModelInputs
+from staffing.model.names import convex_label, name
 from staffing.model.quota import QuotaHandles, county_room, reserve_minimum
 from staffing.model.solve import values
 from staffing.policy import Policy
@@ -100,34 +101,38 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
         holding = hz.holding[t].to_numpy()
         low = np.maximum(holding - movable, 0)
         if policy.pool_enabled:
-            q = [prob.add_variable(f"quota_{i}_y{t}", lowBound=int(low[i]), cat=pulp.LpInteger)
-                 for i in range(n)]
+            q = [prob.add_variable(name("quota", school=i, year=t), lowBound=int(low[i]),
+                                   cat=pulp.LpInteger) for i in range(n)]
         else:  # quotas stay as approved; staff above the approved quota keep their posts
             high = np.maximum(approved, holding)
-            q = [prob.add_variable(f"quota_{i}_y{t}", lowBound=int(approved[i]),
+            q = [prob.add_variable(name("quota", school=i, year=t), lowBound=int(approved[i]),
                                    upBound=int(high[i]), cat=pulp.LpInteger) for i in range(n)]
-        short = [prob.add_variable(f"short_{i}_y{t}", lowBound=0) for i in range(n)]
-        surplus = [prob.add_variable(f"surplus_{i}_y{t}", lowBound=0) for i in range(n)]
-        up = [prob.add_variable(f"up_{i}_y{t}", lowBound=0) for i in range(n)]
-        down = [prob.add_variable(f"down_{i}_y{t}", lowBound=0) for i in range(n)]
+        short = [prob.add_variable(name("short", school=i, year=t), lowBound=0) for i in range(n)]
+        surplus = [prob.add_variable(name("surplus", school=i, year=t), lowBound=0)
+                   for i in range(n)]
+        up = [prob.add_variable(name("up", school=i, year=t), lowBound=0) for i in range(n)]
+        down = [prob.add_variable(name("down", school=i, year=t), lowBound=0) for i in range(n)]
         norm = hz.norms[t].to_numpy()
         before = handles.quota[t - 1]
         for i in range(n):
-            prob += q[i] + short[i] - surplus[i] == int(norm[i]), f"quota_norm_balance_{i}_y{t}"
-            prob += q[i] - before[i] - up[i] + down[i] == 0, f"quota_change_{i}_y{t}"
+            prob += (q[i] + short[i] - surplus[i] == int(norm[i])
+                     ), name("quota_norm_balance", school=i, year=t)
+            prob += q[i] - before[i] - up[i] + down[i] == 0, name("quota_change", school=i, year=t)
         if policy.pool_enabled:
             excess, reserve_low = county_room(int(holding.sum()), data.county_total, minimum)
-            over = prob.add_variable(f"over_county_total_y{t}", lowBound=excess, upBound=excess)
+            over = prob.add_variable(name("over_county_total", year=t), lowBound=excess,
+                                     upBound=excess)
         else:  # quotas are not planned: at most the approved quotas and staff above them
             reserve_low = 0
             most = max(0, int(np.maximum(approved, holding).sum()) - data.county_total)
-            over = prob.add_variable(f"over_county_total_y{t}", lowBound=0, upBound=most)
-        reserve = prob.add_variable(f"pool_reserve_y{t}", lowBound=reserve_low)
-        prob += pulp.lpSum(q) + reserve - over == data.county_total, f"quota_county_total_y{t}"
+            over = prob.add_variable(name("over_county_total", year=t), lowBound=0, upBound=most)
+        reserve = prob.add_variable(name("pool_reserve", year=t), lowBound=reserve_low)
+        prob += (pulp.lpSum(q) + reserve - over == data.county_total
+                 ), name("quota_county_total", year=t)
         handles.quota[t], handles.reserve[t], handles.over[t] = q, reserve, over
         handles.reserve_floor[t] = reserve_low
         low_q = low if policy.pool_enabled else approved
-        terms += [add_convex_cost(prob, f"short_y{t}", short, [str(i) for i in range(n)],
+        terms += [add_convex_cost(prob, f"short_y{t}", short, [convex_label(i) for i in range(n)],
                                   norm, np.maximum(norm - low_q, 0), weights,
                                   band=policy.fair_band, steepness=policy.fair_steepness,
                                   whole=True),
@@ -147,24 +152,24 @@ def _add_loans(prob: pulp.LpProblem, h: YearQuotaHandles, hz: HorizonInputs, pol
     lent = repaid = 0
     cost = []
     for t, reserve in h.reserve.items():
-        h.lend[t] = prob.add_variable(f"pool_lend_y{t}", lowBound=0, upBound=minimum,
+        h.lend[t] = prob.add_variable(name("pool_lend", year=t), lowBound=0, upBound=minimum,
                                       cat=pulp.LpInteger)
         if t >= 1:
-            h.repay[t] = prob.add_variable(f"pool_repay_y{t}", lowBound=0,
+            h.repay[t] = prob.add_variable(name("pool_repay", year=t), lowBound=0,
                                            upBound=int(hz.attrition.get(t, 0)))
         lent = lent + h.lend[t]
         repaid = repaid + h.repay.get(t, 0)
         outstanding = lent - repaid
         reserve.lowBound = 0
-        prob += outstanding >= 0, f"pool_loan_outstanding_y{t}"
-        prob += reserve + outstanding >= h.reserve_floor[t], f"pool_loan_cover_y{t}"
-        prob += outstanding <= minimum, f"pool_loan_limit_y{t}"
+        prob += outstanding >= 0, name("pool_loan_outstanding", year=t)
+        prob += reserve + outstanding >= h.reserve_floor[t], name("pool_loan_cover", year=t)
+        prob += outstanding <= minimum, name("pool_loan_limit", year=t)
         cost.append(outstanding)
     for t in h.reserve:  # everything lent by year t is repaid by year t + pool_loan_years
         within = [h.repay[tau] for tau in range(1, min(t + years, horizon) + 1)]
         after = int(hz.attrition.loc[horizon + 1:t + years].sum())
         prob += (pulp.lpSum(h.lend[tau] for tau in range(t + 1))
-                 <= pulp.lpSum(within) + after), f"pool_loan_repaid_y{t}"
+                 <= pulp.lpSum(within) + after), name("pool_loan_repaid", year=t)
     return policy.weight_pool_loan * pulp.lpSum(cost)
 
 

@@ -38,6 +38,7 @@ import pulp
 
 from staffing.model.fair import add_convex_cost
 from staffing.model.inputs import ModelInputs
+from staffing.model.names import convex_label, name
 from staffing.model.solve import values
 from staffing.policy import Policy
 
@@ -91,14 +92,14 @@ def county_room(staying: int, county_total: int, minimum: int) -> tuple[int, int
 def _integer_vars(prob: pulp.LpProblem, prefix: str, lows, ups=None) -> list[pulp.LpVariable]:
     ups = [None] * len(lows) if ups is None else ups
     return [
-        prob.add_variable(f"{prefix}_{i}", lowBound=int(lo), upBound=None if up is None else int(up),
-                          cat=pulp.LpInteger)
+        prob.add_variable(name(prefix, school=i), lowBound=int(lo),
+                          upBound=None if up is None else int(up), cat=pulp.LpInteger)
         for i, (lo, up) in enumerate(zip(lows, ups, strict=True))
     ]
 
 
 def _nonneg_vars(prob: pulp.LpProblem, prefix: str, n: int) -> list[pulp.LpVariable]:
-    return [prob.add_variable(f"{prefix}_{i}", lowBound=0) for i in range(n)]
+    return [prob.add_variable(name(prefix, school=i), lowBound=0) for i in range(n)]
 
 
 def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaHandles:
@@ -123,20 +124,21 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
     lowest = approved if not policy.pool_enabled else s["floor"].to_numpy()
     excess, reserve_low = county_room(int(lowest.sum()), data.county_total,
                                       reserve_minimum(data.county_total, policy))
-    reserve = prob.add_variable("pool_reserve", lowBound=reserve_low)
-    over = prob.add_variable("over_county_total", lowBound=excess, upBound=excess)
+    reserve = prob.add_variable(name("pool_reserve"), lowBound=reserve_low)
+    over = prob.add_variable(name("over_county_total"), lowBound=excess, upBound=excess)
 
     norm = s["norm"].to_numpy()
     for i in range(data.n):
-        prob += quota[i] + short[i] - surplus[i] == int(norm[i]), f"quota_norm_balance_{i}"
-        prob += quota[i] - up[i] + down[i] == int(approved[i]), f"quota_change_{i}"
+        prob += (quota[i] + short[i] - surplus[i] == int(norm[i])
+                 ), name("quota_norm_balance", school=i)
+        prob += quota[i] - up[i] + down[i] == int(approved[i]), name("quota_change", school=i)
     county_total = pulp.lpSum(quota) + reserve - over == data.county_total
-    prob += county_total, "quota_county_total"
+    prob += county_total, name("quota_county_total")
 
     low = approved if not policy.pool_enabled else s["quota_floor"].to_numpy()
     terms = {
         "shortfall": add_convex_cost(
-            prob, "short", short, [str(i) for i in range(data.n)], norm,
+            prob, "short", short, [convex_label(i) for i in range(data.n)], norm,
             np.maximum(norm - low, 0), (s["shortfall_weight"] * s["tie_break"]).to_numpy(),
             band=policy.fair_band, steepness=policy.fair_steepness, whole=True),
         "surplus": policy.weight_surplus * pulp.lpSum(surplus),

@@ -41,6 +41,7 @@ import pulp
 from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
+from staffing.model.names import name
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
 from staffing.needs import coverage, needs_gap, subject_needs
@@ -199,14 +200,15 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     schools = data.schools
     pos = {sid: i for i, sid in enumerate(schools.index)}
     flows = r.flows
-    moves = [prob.add_variable(f"move_{g}_{pos[t]}", lowBound=int(kept), cat=pulp.LpInteger)
+    moves = [prob.add_variable(name("move", group=g, school=pos[t]), lowBound=int(kept),
+                               cat=pulp.LpInteger)
              for g, t, kept in zip(flows["group"], flows["target"], flows["announced"],
                                    strict=True)]
     flows = flows.assign(var=moves)
 
     # Each group moves at most its size.
     for g, block in flows.groupby("group", sort=True)["var"]:
-        prob += pulp.lpSum(block) <= int(r.groups.at[g, "size"]), f"rotation_group_{g}"
+        prob += pulp.lpSum(block) <= int(r.groups.at[g, "size"]), name("rotation_group", group=g)
 
     # Plain dicts: pandas lookups by a (school, subject) key cost ~20 µs each.
     out_by = flows.groupby(["school_id", "subject"])["var"].agg(list).to_dict()
@@ -230,7 +232,7 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         caps = itinerant.arcs.groupby(["source", "subject"])["cap_fte"].first()
         for (src, k), zs in itin_out.items():
             prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * staff_after(src, k)
-                     ), f"itinerant_cap_{pos[src]}_{k}"
+                     ), name("itinerant_cap", school=pos[src], subject=k)
 
     cover = covers_of(policy)
     given_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
@@ -276,7 +278,8 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
                           + pulp.lpSum(in_school.get(s, [])))
         visiting = visiting_by_school.get(s, [])
         prob += (pulp.lpSum(school_unmet) + pulp.lpSum(visiting)
-                 >= frac * (np.ceil(n) - teachers_after)), f"rotation_school_need_round_{i}"
+                 >= frac * (np.ceil(n) - teachers_after)
+                 ), name("rotation_school_need_round", school=i)
 
     # Capacity: staff holding a post after moves within the (joint) new quota. Only a
     # move whose post goes with the teacher (Policy.post_moves_with) changes that count;
@@ -296,10 +299,10 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         post_shift[s] = pulp.lpSum(ins) - pulp.lpSum(outs)
         after = int(floor.at[s]) - pulp.lpSum(outs) + pulp.lpSum(ins)
         if policy.pool_enabled:
-            prob += after <= quota.quota[i], f"rotation_capacity_{i}"
+            prob += after <= quota.quota[i], name("rotation_capacity", school=i)
         else:
             limit = max(int(approved.at[s]), int(floor.at[s]))
-            prob += after <= limit, f"rotation_capacity_{i}"
+            prob += after <= limit, name("rotation_capacity", school=i)
 
     # Rotation volume at 城镇 (urban and town) and quality schools, and its backbone share.
     volume_short: dict[str, pulp.LpVariable] = {}
@@ -309,20 +312,20 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         target = policy.rotation_share_min * int(eligible)
         if target <= 0:
             continue
-        short = prob.add_variable(f"rotation_volume_short_{pos[s]}", lowBound=0)
+        short = prob.add_variable(name("rotation_volume_short", school=pos[s]), lowBound=0)
         volume_short[s] = short
         outs = out_school.get(s, [])
-        prob += pulp.lpSum(outs) + short >= target, f"rotation_volume_{pos[s]}"
+        prob += pulp.lpSum(outs) + short >= target, name("rotation_volume", school=pos[s])
         duty_out += outs
     duty_set = set(r.duty.index)
     is_bb_duty = flows["school_id"].isin(duty_set) & flows["backbone"]
     duty_backbone_out = flows.loc[is_bb_duty, "var"].tolist()
     backbone_share_short = None
     if duty_out and policy.rotation_backbone_share_min > 0:
-        backbone_share_short = prob.add_variable("rotation_backbone_share_short", lowBound=0)
+        backbone_share_short = prob.add_variable(name("rotation_backbone_share_short"), lowBound=0)
         prob += (pulp.lpSum(duty_backbone_out) + backbone_share_short
                  >= policy.rotation_backbone_share_min * pulp.lpSum(duty_out)
-                 ), "rotation_backbone_share"
+                 ), name("rotation_backbone_share")
 
     # Backbone teachers per 100 pupils at rural schools.
     backbone_deficit: dict[str, pulp.LpVariable] = {}
@@ -335,14 +338,14 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         target = policy.backbone_per_100_pupils_target * float(pupils.at[s]) / 100.0
         if target <= 0:
             continue
-        d = prob.add_variable(f"backbone_deficit_{i}", lowBound=0)
+        d = prob.add_variable(name("backbone_deficit", school=i), lowBound=0)
         backbone_deficit[s] = d
         after = (int(r.backbone_staff.at[s]) - pulp.lpSum(bb_out.get(s, []))
                  + pulp.lpSum(bb_in.get(s, [])))
-        prob += after + d >= target, f"rotation_backbone_target_{i}"
+        prob += after + d >= target, name("rotation_backbone_target", school=i)
         frac = target - np.floor(target)
         if frac > 1e-9:  # the same MIR cut as for needs: backbone teachers are whole
-            prob += d >= frac * (np.ceil(target) - after), f"rotation_backbone_round_{i}"
+            prob += d >= frac * (np.ceil(target) - after), name("rotation_backbone_round", school=i)
 
     # Replanning after moves were announced: every move beyond them also costs
     # weight_replan_change, so a new plan changes as little as it must.
@@ -394,7 +397,7 @@ def _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff
     teachers = pulp.lpSum(staff_after(s, k) for k in coverers)
     visiting = [z for j in shared for z in itin_in.get((s, j), [])]
     prob += (pulp.lpSum(unmet[(s, j)] for j in shared) + pulp.lpSum(visiting)
-             >= frac * (np.ceil(n) - teachers)), f"rotation_cover_round_{i}"
+             >= frac * (np.ceil(n) - teachers)), name("rotation_cover_round", school=i)
 
 
 def read_rotation(h: RotationHandles) -> pd.DataFrame:
