@@ -303,13 +303,19 @@ def test_the_cli_refuses_a_symlinked_county_folder_with_exit_2(data, outside, tm
     assert len(err) == 1 and "symbolic link" in err[0] and str(out / NAMES[0]) in err[0]
 
 
-def test_a_link_planted_during_the_run_is_not_written_through(outside, tmp_path):
+def _staged_beside_planted_link(tmp_path: Path, outside: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A staged plan for 甲县 and an OUT_DIR whose 甲县 folder is a link to ``outside``;
+    with a snapshot of ``outside`` to compare after."""
     staging, out = tmp_path / "staging", tmp_path / "out"
     (staging / "甲县").mkdir(parents=True)
     (staging / "甲县" / "plan.xlsx").write_bytes(b"new plan")
     out.mkdir()
     (out / "甲县").symlink_to(outside)
-    before = _snapshot(outside)
+    return staging, out, _snapshot(outside)
+
+
+def test_a_link_planted_during_the_run_is_not_written_through(outside, tmp_path):
+    staging, out, before = _staged_beside_planted_link(tmp_path, outside)
     with pytest.raises(OutDirLinkError):
         promote(staging, out, "甲县", ["plan.xlsx"])
     with pytest.raises(OutDirLinkError):
@@ -336,12 +342,7 @@ def test_the_kernel_refuses_the_link_even_when_every_path_check_is_fooled(outsid
     write), the link is still not followed."""
     from staffing.batch import outdir
 
-    staging, out = tmp_path / "staging", tmp_path / "out"
-    (staging / "甲县").mkdir(parents=True)
-    (staging / "甲县" / "plan.xlsx").write_bytes(b"new plan")
-    out.mkdir()
-    (out / "甲县").symlink_to(outside)
-    before = _snapshot(outside)
+    staging, out, before = _staged_beside_planted_link(tmp_path, outside)
     monkeypatch.setattr(outdir, "refuse_links", lambda *a, **k: None)
     monkeypatch.setattr(Path, "is_symlink", lambda self: False)
     with pytest.raises(OSError):
