@@ -9,7 +9,6 @@ and each step is callable on its own for people who want the model itself.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,8 @@ from staffing.model.solve import (
     SolveStats,
     available_solvers,
     current_values,
+    load_values,
+    relative_gap,
     solve,
     solve_staged,
     solve_with_fixed,
@@ -197,21 +198,16 @@ def solve_model(
     first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)
     start = current_values(model.prob) if first.status in ("optimal", "feasible") else None
     stats = solve(model.prob, time_limit=time_limit, mip_gap=mip_gap, start=start, **common)
-    extra = first.time_s
+    stages = {"start": first.time_s, "search": stats.time_s, "polish": 0.0}
     if stats.status in ("optimal", "feasible") and model.quota_variables():
         found = current_values(model.prob)
         fixed = {v.name: found[v.name] for v in decisions}
         polish = solve_with_fixed(model.prob, fixed, mip_gap=0.0, **common)
-        extra += polish.time_s
+        stages["polish"] = polish.time_s
         if polish.status == "optimal" and polish.objective <= stats.objective + 1e-6 * max(
                 1.0, abs(stats.objective)):
-            bound = stats.best_bound
-            gap = (max(0.0, polish.objective - bound) / max(1.0, abs(polish.objective))
-                   if not math.isnan(bound) else math.nan)
-            stats = dataclasses.replace(stats, objective=polish.objective, gap=gap)
+            stats = dataclasses.replace(stats, objective=polish.objective,
+                                        gap=relative_gap(polish.objective, stats.best_bound))
         else:  # keep the search's plan
-            for v in model.prob.variables():
-                v.varValue = found[v.name]
-    stages = {"start": first.time_s, "search": stats.time_s,
-              "polish": extra - first.time_s}
-    return dataclasses.replace(stats, time_s=stats.time_s + extra, stages=stages)
+            load_values(model.prob, found)
+    return dataclasses.replace(stats, time_s=sum(stages.values()), stages=stages)

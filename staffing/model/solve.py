@@ -27,9 +27,9 @@ import pulp
 
 from staffing.errors import SolverError
 
-__all__ = ["SolveStats", "solve", "solve_with_fixed", "solve_staged", "solution_is_valid", "current_values",
+__all__ = ["SolveStats", "solve", "solve_with_fixed", "solve_staged", "relative_gap", "solution_is_valid", "current_values",
            "values", "available_solvers", "marginal_value", "STATUSES", "SOLVERS",
-           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR"]
+           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR", "load_values"]
 
 #: The four statuses a plan can have.
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "error")
@@ -159,7 +159,7 @@ def _highs_staged() -> type:
     """
     import highspy
 
-    class HiGHSStaged(_highs_with_start()):  # type: ignore[misc, valid-type]
+    class HiGHSStaged(pulp.HiGHS):  # type: ignore[misc, valid-type]
         fixed: frozenset[str] = frozenset()
         search_time_limit: float | None = None
         search_gap: float | None = None
@@ -288,7 +288,8 @@ def _make_solver(
         # still find the optimum (docs/performance.md). Caller options win.
         kind = _highs_staged() if staged else _highs_with_start()
         engine = kind(**kwargs, **{**HIGHS_DEFAULTS, **options})
-        engine.start = start
+        if not staged:  # the staged engine builds its own start
+            engine.start = start
         return engine
     cbc_options = [f"{k} {v}" for k, v in options.items()] or None
     # CBC reads a start from the variables' current values (warmStart); its log gives
@@ -403,7 +404,7 @@ def solve(
             handle, log_path = tempfile.mkstemp(prefix="staffing-cbc-", suffix=".log")
             os.close(handle)
         if name == "cbc" and start:
-            _load(prob, start)
+            load_values(prob, start)
         engine = _make_solver(
             name, time_limit=time_limit, mip_gap=mip_gap, threads=threads, msg=msg,
             options=options, start=start, log_path=log_path,
@@ -428,23 +429,33 @@ def solve(
         if status in ("error", "infeasible") and start:
             # The start is a plan that keeps every rule, so "infeasible" here is the
             # solver's fault (CBC stopped by its time limit sometimes says so).
-            _load(prob, start)
+            load_values(prob, start)
             message += (f"{name} returned no plan ({raw}): the start plan is returned"
                         if status == "infeasible" else
                         "the solver found no better plan in time: the start plan is returned")
             status = "feasible"
         objective = pulp.value(prob.objective)
         objective = math.nan if objective is None else float(objective)
-        if status in ("optimal", "feasible") and not math.isnan(bound):
-            gap = max(0.0, objective - bound) / max(1.0, abs(objective))
-        else:
-            gap = math.nan
+        gap = relative_gap(objective, bound) if status in ("optimal", "feasible") else math.nan
         return SolveStats(
             solver=name, status=status, raw_status=raw, time_s=elapsed, objective=objective,
             best_bound=bound, gap=gap, message=message,
             options={"time_limit": time_limit, "mip_gap": mip_gap, "threads": threads, **options},
         )
     raise SolverError("every solver failed: " + "; ".join(errors))
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``max(0, objective − bound) / max(1, |objective|)``; NaN when no bound is known.
+
+    Examples
+    --------
+    >>> relative_gap(101.0, 100.0), relative_gap(5.0, float("nan"))
+    (0.009900990099009901, nan)
+    """
+    if math.isnan(bound) or math.isnan(objective):
+        return math.nan
+    return max(0.0, objective - bound) / max(1.0, abs(objective))
 
 
 def _read_and_remove(path: str | None) -> str:
@@ -491,7 +502,7 @@ def _cbc_from_log(log: str, status: str, raw: str, bound: float) -> tuple[str, s
     return status, verdict, bound
 
 
-def _load(prob: pulp.LpProblem, values_by_name: dict[str, float]) -> None:
+def load_values(prob: pulp.LpProblem, values_by_name: dict[str, float]) -> None:
     """Set every variable of ``prob`` to its value in ``values_by_name`` (0 if absent)."""
     for v in prob.variables():
         v.varValue = float(values_by_name.get(v.name, 0.0))
@@ -636,8 +647,7 @@ def solve_staged(
     objective = pulp.value(prob.objective) if final is not None else None
     objective = math.nan if objective is None else float(objective)
     bound = float(record.get("bound", math.nan))
-    gap = (max(0.0, objective - bound) / max(1.0, abs(objective))
-           if status in ("optimal", "feasible") and not math.isnan(bound) else math.nan)
+    gap = relative_gap(objective, bound) if status in ("optimal", "feasible") else math.nan
     return SolveStats(
         solver="highs", status=status, raw_status=raw, time_s=elapsed, objective=objective,
         best_bound=bound, gap=gap, message=message, stages=dict(record.get("times", {})),
