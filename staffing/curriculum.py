@@ -25,11 +25,16 @@ Sources (``POLICY.md`` part B):
 
 from __future__ import annotations
 
-#: Grade bands: (name, school part, share of that part's classes).
-GRADE_BANDS: dict[str, tuple[str, float]] = {
-    "primary_1_2": ("primary", 2 / 6),
-    "primary_3_6": ("primary", 4 / 6),
-    "junior_7_9": ("junior", 1.0),
+#: Grade bands of the weekly periods: (first grade, last grade), by grade number. The
+#: 义务教育课程方案 (2022) sets periods by grade number and gives both the 六三 and the
+#: 五四 structure: in 5 + 4 (Policy.grades) grade 6 sits in junior school but keeps the
+#: periods of grades 3–6, taught at the junior teaching load (staffing.needs).
+#: Library default for structures beyond nine grades (e.g. 7 + 4), which the 方案 does
+#: not cover: every grade after 9 takes the periods of the last band (grades 7–9).
+GRADE_BANDS: dict[str, tuple[int, int]] = {
+    "primary_1_2": (1, 2),
+    "primary_3_6": (3, 6),
+    "junior_7_9": (7, 9),
 }
 
 #: Weekly periods per class by grade band and subject.

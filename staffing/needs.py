@@ -12,18 +12,48 @@ from staffing.policy import Policy
 from staffing.staff import in_post
 from staffing.vocab import SUBJECTS
 
-__all__ = ["subject_needs", "teachers_by_subject", "coverage", "needs_gap"]
+__all__ = ["subject_needs", "band_of_grade", "teachers_by_subject", "coverage", "needs_gap"]
+
+
+def band_of_grade(grade: int) -> str:
+    """The band of weekly periods (:data:`staffing.curriculum.GRADE_BANDS`) of a grade
+    number; grades after the last band take the last band's periods.
+
+    Examples
+    --------
+    >>> band_of_grade(2), band_of_grade(6), band_of_grade(7), band_of_grade(11)
+    ('primary_1_2', 'primary_3_6', 'junior_7_9', 'junior_7_9')
+    """
+    for band, (first, last) in GRADE_BANDS.items():
+        if first <= grade <= last:
+            return band
+    return list(GRADE_BANDS)[-1]
+
+
+def _load(subject: str, *tables) -> float:
+    """The subject's weekly load from the first table that lists it (inf: none does)."""
+    return float(next((table[subject] for table in tables if subject in table), np.inf))
 
 
 def subject_needs(county: County, policy: Policy | None = None) -> pd.DataFrame:
     """Full-time-equivalent teachers each school needs, by subject.
 
-    need(school, subject) = Σ over grade bands of classes in the band × weekly periods
-    of the subject in that band (``policy.periods_per_week``) ÷ the weekly teaching
-    load of one teacher of that subject (``policy.teaching_load``: primary or junior,
-    or ``small_school`` for village schools and teaching points under the
-    small-school threshold). Primary classes are spread over the bands by grade count
-    (grades 1–2: 2/6, grades 3–6: 4/6); the plan says so in the docs.
+    need(school, subject) = Σ over grades of classes in the grade × weekly periods of
+    the subject in that grade (``policy.periods_per_week``) ÷ the weekly teaching load
+    of one teacher of that subject (``policy.teaching_load``).
+
+    * **Grades** follow ``Policy.grades``: a school's primary classes are spread evenly
+      over the primary grades (6 + 3: 1/6 each, so grades 1–2 get 2/6 and 3–6 get
+      4/6), its junior classes over the junior grades (the schools table has no
+      per-grade classes; the docs say so).
+    * **Periods** follow the grade number (义务教育课程方案 2022, which gives both the
+      六三 and 五四 structures): grades 1–2, 3–6 and 7–9 have their own bands, so in
+      5 + 4 grade 6 keeps the periods of grades 3–6. Grades after 9 (7 + 4) take the
+      periods of grades 7–9 (library default; the 方案 covers nine grades).
+    * **Loads** follow the school part the grade sits in: junior for grade 6 in 5 + 4
+      (taught in junior school), ``small_school`` for village schools and teaching
+      points under the small-school threshold. A subject that part's table does not
+      list (science in junior school) takes the load of the band's own part.
 
     Parameters
     ----------
@@ -46,18 +76,22 @@ def subject_needs(county: County, policy: Policy | None = None) -> pd.DataFrame:
     s = county.schools
     small = small_school_mask(s, policy).to_numpy()
     subjects = list(SUBJECTS)
+    loads = policy.teaching_load
     total = np.zeros((len(s), len(subjects)))
-    for band, (part, share) in GRADE_BANDS.items():
-        periods = policy.periods_per_week.get(band, {})
-        row = np.array([periods.get(j, 0.0) for j in subjects], dtype=float)
-        load_part = np.array([policy.teaching_load[part].get(j, np.inf) for j in subjects])
-        load_small = np.array(
-            [policy.teaching_load.get("small_school", policy.teaching_load[part]).get(j, np.inf)
-             for j in subjects]
-        )
-        load = np.where(small[:, None], load_small[None, :], load_part[None, :])
-        classes = s[f"classes_{part}"].to_numpy(dtype=float) * share
-        total += classes[:, None] * row[None, :] / load
+    stages = {"primary": policy.primary_grades, "junior": policy.junior_grades}
+    for part, grades in stages.items():
+        classes = s[f"classes_{part}"].to_numpy(dtype=float) / len(grades)
+        for grade in grades:
+            band = band_of_grade(grade)
+            periods = policy.periods_per_week.get(band, {})
+            row = np.array([periods.get(j, 0.0) for j in subjects], dtype=float)
+            # Band names start with their own school part (primary_3_6, junior_7_9).
+            chain = (loads[part], loads[band.split("_")[0]])
+            load_part = np.array([_load(j, *chain) for j in subjects])
+            load_small = np.array([_load(j, loads.get("small_school", loads[part]), *chain)
+                                   for j in subjects])
+            load = np.where(small[:, None], load_small[None, :], load_part[None, :])
+            total += classes[:, None] * row[None, :] / load
     out = pd.DataFrame(total, index=s.index, columns=pd.Index(subjects, name="subject"))
     return out
 

@@ -27,7 +27,8 @@ from staffing._io import atomic_write_bytes
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
-           "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS", "field_problem"]
+           "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS", "GRADE_RANGE",
+           "field_problem"]
 
 #: Urgent-need subjects named by the Chuxiong plan, measure 9 (紧缺学科).
 URGENT_SUBJECTS_DEFAULT: tuple[str, ...] = ("english", "music", "pe", "art", "it")
@@ -106,9 +107,14 @@ WEIGHT_MULTIPLIERS: tuple[str, ...] = ("weight_rural", "weight_teaching_point", 
 #: Upper bound of every number in a table field (weekly periods, see _PERIODS).
 _TABLE_MAX = 50.0
 
+#: Allowed grades per stage, (primary, junior), inclusive: up to 9 primary grades (a
+#: seven-year primary school is the most any school list has shown) and 6 junior ones.
+GRADE_RANGE: tuple[tuple[int, int], tuple[int, int]] = ((1, 9), (1, 6))
+
 
 def _f(default: Any, check: tuple | None = None, choices: tuple | None = None,
-       table: str | None = None, required: tuple | None = None, why: str = "") -> Any:
+       table: str | None = None, required: tuple | None = None, why: str = "",
+       grades: tuple | None = None) -> Any:
     """A dataclass field with its allowed range, choices or table shape in the metadata.
 
     ``table`` is ``"numbers"`` (name → name → positive number) or ``"names"`` (name →
@@ -116,6 +122,8 @@ def _f(default: Any, check: tuple | None = None, choices: tuple | None = None,
     ``why`` says why.
     """
     meta: dict[str, Any] = {}
+    if grades is not None:
+        meta["grades"] = grades
     if required is not None:
         meta["required"] = required
         meta["why"] = why
@@ -426,6 +434,27 @@ class Policy:
     # National class-size norms (POLICY.md B): primary ≤ 45, junior ≤ 50.
     primary_class_size_max: int = _f(45, _CLASS_SIZE)
     junior_class_size_max: int = _f(50, _CLASS_SIZE)
+    # Library default, no text fixes it: teaching points (教学点) teach their grades
+    # together in multigrade classes (复式班), so estimate_classes counts one class per
+    # site of these levels (more only when its pupils exceed primary_class_size_max);
+    # an empty list gives every grade its own class.
+    multigrade_levels: tuple[str, ...] = _f(("teaching_point",), choices=tuple(LEVELS))
+
+    # --- Grade structure (学制) ----------------------------------------------------------
+    # 义务教育法 (2006) art. 2: nine years of compulsory education; the 义务教育课程方案
+    # (2022) sets out both the 六三学制 (6 primary + 3 junior grades, most provinces: the
+    # default) and the 五四学制 (5 + 4, e.g. Shanghai, Shandong, Heilongjiang; "5+4").
+    # (primary grades, junior grades), each stage's grades numbered on from 1; other
+    # structures of school lists from elsewhere (7 + 4) are accepted: primary 1–9, junior
+    # 1–6 grades. Curriculum periods follow the grade number (staffing.needs).
+    grades: tuple[int, ...] = _f((6, 3), grades=GRADE_RANGE)
+    # 义务教育法 (2006) art. 2 and 12: compulsory education runs through junior secondary
+    # and pupils enter junior school without examination (免试就近入学), so every pupil of
+    # the last primary grade enters the first junior grade a year later: 1.0. The share
+    # that does, before the yearly retention (retention_rate) of that step; a county
+    # whose leavers partly leave (another county, private schools; its own 初中升学率
+    # from its statistical bulletin) sets its own.
+    junior_transition_rate: float = _f(1.0, (0.0, 1.0, False, True))
 
     # --- Plausibility limits for input validation (library defaults) -------------------
     # A school reporting more staff than this many times its pupil norm plus this
@@ -447,12 +476,37 @@ class Policy:
                 value = float(value)  # a whole number given for a float field is that float
             elif (type(f.default) is int and isinstance(value, float) and value.is_integer()):
                 value = int(value)  # 50.0 for a count is 50
+            if "grades" in f.metadata:
+                value = _grade_structure(value)
             object.__setattr__(self, f.name, value)
         problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
         if not problems:
             problems = _check_weights(self)
         if problems:
             raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
+
+    # ------------------------------------------------------------------ grades
+    @property
+    def primary_grades(self) -> tuple[int, ...]:
+        """The primary grade numbers of :attr:`grades`: 1–6 by default, 1–5 in 5+4.
+
+        Examples
+        --------
+        >>> Policy(grades="5+4").primary_grades, Policy(grades="5+4").junior_grades
+        ((1, 2, 3, 4, 5), (6, 7, 8, 9))
+        """
+        return tuple(range(1, self.grades[0] + 1))
+
+    @property
+    def junior_grades(self) -> tuple[int, ...]:
+        """The junior grade numbers of :attr:`grades`, numbered on from the primary ones."""
+        return tuple(range(self.grades[0] + 1, self.grades[0] + self.grades[1] + 1))
+
+    @property
+    def grades_text(self) -> str:
+        """The grade structure as text for messages: ``"6+3 (grades 1–6 and 7–9)"``."""
+        p, j = self.grades
+        return f"{p}+{j} (grades 1–{p} and {p + 1}–{p + j})"
 
     # ------------------------------------------------------------------ construction
     def replace(self, **changes: Any) -> Policy:
@@ -634,9 +688,41 @@ def field_problem(name: str, value: Any) -> str | None:
     return _check_field(next(f for f in fields(Policy) if f.name == name), value)
 
 
+def _grade_structure(value: Any) -> Any:
+    """``"5+4"``, ``[5, 4]`` or ``(5.0, 4.0)`` as ``(5, 4)``; anything else unchanged
+    (for :func:`_check_field` to name)."""
+    if isinstance(value, str):
+        parts = value.replace(" ", "").split("+")
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            return (int(parts[0]), int(parts[1]))
+        return value
+    if (isinstance(value, tuple | list) and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool)
+                    and math.isfinite(v) and float(v).is_integer() for v in value)):
+        return (int(value[0]), int(value[1]))
+    return value
+
+
+def _check_grades(name: str, value: Any, allowed: tuple) -> str | None:
+    """A message if ``value`` is not a (primary, junior) pair of grade counts in range."""
+    value = _grade_structure(value)
+    (p_lo, p_hi), (j_lo, j_hi) = allowed
+    if not (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, int) for v in value)):
+        return (f"{name} = {value!r}: expected (primary grades, junior grades), e.g. "
+                f"[6, 3] or \"5+4\"")
+    p, j = value
+    if not (p_lo <= p <= p_hi and j_lo <= j <= j_hi):
+        return (f"{name} = {value!r}: primary grades must be {p_lo}–{p_hi} and junior "
+                f"grades {j_lo}–{j_hi}")
+    return None
+
+
 def _check_field(f: dataclasses.Field, value: Any) -> str | None:
     """Return a message if ``value`` is not allowed for field ``f``, else None."""
     default = f.default
+    if "grades" in f.metadata:
+        return _check_grades(f.name, value, f.metadata["grades"])
     expected = type(default)
     if expected is bool:
         if not isinstance(value, bool):

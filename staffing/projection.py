@@ -3,16 +3,21 @@
 A cohort-component projection, the method county bureaus and UNESCO's planning
 manuals use when only enrolment by grade is known:
 
+* **grades** — ``Policy.grades``: 6 primary + 3 junior grades (六三学制) by default,
+  5 + 4 (五四学制) or any other structure (e.g. 7 + 4) when the county says so; the
+  junior grades are numbered on from the primary ones (grades 1–6 and 7–9 by default,
+  1–5 and 6–9 in 5 + 4);
 * **progression** — grade g + 1 in year t + 1 is grade g in year t times the annual
   retention (grade-to-grade survival), derived from ``Policy.retention_rate``, the
   nine-year retention (巩固率) goal of the Chuxiong plan (≥ 98%);
-* **primary → junior (grade 6 → 7)** — leavers of a nine-year school stay in its
-  junior section; leavers of primary schools and teaching points go to the junior
-  (or nine-year) schools of their own township, split pro rata to those schools'
-  current grade-7 pupils; a township without one sends them to the nearest
-  junior or nine-year school of the county by road (:mod:`staffing.geo`), or, without
-  coordinates, to the county's largest junior section (:func:`leaver_destinations`
-  lists the routes);
+* **primary → junior (last primary grade → first junior grade)** — the leavers times
+  ``Policy.junior_transition_rate`` (1.0: compulsory education goes on) times the
+  retention go on: leavers of a nine-year school stay in its junior section; leavers
+  of primary schools and teaching points go to the junior (or nine-year) schools of
+  their own township, split pro rata to those schools' current first-junior-grade
+  pupils; a township without one sends them to the nearest junior or nine-year school
+  of the county by road (:mod:`staffing.geo`), or, without coordinates, to the
+  county's largest junior section (:func:`leaver_destinations` lists the routes);
 * **intake (grade 1)** — current grade 1 × (1 + trend) ** t, the trend by location
   (urban +2%/yr, town 0, rural −4%/yr by default: ``Policy.intake_trend_urban``,
   ``intake_trend_town``, ``intake_trend_rural``; :func:`intake_trends`), the direction
@@ -22,8 +27,9 @@ manuals use when only enrolment by grade is known:
   (复式班, fewer classes than grades) keep their classes (:func:`projection_summary`).
 
 The schools table has enrolment by stage, not by grade: a school's pupils are spread
-evenly over its grades (6 primary, 3 junior) unless per-grade counts are given, and
-the result says so (``basis`` column, ``attrs["spread_evenly"]``).
+evenly over its grades (6 primary and 3 junior by default, ``Policy.grades``) unless
+per-grade counts are given, and the result says so (``basis`` column,
+``attrs["spread_evenly"]``).
 
 Examples
 --------
@@ -55,32 +61,21 @@ from staffing.policy import Policy
 from staffing.vocab import LOCATIONS
 
 __all__ = [
-    "GRADES",
-    "JUNIOR_GRADES",
     "LABELS",
-    "PRIMARY_GRADES",
     "annual_retention",
     "intake_trends",
     "leaver_destinations",
+    "pupils_by_grade_table",
     "project_enrolment",
     "projected_county",
     "projection_summary",
 ]
 
-#: Grades of compulsory education: primary 1–6 (小学), junior secondary 7–9 (初中).
-PRIMARY_GRADES: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-JUNIOR_GRADES: tuple[int, ...] = (7, 8, 9)
-GRADES: tuple[int, ...] = PRIMARY_GRADES + JUNIOR_GRADES
-
 #: School levels that teach primary grades, and those that teach junior grades.
 PRIMARY_LEVELS: tuple[str, ...] = ("primary", "teaching_point", "nine_year")
 JUNIOR_LEVELS: tuple[str, ...] = ("junior", "nine_year")
-#: Levels whose grade-6 leavers go to another school.
+#: Levels whose primary leavers go to another school.
 _SENDING_LEVELS: tuple[str, ...] = ("primary", "teaching_point")
-
-#: Grade-to-grade steps from grade 1 to grade 9: a nine-year retention rate r means an
-#: annual survival of r ** (1 / 8).
-NINE_YEAR_STEPS: int = 8
 
 #: Expected pupils below which a grade (or a stage) counts as having nobody: a
 #: projected 0.3 pupils is no class.
@@ -121,10 +116,12 @@ def annual_retention(policy: Policy | None = None) -> float:
     """The grade-to-grade survival used by the projection.
 
     ``Policy.retention_basis`` says how ``Policy.retention_rate`` is read:
-    ``"nine_year"`` (default) takes it as the nine-year retention rate (巩固率, pupils
-    finishing grade 9 per pupil entering grade 1), so the annual survival is
-    ``rate ** (1 / 8)`` (0.98 → 0.99748); ``"annual"`` applies it as it stands at every
-    grade transition (0.98 a year compounds to 0.85 over the cycle).
+    ``"nine_year"`` (default) takes it as the retention over the whole compulsory cycle
+    (巩固率, pupils finishing the last junior grade per pupil entering grade 1), so the
+    annual survival is ``rate ** (1 / steps)`` with steps = grades − 1 of
+    ``Policy.grades`` (8 for 6 + 3 and 5 + 4: 0.98 → 0.99748; 10 for 7 + 4);
+    ``"annual"`` applies it as it stands at every grade transition (0.98 a year
+    compounds to 0.85 over nine grades).
 
     Examples
     --------
@@ -138,7 +135,7 @@ def annual_retention(policy: Policy | None = None) -> float:
     rate = float(policy.retention_rate)
     if policy.retention_basis == "annual":
         return rate
-    return rate ** (1.0 / NINE_YEAR_STEPS)
+    return rate ** (1.0 / (sum(policy.grades) - 1))
 
 
 # --------------------------------------------------------------------------- grades
@@ -146,19 +143,66 @@ def _grades_problem(row: int | None, column: str, value: object, rule: str) -> P
     return Problem("<grades>", "grades", row, column, value, rule)
 
 
-def _grades_wide(grades: pd.DataFrame) -> pd.DataFrame:
-    """Per-grade pupils as a frame indexed by school_id with columns 1..9 (float)."""
+def pupils_by_grade_table(grades: pd.DataFrame, policy: Policy | None = None, *,
+                          whole: bool = False) -> pd.DataFrame:
+    """Pupils per grade, long or wide, as a frame: school_id × grades 1..n (float).
+
+    The one reader of per-grade pupils, for :func:`project_enrolment` and
+    :func:`staffing.classes.estimate_classes`. Accepts a long table (``school_id``,
+    ``grade``, ``pupils``) or a wide one (index or column ``school_id``, columns ``1``…
+    or ``grade_1``…); grades run from 1 to the last grade of ``Policy.grades`` (9 for
+    6 + 3 and 5 + 4). Every problem is reported at once, with its row (the table's row
+    number counting the header as row 1) and column.
+
+    Parameters
+    ----------
+    grades : DataFrame
+    policy : Policy, optional
+        ``grades`` gives the grade numbers allowed.
+    whole : bool
+        Pupils must be whole numbers (counts), not expected values.
+
+    Returns
+    -------
+    DataFrame indexed by ``school_id`` (str, in order of first appearance), one float
+    column per grade 1..n, grades not given 0.
+
+    Raises
+    ------
+    StaffingDataError
+        Naming every bad grade, pupils cell, repeated school or grade, or unknown column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"school_id": ["A", "A"], "grade": [1, 9], "pupils": [40, 12]})
+    >>> pupils_by_grade_table(long).loc["A"].tolist()
+    [40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 12.0]
+    """
+    policy = policy or Policy()
+    all_grades = policy.primary_grades + policy.junior_grades
+    n = len(all_grades)
+    count_rule = "pupils must be a whole number ≥ 0" if whole else "pupils must be a number ≥ 0"
+
+    def bad_pupils(p: np.ndarray) -> np.ndarray:
+        wrong = ~(np.isfinite(p) & (p >= 0))
+        if whole:
+            wrong |= np.isfinite(p) & (np.floor(p) != p)
+        return wrong
+
     if {"school_id", "grade", "pupils"} <= set(grades.columns):
         long = grades[["school_id", "grade", "pupils"]].copy()
         grade = pd.to_numeric(long["grade"], errors="coerce")
         pupils = pd.to_numeric(long["pupils"], errors="coerce")
         rows = np.arange(len(long)) + 2
-        problems = [_grades_problem(int(r), "grade", v, "grade must be a whole number 1–9")
+        rule = (f"grade must be a whole number 1–{n} (Policy.grades = "
+                f"{policy.grades_text})")
+        problems = [_grades_problem(int(r), "grade", v, rule)
                     for r, v, g in zip(rows, long["grade"], grade, strict=True)
-                    if g not in GRADES]
-        problems += [_grades_problem(int(r), "pupils", v, "pupils must be a number ≥ 0")
-                     for r, v, p in zip(rows, long["pupils"], pupils, strict=True)
-                     if not (np.isfinite(p) and p >= 0)]
+                    if g not in all_grades]
+        wrong = bad_pupils(pupils.to_numpy(dtype=float))
+        problems += [_grades_problem(int(r), "pupils", v, count_rule)
+                     for r, v, w in zip(rows, long["pupils"], wrong, strict=True) if w]
         key = pd.DataFrame({"s": long["school_id"].astype(str), "g": grade})
         dup = key.duplicated(keep=False).to_numpy()
         problems += [_grades_problem(int(r), "grade", g, f"school {s} lists grade {g:g} twice")
@@ -166,7 +210,9 @@ def _grades_wide(grades: pd.DataFrame) -> pd.DataFrame:
         if problems:
             raise StaffingDataError(problems)
         wide = (pd.DataFrame({"school_id": key["s"], "grade": grade.astype(int), "pupils": pupils})
-                .pivot(index="school_id", columns="grade", values="pupils"))
+                .pivot(index="school_id", columns="grade", values="pupils")
+                .reindex(pd.unique(key["s"])))
+        wide.index.name = "school_id"
     else:
         wide = grades.copy()
         if "school_id" in wide.columns:
@@ -178,46 +224,55 @@ def _grades_wide(grades: pd.DataFrame) -> pd.DataFrame:
                                                      "school listed more than once")
                                      for sid in twice])
         cols = {}
+        unknown = []
         for c in wide.columns:
             text = str(c).lower().removeprefix("grade").strip(" _")
-            if not text.isdigit() or int(text) not in GRADES:
-                raise StaffingDataError([_grades_problem(
+            if not text.isdigit() or int(text) not in all_grades:
+                unknown.append(_grades_problem(
                     None, str(c), None,
-                    "expected a long table (school_id, grade, pupils) or grade columns 1–9")])
-            cols[c] = int(text)
+                    f"expected a long table (school_id, grade, pupils) or grade columns "
+                    f"1–{n} (Policy.grades = {policy.grades_text})"))
+            cols[c] = int(text) if text.isdigit() else c
+        if unknown:
+            raise StaffingDataError(unknown)
+        original = wide
         wide = wide.rename(columns=cols)
         values = wide.apply(pd.to_numeric, errors="coerce")
         v = values.to_numpy(dtype=float, na_value=np.nan)
-        bad = (values.isna() & wide.notna()).to_numpy() | np.isinf(v) | (v < 0)
+        bad = (values.isna() & wide.notna()).to_numpy() | (wide.notna().to_numpy()
+                                                          & bad_pupils(v))
         if bad.any():
             r, c = np.nonzero(bad)
             raise StaffingDataError([
-                _grades_problem(int(i) + 2, str(wide.columns[j]), wide.iat[i, j],
-                                "pupils must be a number ≥ 0") for i, j in zip(r, c, strict=True)])
+                _grades_problem(int(i) + 2, str(original.columns[j]), wide.iat[i, j],
+                                count_rule) for i, j in zip(r, c, strict=True)])
         wide = values
-    return wide.reindex(columns=list(GRADES)).fillna(0.0).astype(float)
+    wide.columns = wide.columns.astype(int)
+    return wide.reindex(columns=list(all_grades)).fillna(0.0).astype(float)
 
 
-def _initial_grades(county: County, grades: pd.DataFrame | None
+def _initial_grades(county: County, grades: pd.DataFrame | None, policy: Policy
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Pupils by school (county order) × grade 1..9 now, and each school's basis."""
+    """Pupils by school (county order) × grade 1..n now, and each school's basis."""
     s = county.schools
     n = len(s)
+    n_primary, n_junior = policy.grades
     pp = s["pupils_primary"].to_numpy(dtype=float)
     pj = s["pupils_junior"].to_numpy(dtype=float)
-    g0 = np.zeros((n, len(GRADES)))
-    g0[:, :6] = (pp / len(PRIMARY_GRADES))[:, None]
-    g0[:, 6:] = (pj / len(JUNIOR_GRADES))[:, None]
+    g0 = np.zeros((n, n_primary + n_junior))
+    g0[:, :n_primary] = (pp / n_primary)[:, None]
+    g0[:, n_primary:] = (pj / n_junior)[:, None]
     basis = np.full(n, "spread_evenly", dtype=object)
     if grades is None:
         return g0, basis
-    wide = _grades_wide(grades)
+    wide = pupils_by_grade_table(grades, policy)
     pos = s.index.get_indexer(wide.index)
     problems = [_grades_problem(None, "school_id", sid, "not a school id of the county")
                 for sid in wide.index[pos < 0]]
     wide, pos = wide[pos >= 0], pos[pos >= 0]
     values = wide.to_numpy(dtype=float)
-    for stage, cols, given in (("primary", slice(0, 6), pp), ("junior", slice(6, 9), pj)):
+    for stage, cols, given in (("primary", slice(0, n_primary), pp),
+                               ("junior", slice(n_primary, None), pj)):
         total = values[:, cols].sum(axis=1)
         off = np.abs(total - given[pos]) > 0.5
         problems += [_grades_problem(
@@ -277,11 +332,14 @@ def _trend_per_school(schools: pd.DataFrame, policy: Policy,
     return rate
 
 
-# ------------------------------------------------------------------- grade 6 → 7
-def _routes(county: County, policy: Policy, grade7: np.ndarray,
+# -------------------------------------------------------------- primary → junior
+def _routes(county: County, policy: Policy, first_junior: np.ndarray,
             routes: pd.DataFrame | None = None,
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Where each school's grade-6 leavers go: (from, to) positions, share, rule."""
+    """Where each school's primary leavers go: (from, to) positions, share, rule.
+
+    ``first_junior``: each school's pupils in the first junior grade now (the weights).
+    """
     s = county.schools
     level = s["level"].to_numpy()
     township = s["township"].to_numpy()
@@ -291,10 +349,11 @@ def _routes(county: County, policy: Policy, grade7: np.ndarray,
     own = np.flatnonzero(level == "nine_year")
     frm, to, share, rule = [own], [own], [np.ones(len(own))], [np.full(len(own), "own_school")]
     if len(receivers) and len(senders):
-        # Same township: pro rata to current grade-7 pupils (equal split if all are 0).
+        # Same township: pro rata to current first-junior-grade pupils (equal split if
+        # all are 0).
         pairs = pd.DataFrame({"s": senders, "t": township[senders]}).merge(
             pd.DataFrame({"r": receivers, "t": township[receivers],
-                          "w": grade7[receivers]}), on="t")
+                          "w": first_junior[receivers]}), on="t")
         if len(pairs):
             w = pairs["w"].to_numpy(dtype=float)
             g = pairs.groupby("s")["w"]
@@ -369,12 +428,13 @@ def _given_routes(routes: pd.DataFrame, schools: pd.DataFrame
 def leaver_destinations(county: County, policy: Policy | None = None, *,
                         grades: pd.DataFrame | None = None,
                         routes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Where each school's primary leavers (grade 6) go for grade 7.
+    """Where each school's primary leavers (the last primary grade of ``Policy.grades``:
+    grade 6, or 5 in 5 + 4) go for the first junior grade.
 
     * a nine-year school keeps its own (``rule = "own_school"``);
     * a primary school or teaching point sends them to the junior and nine-year schools
-      of its township, split pro rata to their current grade-7 pupils (equally if none
-      has any) (``"township"``);
+      of its township, split pro rata to their current pupils of the first junior grade
+      (equally if none has any) (``"township"``);
     * a township without such a school sends them to the nearest junior or nine-year
       school of the county by road km (:func:`staffing.geo.distance_matrix`; ties to the
       smaller school id) (``"nearest"``);
@@ -394,9 +454,10 @@ def leaver_destinations(county: County, policy: Policy | None = None, *,
     ----------
     county : County
     policy : Policy, optional
-        ``road_factor`` for distances.
+        ``road_factor`` for distances, ``grades`` for the grade structure.
     grades : DataFrame, optional
-        Per-grade pupils (see :func:`project_enrolment`), for the grade-7 weights.
+        Per-grade pupils (see :func:`project_enrolment`), for the first-junior-grade
+        weights.
     routes : DataFrame, optional
         Given routes, replacing the defaults of the senders they name.
 
@@ -415,8 +476,8 @@ def leaver_destinations(county: County, policy: Policy | None = None, *,
     True
     """
     policy = policy or Policy()
-    g0, _ = _initial_grades(county, grades)
-    f, t, share, rule = _routes(county, policy, g0[:, 6], routes)
+    g0, _ = _initial_grades(county, grades, policy)
+    f, t, share, rule = _routes(county, policy, g0[:, policy.grades[0]], routes)
     ids = county.schools.index
     return pd.DataFrame({
         "from_school": ids[f].astype(object),
@@ -435,27 +496,31 @@ def _project(county: County, policy: Policy, horizon: int,
     whole_number("horizon", horizon, "years")
     s = county.schools
     n = len(s)
-    g0, basis = _initial_grades(county, grades)
+    g0, basis = _initial_grades(county, grades, policy)
+    n_primary = policy.grades[0]  # position of the first junior grade; the last primary
     trend = _trend_per_school(s, policy, intake_trend)
-    frm, to, share, _ = _routes(county, policy, g0[:, 6], routes)
+    frm, to, share, _ = _routes(county, policy, g0[:, n_primary], routes)
     r = annual_retention(policy)
-    out = np.zeros((horizon + 1, n, len(GRADES)))
+    go_on = r * float(policy.junior_transition_rate)
+    out = np.zeros((horizon + 1, n, g0.shape[1]))
     out[0] = g0
     for t in range(1, horizon + 1):
         prev, cur = out[t - 1], out[t]
-        cur[:, 1:6] = prev[:, 0:5] * r
-        cur[:, 7:9] = prev[:, 6:8] * r
-        cur[:, 6] = r * np.bincount(to, weights=share * prev[frm, 5], minlength=n)
+        cur[:, 1:n_primary] = prev[:, 0:n_primary - 1] * r
+        cur[:, n_primary + 1:] = prev[:, n_primary:-1] * r
+        cur[:, n_primary] = go_on * np.bincount(to, weights=share * prev[frm, n_primary - 1],
+                                                minlength=n)
         cur[:, 0] = g0[:, 0] * (1.0 + trend) ** t
     return out, basis
 
 
-def _grade_mask(schools: pd.DataFrame) -> np.ndarray:
+def _grade_mask(schools: pd.DataFrame, policy: Policy) -> np.ndarray:
     """(school, grade) → whether the school teaches that grade."""
     level = schools["level"].to_numpy()
-    mask = np.zeros((len(schools), len(GRADES)), dtype=bool)
-    mask[:, :6] = np.isin(level, PRIMARY_LEVELS)[:, None]
-    mask[:, 6:] = np.isin(level, JUNIOR_LEVELS)[:, None]
+    n_primary, n_junior = policy.grades
+    mask = np.zeros((len(schools), n_primary + n_junior), dtype=bool)
+    mask[:, :n_primary] = np.isin(level, PRIMARY_LEVELS)[:, None]
+    mask[:, n_primary:] = np.isin(level, JUNIOR_LEVELS)[:, None]
     return mask
 
 
@@ -469,15 +534,20 @@ def project_enrolment(county: County, policy: Policy | None = None, *, horizon: 
 
     Method (cohort progression):
 
+    The grades are those of ``Policy.grades``: P primary grades 1…P and J junior grades
+    P + 1…P + J (6 + 3 by default: 1–6 and 7–9; 5 + 4: 1–5 and 6–9).
+
     * grade g + 1 in year t + 1 = grade g in year t × :func:`annual_retention`
-      (``Policy.retention_rate`` read as the nine-year 巩固率 by default);
-    * grade 7 in year t + 1 = retention × the grade-6 leavers routed to the school by
-      :func:`leaver_destinations` (own junior section, township junior schools pro
-      rata, else the nearest, else the largest);
+      (``Policy.retention_rate`` read as the nine-year 巩固率 by default), within a
+      stage;
+    * the first junior grade (P + 1) in year t + 1 = retention ×
+      ``Policy.junior_transition_rate`` (1.0) × the last primary grade's (P) leavers
+      routed to the school by :func:`leaver_destinations` (own junior section,
+      township junior schools pro rata, else the nearest, else the largest);
     * grade 1 in year t = grade 1 now × (1 + trend) ** t, the trend by location from
       ``policy`` (urban +2%, town 0, rural −4% a year) unless ``intake_trend`` says
       otherwise;
-    * grade 9 leaves compulsory education.
+    * the last junior grade leaves compulsory education.
 
     Pupils are expected values (floats), never negative. Without per-grade counts a
     school's pupils are spread evenly over its grades (``basis = "spread_evenly"``;
@@ -487,9 +557,10 @@ def project_enrolment(county: County, policy: Policy | None = None, *, horizon: 
     ----------
     county : County
     policy : Policy, optional
-        ``retention_rate`` (0.98) and ``retention_basis`` (how it is read),
-        ``intake_trend_urban`` / ``_town`` / ``_rural`` (the default intake trends) and
-        ``road_factor`` (for the nearest junior school).
+        ``grades`` (6 + 3), ``junior_transition_rate`` (1.0), ``retention_rate`` (0.98)
+        and ``retention_basis`` (how it is read), ``intake_trend_urban`` / ``_town`` /
+        ``_rural`` (the default intake trends) and ``road_factor`` (for the nearest
+        junior school).
     horizon : int
         Years to project beyond the current one (5 by default).
     intake_trend : mapping or Series, optional
@@ -497,11 +568,11 @@ def project_enrolment(county: County, policy: Policy | None = None, *, horizon: 
         -0.06}``; locations not named keep their default) or a Series school_id → rate
         (schools not listed keep their location's rate). Rates must be > −1.
     grades : DataFrame, optional
-        Current pupils per grade, either long (``school_id``, ``grade`` 1–9,
+        Current pupils per grade, either long (``school_id``, ``grade`` 1…P + J,
         ``pupils``) or wide (index or column ``school_id``, columns ``1``…``9`` or
-        ``grade_1``…). A school's grades must add up to its ``pupils_primary`` and
-        ``pupils_junior`` (± 0.5); grades not given are 0. Schools not listed are
-        spread evenly.
+        ``grade_1``…; :func:`pupils_by_grade_table`). A school's grades must add up to
+        its ``pupils_primary`` and ``pupils_junior`` (± 0.5); grades not given are 0.
+        Schools not listed are spread evenly.
     routes : DataFrame, optional
         Known destinations of primary leavers (``from_school``, ``to_school``,
         ``share``), replacing the defaults for the schools named; see
@@ -510,10 +581,11 @@ def project_enrolment(county: County, policy: Policy | None = None, *, horizon: 
     Returns
     -------
     DataFrame with one row per school, year and grade the school teaches: ``school_id``,
-    ``year`` (0..horizon), ``level`` (stage: ``primary`` for grades 1–6, ``junior`` for
-    7–9), ``grade``, ``pupils`` (float) and ``basis`` (``spread_evenly`` or
-    ``grades``), sorted by school (county order), year and grade. ``attrs`` holds
-    ``spread_evenly``, ``annual_retention`` and ``horizon``.
+    ``year`` (0..horizon), ``level`` (stage: ``primary`` for grades 1…P, ``junior``
+    for P + 1…P + J), ``grade``, ``pupils`` (float) and ``basis`` (``spread_evenly``
+    or ``grades``), sorted by school (county order), year and grade. ``attrs`` holds
+    ``spread_evenly``, ``annual_retention``, ``junior_transition_rate``, ``grades``
+    (P, J) and ``horizon``.
 
     Raises
     ------
@@ -544,20 +616,21 @@ def project_enrolment(county: County, policy: Policy | None = None, *, horizon: 
     s = county.schools
     n_years = arr.shape[0]
     by_school = arr.transpose(1, 0, 2)  # school, year, grade
-    mask = np.broadcast_to(_grade_mask(s)[:, None, :], by_school.shape)
+    mask = np.broadcast_to(_grade_mask(s, policy)[:, None, :], by_school.shape)
     school, year, grade = np.nonzero(mask)  # row-major: sorted by school, year, grade
-    grade_no = np.asarray(GRADES)[grade]
+    grade_no = grade + 1
     out = pd.DataFrame({
         "school_id": s.index.to_numpy()[school].astype(object),
         "year": year.astype(np.int64),
-        "level": np.where(grade_no <= PRIMARY_GRADES[-1], "primary", "junior").astype(object),
+        "level": np.where(grade_no <= policy.grades[0], "primary", "junior").astype(object),
         "grade": grade_no.astype(np.int64),
         "pupils": np.maximum(by_school[mask], 0.0),
         "basis": basis[school],
     })
     out.attrs.update(spread_evenly=bool((basis == "spread_evenly").any()),
                      annual_retention=annual_retention(policy),
-                     horizon=int(n_years - 1))
+                     junior_transition_rate=float(policy.junior_transition_rate),
+                     grades=tuple(policy.grades), horizon=int(n_years - 1))
     return out
 
 
@@ -598,9 +671,15 @@ def _stage_classes(p: np.ndarray, pupils_now: np.ndarray, classes_now: np.ndarra
     return np.where(whole < 1, 0, np.maximum(classes, 1)).astype(np.int64)
 
 
-def _array_from_long(projection: pd.DataFrame, schools: pd.DataFrame
+def _array_from_long(projection: pd.DataFrame, schools: pd.DataFrame, policy: Policy
                      ) -> tuple[np.ndarray, np.ndarray]:
     """The long projection table back as (year, school, grade) pupils and basis."""
+    made_for = projection.attrs.get("grades")
+    if made_for is not None and tuple(made_for) != tuple(policy.grades):
+        raise ValueError(f"projection: made for grades {made_for[0]}+{made_for[1]}, but "
+                         f"Policy.grades is {policy.grades_text}; pass the policy the "
+                         "projection was made with")
+    n_grades = sum(policy.grades)
     missing = {"school_id", "year", "grade", "pupils"} - set(projection.columns)
     if missing:
         raise ValueError(f"projection: missing column(s) {', '.join(sorted(missing))}; "
@@ -611,9 +690,10 @@ def _array_from_long(projection: pd.DataFrame, schools: pd.DataFrame
         raise ValueError(f"projection: not school ids of the county: {', '.join(map(str, bad))}")
     year = projection["year"].to_numpy(dtype=np.int64)
     grade = projection["grade"].to_numpy(dtype=np.int64)
-    if year.min(initial=0) < 0 or not np.isin(grade, GRADES).all():
-        raise ValueError("projection: years must be ≥ 0 and grades 1–9")
-    arr = np.zeros((int(year.max(initial=0)) + 1, len(schools), len(GRADES)))
+    if year.min(initial=0) < 0 or not ((grade >= 1) & (grade <= n_grades)).all():
+        raise ValueError(f"projection: years must be ≥ 0 and grades 1–{n_grades} "
+                         f"(Policy.grades = {policy.grades_text})")
+    arr = np.zeros((int(year.max(initial=0)) + 1, len(schools), n_grades))
     np.add.at(arr, (year, pos, grade - 1), projection["pupils"].to_numpy(dtype=float))
     basis = np.full(len(schools), "spread_evenly", dtype=object)
     if "basis" in projection.columns:
@@ -631,8 +711,8 @@ def projection_summary(county: County, policy: Policy | None = None, *,
     **Pupils** are the projected grades added up by stage and rounded half up to whole
     pupils.
 
-    **Classes** per stage (primary ``primary_class_size_max`` 45, junior
-    ``junior_class_size_max`` 50):
+    **Classes** per stage (primary grades of ``Policy.grades`` at
+    ``primary_class_size_max`` 45, junior grades at ``junior_class_size_max`` 50):
 
     * *norm classes*: each grade with pupils needs ``max(1, ⌈pupils / size_max⌉)``
       classes; for evenly spread schools the fractional classes are added over the
@@ -653,10 +733,12 @@ def projection_summary(county: County, policy: Policy | None = None, *,
     ----------
     county : County
     policy : Policy, optional
-        Class-size norms, retention, intake trends, road factor.
+        Grade structure, class-size norms, retention, transition, intake trends, road
+        factor.
     projection : DataFrame, optional
-        A table from :func:`project_enrolment` (possibly edited). Computed from the
-        other arguments when not given; giving both raises TypeError.
+        A table from :func:`project_enrolment` (possibly edited) made with the same
+        ``Policy.grades``. Computed from the other arguments when not given; giving
+        both raises TypeError.
     horizon, intake_trend, grades, routes
         As in :func:`project_enrolment` (horizon 5 by default).
 
@@ -686,11 +768,12 @@ def projection_summary(county: County, policy: Policy | None = None, *,
                                        routes=routes)
     elif any(a is not None for a in (horizon, intake_trend, grades, routes)):
         raise TypeError("give either projection or the arguments to compute one, not both")
-    arr, basis = _array_from_long(projection, s)
+    arr, basis = _array_from_long(projection, s, policy)
     per_grade = basis == "grades"
     cols: dict[str, np.ndarray] = {}
-    for stage, sl, size in (("primary", slice(0, 6), policy.primary_class_size_max),
-                            ("junior", slice(6, 9), policy.junior_class_size_max)):
+    n_primary = policy.grades[0]
+    for stage, sl, size in (("primary", slice(0, n_primary), policy.primary_class_size_max),
+                            ("junior", slice(n_primary, None), policy.junior_class_size_max)):
         p = arr[:, :, sl]
         cols[f"pupils_{stage}"] = np.floor(p.sum(axis=2) + 0.5).astype(np.int64)
         cols[f"classes_{stage}"] = _stage_classes(
