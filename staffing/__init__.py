@@ -6,6 +6,7 @@ through the turnover pool, with the reasons behind them.
 """
 
 from staffing import synth
+from staffing.classes import estimate_classes
 from staffing.compare import compare
 from staffing.data import County, load_county
 from staffing.errors import StaffingDataError
@@ -26,6 +27,7 @@ __all__ = [
     "StaffingDataError",
     "build_model",
     "compare",
+    "estimate_classes",
     "load_county",
     "optimize",
     "quota_norms",

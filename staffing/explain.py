@@ -81,8 +81,40 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              achieved=int(np.minimum(q["new_quota"], q["norm"]).sum()),
              shortfall=int(q["shortfall_after"].sum()), binding=bool(len(short_ids)),
              schools_affected=_ids(short_ids),
-             note=plan.shortfalls_reason(lang) if len(short_ids) else ""),
+             note="; ".join(n for n in (plan.shortfalls_reason(lang) if len(short_ids) else "",
+                                        _estimated_classes_note(plan, lang)) if n)),
     ]
+
+
+def _estimated_classes(plan: Plan) -> pd.Index:
+    """Schools of the plan whose classes were estimated from enrolment."""
+    flagged = plan.county.classes_estimated_schools
+    return plan.quotas.index[plan.quotas.index.isin(flagged)]
+
+
+def _estimated_classes_note(plan: Plan, lang: str) -> str:
+    """The schools whose norm is set by their classes and whose classes are estimates."""
+    q = plan.quotas
+    by_class = _estimated_classes(plan).intersection(q.index[q["basis"] == "classes"])
+    if not len(by_class):
+        return ""
+    if lang == "zh":
+        return f"{len(by_class)}所学校的编制标准按估算班级数核定(班师比):{_ids(by_class)}"
+    return (f"the norms of {len(by_class)} schools rest on classes estimated from enrolment "
+            f"(class rule): {_ids(by_class)}")
+
+
+def _estimated_classes_story(plan: Plan, school_id: str, lang: str) -> str:
+    """One sentence for a school whose classes were estimated, or ''."""
+    if school_id not in _estimated_classes(plan):
+        return ""
+    by_class = plan.quotas.loc[school_id, "basis"] == "classes"
+    if lang == "zh":
+        what = "编制标准(班师比)和学科需求" if by_class else "学科需求(编制标准按生师比)"
+        return f"该校班级数为按学生数估算,{what}以估算班级数为依据。"
+    what = ("its norm (class rule) and subject needs rest on them" if by_class
+            else "its subject needs rest on them (its norm is by pupils)")
+    return f" Its classes are estimated from enrolment (estimate_classes): {what}."
 
 
 def _loan_note(plan: Plan, lang: str) -> str:
@@ -621,7 +653,8 @@ def school_story(plan: Plan, school_id: str, lang: str = "en") -> str:
     if lang == "zh":
         text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
                 f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
-                f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。") + rotation
+                f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。"
+                + _estimated_classes_story(plan, school_id, "zh")) + rotation
         if r["shortfall_after"] > 0:
             text += f"仍缺编{r['shortfall_after']}人:{county_reason(plan, 'zh')}。"
         elif r["change"] < 0:
@@ -632,7 +665,8 @@ def school_story(plan: Plan, school_id: str, lang: str = "en") -> str:
             plan, school_id, "zh")
     text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
             f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
-            f"{r['new_quota']} ({r['change']:+d}).") + rotation
+            f"{r['new_quota']} ({r['change']:+d})."
+            + _estimated_classes_story(plan, school_id, "en")) + rotation
     if r["shortfall_after"] > 0:
         text += f" Still {r['shortfall_after']} short of norm: {county_reason(plan, 'en')}."
     elif r["change"] < 0:

@@ -24,7 +24,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: Besides the issue's list: ``curriculum`` (timetable tables read by the policy),
 #: ``_frozen``, ``_io``, ``_cells`` and ``_excel`` (file and cell helpers with no domain
 #: knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
-#: not written yet) and ``synth`` (synthetic counties) with the domain rules;
+#: not written yet), ``synth`` (synthetic counties) and ``classes`` (classes estimated
+#: from enrolment, issue 15) with the domain rules;
 #: ``baseline`` (the hand-made plan to compare against, built on the model's inputs)
 #: and ``multiyear`` (the multi-year tables for output) with ``plan``; ``testing``
 #: (fixtures and builders for tests, which may use anything) on top.
@@ -33,7 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
      "_checks"),
     ("data",),
     ("norms", "needs", "staff", "geo", "retirement", "training", "projection", "clusters",
-     "transfers", "metrics", "balance", "synth"),
+     "transfers", "metrics", "balance", "synth", "classes"),
     ("model",),
     ("plan", "explain", "multiyear", "baseline"),
     ("html", "plots", "report", "compare"),

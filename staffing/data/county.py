@@ -91,6 +91,14 @@ class County:
         return len(self.schools)
 
     @property
+    def classes_estimated_schools(self) -> list[str]:
+        """Ids of the schools whose classes are estimated from enrolment (the
+        ``classes_estimated`` column, e.g. from :func:`staffing.estimate_classes`), in
+        county order; empty when every school's classes were counted."""
+        flagged = self.schools["classes_estimated"].to_numpy(dtype=bool)
+        return [str(i) for i in self.schools.index[flagged]]
+
+    @property
     def n_teachers(self) -> int:
         """Number of teachers in the teachers table (0 when there is none)."""
         return 0 if self.teachers is None else len(self.teachers)

@@ -84,14 +84,20 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
     Column("keep_open", "保留校点", "bool", False,
            "Never merged by a consolidation scenario (e.g. a remote mountain site, 边远山区"
            "确需保留). Default false.", aliases=("确需保留",)),
-    Column("pupils_primary", "小学在校生数", "int", True, "Primary pupils (grades 1–6).",
+    Column("pupils_primary", "小学在校生数", "int", True,
+           "Primary pupils: grades 1–6 by default, 1–5 in a 5+4 system (Policy.grades).",
            unit="pupils", min=0, max=20_000, aliases=("小学生数",)),
-    Column("pupils_junior", "初中在校生数", "int", True, "Junior-secondary pupils (grades 7–9).",
-           unit="pupils", min=0, max=20_000, aliases=("初中生数",)),
+    Column("pupils_junior", "初中在校生数", "int", True,
+           "Junior-secondary pupils: grades 7–9 by default, 6–9 in a 5+4 system "
+           "(Policy.grades).", unit="pupils", min=0, max=20_000, aliases=("初中生数",)),
     Column("classes_primary", "小学班级数", "int", True, "Primary classes (教学班).",
            unit="classes", min=0, max=400, aliases=("小学班数",)),
     Column("classes_junior", "初中班级数", "int", True, "Junior-secondary classes.",
            unit="classes", min=0, max=400, aliases=("初中班数",)),
+    Column("classes_estimated", "班级数为估算", "bool", False,
+           "The classes are an estimate from enrolment (staffing.estimate_classes), not a "
+           "count; explain() says which norms rest on them. Default false.",
+           aliases=("班级数估算",)),
     Column("approved_quota", "核定编制数", "int", True,
            "Quota (编制) currently approved and filed for the school.",
            unit="posts", min=0, max=5_000, aliases=("编制数", "核定编制")),
