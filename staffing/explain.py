@@ -209,6 +209,20 @@ def _years_text(years, lang: str) -> str:
     return ("binding in " + ", ".join(years)) if lang == "en" else ("、".join(years) + "年为约束")
 
 
+def _grades_note(policy, lang: str) -> str:
+    """The grade structure and transition rate when they are not the defaults (6 + 3, 1.0)."""
+    p, j = policy.grades
+    parts = []
+    if (p, j) != (6, 3):
+        parts.append(f"grade structure {policy.grades_text}" if lang == "en" else
+                     f"学制{p}+{j}(小学1–{p}年级,初中{p + 1}–{p + j}年级)")
+    if policy.junior_transition_rate != 1.0:
+        rate = policy.junior_transition_rate
+        parts.append(f"{rate:.0%} of primary leavers go on to junior school" if lang == "en"
+                     else f"小学毕业生升入初中比例{rate:.0%}")
+    return "; ".join(parts)
+
+
 def _year_rows(plan: Plan, lang: str) -> list[dict]:
     """Rules of the later years: urgent share, budget, mentors, pool loans."""
     y = plan.years
@@ -243,11 +257,12 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
                          schools_affected="", note=_years_text(full, lang)))
     spread = bool(plan.projection.attrs.get("spread_evenly", False))
     pupils = plan.years.loc["pupils"]
+    notes = [(("pupils of schools without per-grade counts are spread evenly over their "
+               "grades" if lang == "en" else "无分年级数据的学校按年级平均分摊") if spread else ""),
+             _grades_note(plan.policy, lang)]
     rows.append(_row("projection", lang, target=int(pupils.iloc[0]), achieved=int(pupils.iloc[-1]),
                      shortfall=0, binding=False, schools_affected="",
-                     note=(("pupils of schools without per-grade counts are spread evenly over "
-                            "their grades" if lang == "en" else "无分年级数据的学校按年级平均分摊")
-                           if spread else "")))
+                     note="; ".join(n for n in notes if n)))
     loans = plan.pool[plan.pool["entry"].eq("loan")]
     if len(loans):
         late = loans["repay_by"] > loans["year"] + plan.policy.pool_loan_years

@@ -29,6 +29,11 @@ The rule, in one place:
 * **keep open**: schools listed in ``keep_open`` (or flagged in a ``keep_open``
   column) never merge.
 
+The rule works on pupils and classes by stage, so it holds for any grade structure
+(``Policy.grades``: a village school of a 5 + 4 county merges its grades 1–5 into a
+receiver teaching the same grades), and the consolidated county projects on with the
+same policy (:func:`staffing.projection.project_enrolment`).
+
 Examples
 --------
 >>> from staffing import synth

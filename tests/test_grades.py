@@ -161,6 +161,10 @@ def test_a_five_year_plan_of_a_five_four_county_follows_the_five_four_projection
     assert year5.loc["P", "pupils_primary"] == 328
     assert year5.loc["J", "pupils_junior"] == 180
     testing.assert_plan_legal(county, FIVE_FOUR, plan)
+    note = plan.explain().set_index("key").loc["projection", "note"]
+    assert "grade structure 5+4 (grades 1–5 and 6–9)" in note
+    assert "95% of primary leavers go on" in note
+    assert "学制5+4" in plan.explain(lang="zh").set_index("key").loc["projection", "note"]
 
 
 def test_five_four_consolidation_keeps_pupils_and_projects_on():
