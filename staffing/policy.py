@@ -107,8 +107,9 @@ WEIGHT_MULTIPLIERS: tuple[str, ...] = ("weight_rural", "weight_teaching_point", 
 #: Upper bound of every number in a table field (weekly periods, see _PERIODS).
 _TABLE_MAX = 50.0
 
-#: Allowed grades per stage, (primary, junior), inclusive: up to 9 primary grades (a
-#: seven-year primary school is the most any school list has shown) and 6 junior ones.
+#: Allowed grades per stage, (primary, junior), inclusive. Library default: up to 9
+#: primary and 6 junior grades, above the 7 + 4 of the longest school list met so far
+#: (issue 15); more is a typo, not a school system.
 GRADE_RANGE: tuple[tuple[int, int], tuple[int, int]] = ((1, 9), (1, 6))
 
 
@@ -142,9 +143,10 @@ def _f(default: Any, check: tuple | None = None, choices: tuple | None = None,
 class Policy:
     """The staffing rules of a county, with Chuxiong 2024 defaults.
 
-    Every field is a number, a flag or a tuple of names from ``POLICY.md``; the
-    comment above each field names its source. Construct with keywords to
-    override, e.g. ``Policy(primary_ratio=18.0)``, or load a TOML file.
+    Every field is a number, a flag, a tuple of names or a table from ``POLICY.md``
+    (``grades`` is a pair of grade counts); the comment above each field names its
+    source. Construct with keywords to override, e.g. ``Policy(primary_ratio=18.0)``,
+    or load a TOML file.
 
     Examples
     --------
@@ -447,7 +449,7 @@ class Policy:
     # (primary grades, junior grades), each stage's grades numbered on from 1; other
     # structures of school lists from elsewhere (7 + 4) are accepted: primary 1–9, junior
     # 1–6 grades. Curriculum periods follow the grade number (staffing.needs).
-    grades: tuple[int, ...] = _f((6, 3), grades=GRADE_RANGE)
+    grades: tuple[int, int] = _f((6, 3), grades=GRADE_RANGE)
     # 义务教育法 (2006) art. 2 and 12: compulsory education runs through junior secondary
     # and pupils enter junior school without examination (免试就近入学), so every pupil of
     # the last primary grade enters the first junior grade a year later: 1.0. The share
