@@ -183,7 +183,8 @@ def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
 
 def _no_such_header(header: str, frames: dict[str, pd.DataFrame | None],
                     present: list[str]) -> str:
-    written = [str(h) for t in present for h in frames[t].columns]  # type: ignore[union-attr]
+    written = list(dict.fromkeys(
+        str(h) for t in present for h in frames[t].columns))  # type: ignore[union-attr]
     tables = " nor the ".join(present)
     rule = f"columns maps {header!r}, but neither the {tables} table has such a column"
     if len(present) == 1:
@@ -237,10 +238,11 @@ def _recode(frames: dict[str, pd.DataFrame | None], present: list[str],
     """Replace mapped codes in place in ``frames``; problems appended."""
     for key, codes in values.items():
         where = _value_targets(str(key), frames, present, columns)
-        if not where:
+        known = any(c.name == str(key) for t in _TABLES for c in columns_for(t))
+        if not where and not known:  # a schema column of a table not given is no typo
             problems.append(Problem(source, "", None, f"values[{key!r}]", None,
                                     f"values maps codes of {key!r}, which is neither a "
-                                    "column of the tables nor a header mapped by columns"))
+                                    "schema column nor a header mapped by columns"))
             continue
         if not isinstance(codes, Mapping):
             problems.append(Problem(source, "", None, f"values[{key!r}]", None,

@@ -31,8 +31,8 @@ from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
 from staffing.policy import Policy
 from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS, VALUE_ALIASES
 
-__all__ = ["validate_tables", "check_tables", "CheckedTables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE",
-           "LATEST_RETIREMENT_AGE"]
+__all__ = ["validate_tables", "check_tables", "CheckedTables", "check_county_total",
+           "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE", "LATEST_RETIREMENT_AGE"]
 
 #: The tables validated here, in the order problems are reported.
 TABLES: tuple[str, ...] = ("schools", "teachers")
