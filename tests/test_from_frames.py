@@ -343,3 +343,9 @@ def test_the_county_summary_lists_a_few_warnings():
     html = County(schools)._repr_html_()
     assert "1 warning(s) to check" in html and "lies 890 km" in html
     assert "warning" not in hand_made()._repr_html_()
+
+
+def test_row_numbers_name_the_rows_of_a_larger_file():
+    schools = USER_SCHOOLS.assign(LOKASI=["Bandar", "Pinggir", "Bandar", "Bandar"])
+    [p] = problems_of(lambda: mapped(schools=schools, row_numbers={"schools": [40, 41, 45, 46]}))
+    assert (p.row, p.value) == (41, "Pinggir")

@@ -113,6 +113,7 @@ class County:
         county_total: int | None = None,
         source: str = "<DataFrame>",
         policy: Policy | None = None,
+        row_numbers: Mapping[str, Sequence[int]] | None = None,
     ) -> County:
         """A County from tables with the user's own headers and codes, and a mapping.
 
@@ -140,6 +141,11 @@ class County:
             Cells not in a mapping are read as usual.
         name, county_total, source, policy
             As for :class:`County`.
+        row_numbers : mapping, optional
+            ``{"schools": [...], "teachers": [...]}``: the row of ``source`` each data
+            row came from (e.g. the file's line, for a table filtered from a larger
+            one), as problems name it; by default the header is row 1 and data start
+            at row 2.
 
         Returns
         -------
@@ -174,7 +180,8 @@ class County:
         mapped = map_tables(schools, teachers, columns=columns, values=values, source=source)
         try:
             checked = check_tables(mapped.schools, mapped.teachers, source=source,
-                                   policy=policy, headers=mapped.shown)
+                                   policy=policy, headers=mapped.shown,
+                                   row_numbers=row_numbers)
         except StaffingDataError as exc:
             raise StaffingDataError(mapped.problems + exc.problems) from None
         if mapped.problems:
