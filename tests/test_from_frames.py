@@ -349,3 +349,12 @@ def test_row_numbers_name_the_rows_of_a_larger_file():
     schools = USER_SCHOOLS.assign(LOKASI=["Bandar", "Pinggir", "Bandar", "Bandar"])
     [p] = problems_of(lambda: mapped(schools=schools, row_numbers={"schools": [40, 41, 45, 46]}))
     assert (p.row, p.value) == (41, "Pinggir")
+
+
+def test_codes_of_a_column_the_schema_knows_by_its_own_header_are_mapped_too():
+    # 城乡属性 is the schema's own header for location: no columns entry, only values.
+    schools = CANONICAL_SCHOOLS.rename(columns={"location": "城乡属性"}).assign(
+        城乡属性=[111, 220, 112, 210])
+    values = {"location": {111: "urban", 112: "urban", 210: "rural", 220: "rural"}}
+    county = County.from_frames(schools, CANONICAL_TEACHERS, values=values, name="Kinta")
+    assert county == hand_made()

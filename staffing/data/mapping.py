@@ -253,8 +253,8 @@ def _recode(frames: dict[str, pd.DataFrame | None], present: list[str],
             good = _check_codes(codes, column, table, str(key), source, problems)
             frame = frames[table]
             assert frame is not None
-            for j in np.flatnonzero([str(h) == target for h in frame.columns]):
-                frame.isetitem(int(j), _apply(frame.iloc[:, j], good))
+            for j in _positions(frame, column):
+                frame.isetitem(j, _apply(frame.iloc[:, j], good))
 
 
 def _value_targets(key: str, frames: dict[str, pd.DataFrame | None], present: list[str],
@@ -265,11 +265,17 @@ def _value_targets(key: str, frames: dict[str, pd.DataFrame | None], present: li
         targets = _targets(columns[key]) or ()
     out = []
     for table in present:
-        names = {str(h) for h in frames[table].columns}  # type: ignore[union-attr]
-        for target in targets:
-            if target in names and any(c.name == target for c in columns_for(table)):
-                out.append((table, target))
+        for column in columns_for(table):
+            if column.name in targets and _positions(frames[table], column):  # type: ignore[arg-type]
+                out.append((table, column.name))
     return out
+
+
+def _positions(frame: pd.DataFrame, column: Column) -> list[int]:
+    """Positions of the frame's columns that are ``column``: renamed to it, or under one
+    of the headers the schema knows it by (``办学类型`` for ``level``)."""
+    known = {_key(h) for h in column.headers()}
+    return [j for j, h in enumerate(frame.columns) if _key(h) in known]
 
 
 def _check_codes(codes: Mapping[object, object], column: Column, table: str, key: str,
