@@ -358,3 +358,19 @@ def test_codes_of_a_column_the_schema_knows_by_its_own_header_are_mapped_too():
     values = {"location": {111: "urban", 112: "urban", 210: "rural", 220: "rural"}}
     county = County.from_frames(schools, CANONICAL_TEACHERS, values=values, name="Kinta")
     assert county == hand_made()
+
+
+def test_a_workbook_warns_with_its_own_sheet_rows_and_headers(tmp_path):
+    path = tmp_path / "far.xlsx"
+    County(meridian_county([0.0, 0.1, -0.1, 0.2, -0.2, -1.3, 8.0])).to_excel(path, lang="zh")
+    [w] = load_county(path).warnings
+    assert (w.sheet, w.row, w.column) == ("学校", 8, "纬度 / 经度")
+
+
+def test_staffing_validate_prints_the_warnings_and_succeeds(tmp_path, capsys):
+    from staffing.cli import EXIT_OK, main
+
+    path = tmp_path / "far.xlsx"
+    County(meridian_county([0.0, 0.1, -0.1, 0.2, -0.2, -1.3, 8.0])).to_excel(path)
+    assert main(["validate", str(path)]) == EXIT_OK
+    assert "warning: " in capsys.readouterr().out
