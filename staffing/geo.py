@@ -446,7 +446,7 @@ def _check_coordinates(county: County, positions: np.ndarray) -> None:
         values = s[column].to_numpy(dtype=float)[positions]
         for p in positions[np.isnan(values)]:
             problems.append(Problem(
-                county.source, "schools", int(p) + 2, column, None,
+                county.source, "schools", int(p) + 2, county.header("schools", column), None,
                 f"school {s.index[p]} ({s['name'].iloc[p]}) has no coordinates and is not in "
                 "the distance table: give lat/lon or list its road km in a distance table"))
     if problems:

@@ -374,3 +374,11 @@ def test_staffing_validate_prints_the_warnings_and_succeeds(tmp_path, capsys):
     County(meridian_county([0.0, 0.1, -0.1, 0.2, -0.2, -1.3, 8.0])).to_excel(path)
     assert main(["validate", str(path)]) == EXIT_OK
     assert "warning: " in capsys.readouterr().out
+
+
+def test_later_errors_name_the_users_column_too():
+    from staffing.geo import road_edges
+
+    county = mapped(schools=USER_SCHOOLS.assign(KOORDINATYY=[4.60, None, 4.61, 4.80]))
+    problems = problems_of(lambda: road_edges(county, st.Policy()))
+    assert [(p.row, p.column) for p in problems] == [(3, "KOORDINATYY (→ lat)")]
