@@ -13,28 +13,36 @@ The data are read from where they lie and never copied into the project:
 (``Path(__file__).resolve().parents[2] / "shared" / "realdata"``). When the folder is
 absent the script says so and exits 0.
 
-How the list becomes a County (each choice is printed when the script runs):
+How the list becomes a County: an adapter that is two dictionaries, ``COLUMNS`` (the
+list's headers → the schema's columns) and ``VALUES`` (its codes → the schema's codes),
+handed to :meth:`staffing.County.from_frames` (see ``docs/adapting.md``). Validation
+then names each problem by the list's own column (``column 'GURU (→ staff_in_post)'``).
 
 * ``PPD`` → the county; ``KODSEKOLAH``, ``NAMASEKOLAH`` → school id and name;
-  ``DUN`` (state constituency) → township, the nearest sub-district unit in the list
-  (``PARLIMEN``, the parliamentary constituency, where a federal territory has no DUN);
 * ``PERINGKAT`` Rendah → ``primary``, Menengah → ``junior`` (Malaysian secondary
   schools teach Forms 1–5: they are staffed here by the junior-secondary ratio);
 * ``LOKASI`` Bandar → ``urban``, Luar Bandar → ``rural``;
-* ``ENROLMEN`` → pupils; ``GURU`` → both staff in post and approved quota (the list has
-  no quotas, so every post is filled and the county total is the sum of teachers);
-* ``KOORDINATXX``/``KOORDINATYY`` → lon/lat;
-* classes are not in the list: classes = max(grades, ⌈pupils ÷ class size⌉) with 6
-  grades (primary) or 5 (secondary) and the Policy's class-size maxima (45 primary,
-  50 junior) as class size.
+* ``GURU`` → both staff in post and approved quota (the list has no quotas, so every
+  post is filled and the county total is the sum of teachers);
+* ``KOORDINATXX``/``KOORDINATYY`` → lon/lat.
+
+Three columns the list does not have are derived first (``derive``), because no
+mapping can say them: ``KAWASAN``, the township — ``DUN`` (state constituency), the
+nearest sub-district unit in the list, or ``PARLIMEN`` where a federal territory has no
+DUN; ``ENROLMEN`` split by level into primary and secondary pupils; and classes, which
+are not in the list: classes = max(grades, ⌈pupils ÷ class size⌉) with 6 grades
+(primary) or 5 (secondary) and the Policy's class-size maxima (45 primary, 50 junior)
+as class size.
 
 Rows without teachers, pupils or coordinates are listed with the reason and left
-out; nothing is dropped silently. **Plausibility limits**: validation flags staff
-above ``plausible_staff_factor`` × pupil norm + ``plausible_staff_extra`` as a typo.
-These are published figures, not typos, so where a district breaks the limit the
-script raises ``plausible_staff_factor`` just enough (``Policy.replace``) and prints
-which schools needed it; any other validation error is reported and the script
-exits 1.
+out; nothing is dropped silently. A code the mapping does not know is a validation
+error naming its row. **Plausibility limits**: validation flags staff above
+``plausible_staff_factor`` × pupil norm + ``plausible_staff_extra`` as a typo. These
+are published figures, not typos, so where a district breaks the limit the script
+raises ``plausible_staff_factor`` just enough (``Policy.replace``) and prints which
+schools needed it; any other validation error is reported and the script exits 1.
+Schools whose coordinates lie far from the rest of the district are printed as the
+County's warnings.
 
 Usage::
 
@@ -59,9 +67,27 @@ from staffing.metrics import county_metrics, metric_label
 #: The school list inside the realdata folder.
 CSV = Path("malaysia") / "my_moe_senarai_sekolah_2025-07.csv"
 #: Grades per level: Malaysian primary has Years 1–6, secondary Forms 1–5.
-GRADES = {"primary": 6, "junior": 5}
-LEVEL = {"Rendah": "primary", "Menengah": "junior"}
-LOCATION = {"Bandar": "urban", "Luar Bandar": "rural"}
+GRADES = {"Rendah": 6, "Menengah": 5}
+#: The adapter: the list's headers (and the three derived columns) → the schema's.
+COLUMNS = {
+    "KODSEKOLAH": "school_id",
+    "NAMASEKOLAH": "name",
+    "KAWASAN": "township",                         # derived: DUN, else PARLIMEN
+    "PERINGKAT": "level",
+    "LOKASI": "location",
+    "MURID_RENDAH": "pupils_primary",              # derived: ENROLMEN of primary schools
+    "MURID_MENENGAH": "pupils_junior",             # derived: ENROLMEN of secondary schools
+    "KELAS_RENDAH": "classes_primary",             # derived from pupils and grades
+    "KELAS_MENENGAH": "classes_junior",
+    "GURU": ["staff_in_post", "approved_quota"],   # no quotas in the list: every post filled
+    "KOORDINATYY": "lat",
+    "KOORDINATXX": "lon",
+}
+#: The adapter: the list's codes → the schema's.
+VALUES = {
+    "level": {"Rendah": "primary", "Menengah": "junior"},
+    "location": {"Bandar": "urban", "Luar Bandar": "rural"},
+}
 #: Default district: the first in file order with this many schools.
 DEFAULT_SIZE = (30, 80)
 
@@ -92,67 +118,51 @@ def choose_district(table: pd.DataFrame, wanted: str | None) -> str:
     return str(fits.index[0])
 
 
-def to_schools(rows: pd.DataFrame, policy: st.Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The district's rows as a schools table, and the rows left out with the reason."""
+def left_out(rows: pd.DataFrame) -> pd.Series:
+    """The reason each row cannot be planned ("" for rows that can), vectorised."""
     problems = {
         "no teacher count (GURU)": rows["GURU"].isna(),
         "no pupil count (ENROLMEN)": rows["ENROLMEN"].isna(),
         "no coordinates (KOORDINATXX/YY)": rows["KOORDINATXX"].isna()
         | rows["KOORDINATYY"].isna(),
-        "unknown level (PERINGKAT)": ~rows["PERINGKAT"].isin(list(LEVEL)),
-        "unknown location (LOKASI)": ~rows["LOKASI"].isin(list(LOCATION)),
     }
     reason = pd.Series("", index=rows.index, dtype=object)
-    for text, bad in problems.items():  # five rules, vectorised over the rows
+    for text, bad in problems.items():
         reason = reason.where(~bad, np.where(reason.eq(""), text, reason + "; " + text))
-    left_out = rows.loc[reason.ne(""), ["KODSEKOLAH", "NAMASEKOLAH"]].assign(
-        reason=reason[reason.ne("")])
-    r = rows.loc[reason.eq("")]
-
-    level = r["PERINGKAT"].map(LEVEL)
-    pupils = r["ENROLMEN"].astype(np.int64)
-    size = np.where(level.eq("primary"), policy.primary_class_size_max,
-                    policy.junior_class_size_max)
-    grades = level.map(GRADES).to_numpy()
-    classes = np.maximum(grades, np.ceil(pupils.to_numpy() / size)).astype(np.int64)
-    primary = level.eq("primary").to_numpy()
-    teachers = r["GURU"].astype(np.int64).to_numpy()
-    schools = pd.DataFrame({
-        "school_id": r["KODSEKOLAH"].astype(str).to_numpy(),
-        "name": r["NAMASEKOLAH"].astype(str).to_numpy(),
-        # Federal territories have no state constituency (DUN): use the parliamentary one.
-        "township": r["DUN"].where(r["DUN"].notna() & r["DUN"].astype(str).str.strip().ne(""),
-                                   r["PARLIMEN"]).astype(str).to_numpy(),
-        "level": level.to_numpy(),
-        "location": r["LOKASI"].map(LOCATION).to_numpy(),
-        "pupils_primary": np.where(primary, pupils, 0),
-        "pupils_junior": np.where(primary, 0, pupils),
-        "classes_primary": np.where(primary, classes, 0),
-        "classes_junior": np.where(primary, 0, classes),
-        "approved_quota": teachers,
-        "staff_in_post": teachers,
-        "lat": r["KOORDINATYY"].astype(float).to_numpy(),
-        "lon": r["KOORDINATXX"].astype(float).to_numpy(),
-    })
-    return schools, left_out
+    return reason
 
 
-def fit_plausibility(schools: pd.DataFrame, policy: st.Policy) -> st.Policy:
+def derive(rows: pd.DataFrame, policy: st.Policy) -> pd.DataFrame:
+    """The list with the three columns no mapping can say: township, pupils by level,
+    classes (max(grades, ⌈pupils ÷ class size⌉))."""
+    primary = rows["PERINGKAT"].eq("Rendah")
+    pupils = rows["ENROLMEN"]
+    size = np.where(primary, policy.primary_class_size_max, policy.junior_class_size_max)
+    grades = rows["PERINGKAT"].map(GRADES).fillna(1)  # an unknown level is validation's
+    classes = np.maximum(grades, np.ceil(pupils / size)).astype(np.int64)
+    # Federal territories have no state constituency (DUN): use the parliamentary one.
+    dun = rows["DUN"].where(rows["DUN"].notna() & rows["DUN"].astype(str).str.strip().ne(""))
+    return rows.assign(
+        KAWASAN=dun.fillna(rows["PARLIMEN"]).astype(str),
+        MURID_RENDAH=pupils.where(primary, 0), MURID_MENENGAH=pupils.where(~primary, 0),
+        KELAS_RENDAH=np.where(primary, classes, 0), KELAS_MENENGAH=np.where(primary, 0, classes))
+
+
+def fit_plausibility(rows: pd.DataFrame, policy: st.Policy) -> st.Policy:
     """Raise ``plausible_staff_factor`` just enough for published staff figures."""
-    norm = (schools["pupils_primary"] / policy.primary_ratio
-            + schools["pupils_junior"] / policy.junior_ratio)
-    needed = (schools["staff_in_post"] - policy.plausible_staff_extra) / norm.where(norm > 0)
+    ratio = np.where(rows["PERINGKAT"].eq("Rendah"), policy.primary_ratio, policy.junior_ratio)
+    norm = rows["ENROLMEN"] / ratio
+    needed = (rows["GURU"] - policy.plausible_staff_extra) / norm.where(norm > 0)
     over = needed > policy.plausible_staff_factor
     if not over.any():
         return policy
     factor = float(math.ceil(needed.max()))
     print(f"Plausibility limit raised: plausible_staff_factor {policy.plausible_staff_factor:g}"
           f" → {factor:g} (Policy.replace), because these published figures exceed it:")
-    bad = schools.loc[over]
-    pupils = bad["pupils_primary"] + bad["pupils_junior"]
-    for sid, name, staff, n in zip(bad["school_id"], bad["name"], bad["staff_in_post"], pupils,
-                                   strict=True):
-        print(f"  {sid} {name}: {staff} teachers for {n} pupils")
+    bad = rows.loc[over]
+    for sid, name, staff, n in zip(bad["KODSEKOLAH"], bad["NAMASEKOLAH"], bad["GURU"],
+                                   bad["ENROLMEN"], strict=True):
+        print(f"  {sid} {name}: {staff:.0f} teachers for {n:.0f} pupils")
     return policy.replace(plausible_staff_factor=factor)
 
 
@@ -173,28 +183,35 @@ def main(argv: list[str] | None = None) -> int:
     district = choose_district(table, args.district)
     rows = table[table["PPD"].eq(district)]
     print(f"{district} ({rows['NEGERI'].iloc[0]}): {len(rows)} schools in {path.name}")
-    print("Adapter: PERINGKAT Rendah→primary, Menengah→junior (Forms 1–5 staffed at the "
-          "junior ratio); LOKASI Bandar→urban, Luar Bandar→rural; DUN→township; "
-          "GURU→staff in post and approved quota; ENROLMEN→pupils.")
 
     policy = st.Policy()
-    schools, left_out = to_schools(rows, policy)
+    reason = left_out(rows)
+    table = derive(rows.loc[reason.eq("")], policy)
+    print(f"Adapter (County.from_frames): columns={COLUMNS}, values={VALUES}")
     print(f"Classes derived (not in the list): max(grades, ceil(pupils / class size)), "
           f"grades 6 primary / 5 secondary, class size {policy.primary_class_size_max} "
           f"primary / {policy.junior_class_size_max} secondary.")
-    if len(left_out):
-        print(f"Left out, {len(left_out)} row(s):")
-        for row in left_out.itertuples(index=False):
-            print(f"  {row.KODSEKOLAH} {row.NAMASEKOLAH}: {row.reason}")
+    if reason.ne("").any():
+        out = rows.loc[reason.ne("")]
+        print(f"Left out, {len(out)} row(s):")
+        for sid, name, why in zip(out["KODSEKOLAH"], out["NAMASEKOLAH"], reason[reason.ne("")],
+                                  strict=True):
+            print(f"  {sid} {name}: {why}")
     else:
         print("Left out: none (every row has teachers, pupils and coordinates).")
 
-    policy = fit_plausibility(schools, policy)
+    policy = fit_plausibility(table, policy)
     try:
-        county = st.County(schools, name=district, policy=policy, source=str(path))
+        county = st.County.from_frames(table, columns=COLUMNS, values=VALUES, name=district,
+                                       source=str(path), policy=policy,
+                                       row_numbers={"schools": table.index + 2})  # file lines
     except st.StaffingDataError as exc:
         print(exc)
         return 1
+    if county.warnings:
+        print(f"Warnings ({len(county.warnings)}), loaded all the same:")
+        for warning in county.warnings:
+            print(f"  {warning}")
 
     plan = st.optimize(county, policy, time_limit=args.time_limit)
     print(f"\nPlan: {plan.status}, {plan.solver.solver} {plan.solver.time_s:.2f} s "

@@ -158,6 +158,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     county = load_county(args.input, policy=_load_policy(args))
     print(f"OK: {args.input}: {county.n_schools} schools, {county.n_teachers} teachers, "
           f"county total {county.county_total}")
+    for warning in county.warnings:  # loads all the same; worth a look
+        print(f"warning: {warning}")
     return EXIT_OK
 
 

@@ -46,6 +46,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "pupils": ("Pupils", "在校生"),
     "classes": ("Classes", "班级"),
     "coordinates": ("schools with coordinates", "所学校有坐标"),
+    "warnings": ("warning(s) to check (county.warnings)", "条警告待核对（county.warnings）"),
     "status": ("status", "状态"),
     "gap": ("gap", "间隙"),
     "moves": ("teacher moves", "名教师交流"),
@@ -128,7 +129,24 @@ def county_html(county: County, lang: str = "en") -> str:
     if "lat" in s.columns and "lon" in s.columns:
         located = int((s["lat"].notna() & s["lon"].notna()).sum())
     foot = f"<p {_FOOT}>{escape(_count(located, 'coordinates', lang))}</p>"
-    return f'<div class="staffing-county">{head}{_table(table)}{foot}</div>'
+    warned = _warnings(county, lang)
+    return f'<div class="staffing-county">{head}{_table(table)}{foot}{warned}</div>'
+
+
+#: The county summary lists its warnings when there are at most this many.
+_WARNINGS_SHOWN = 3
+
+
+def _warnings(county: County, lang: str) -> str:
+    """A line counting the County's warnings, listing them when there are few."""
+    found = list(getattr(county, "warnings", []))
+    if not found:
+        return ""
+    head = escape(_count(len(found), "warnings", lang))
+    if len(found) > _WARNINGS_SHOWN:
+        return f"<p {_FOOT}>{head}</p>"
+    items = "".join(f"<li>{escape(str(w))}</li>" for w in found)
+    return f"<p {_FOOT}>{head}</p><ul {_FOOT}>{items}</ul>"
 
 
 def plan_html(plan: Plan, lang: str = "en") -> str:

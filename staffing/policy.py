@@ -466,6 +466,15 @@ class Policy:
     # Pupils per class above which a row is flagged as implausible (≥ 66 is
     # "extra-large" by the national norm; anything far beyond is a typo).
     plausible_class_size_max: int = _f(120, _CLASS_SIZE)
+    # Library default (no text sets a distance): a school whose coordinates lie farther
+    # from its county's median point than max(far_school_min_km, far_school_median_factor
+    # × the median school's distance) is warned about, not refused — a typo, swapped or
+    # sign-flipped coordinates, or another county's school. 150 km is beyond the
+    # outskirts of all but the largest Chinese counties; the factor scales the limit to
+    # a wide county. In the Malaysian school list (2025) such schools sit 600–1,000 km
+    # from their district (docs/adapting.md).
+    far_school_min_km: float = _f(150.0, _KM)
+    far_school_median_factor: float = _f(5.0, (1.0, 100.0, True, True))
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -45,6 +45,16 @@ SUBJECTS: dict[str, str] = {
 #: Sex (性别).
 SEXES: dict[str, str] = {"male": "男", "female": "女"}
 
+#: Further spellings accepted without a mapping, by the schema column whose vocabulary
+#: they belong to: the one-letter codes of most national school lists (M/F, U/R) and
+#: the longer Chinese words (男性/女性). Matched case-insensitively, like the codes
+#: and labels themselves; "Male"/"Female" and 男/女 are the codes and labels already.
+#: Town (镇区) has no common one-letter code, so none is guessed.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "sex": {"m": "male", "f": "female", "男性": "male", "女性": "female"},
+    "location": {"u": "urban", "r": "rural"},
+}
+
 #: Professional title (职称).
 TITLES: dict[str, str] = {
     "senior": "高级",

@@ -46,6 +46,8 @@ LAYERS: list[tuple[str, ...]] = [
 DELEGATES: set[tuple[str, str, str]] = {
     ("data.county", "to_excel", "data.writers"),  # same layer, listed for clarity
     ("data.county", "_repr_html_", "html"),
+    # the far-away-schools warning measures with geo's distances (one home for them)
+    ("data.validate", "_check_far_schools", "geo"),
     ("plan", "plot", "plots"),
     ("plan", "to_excel", "report"),
     ("plan", "to_dir", "report"),

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from staffing.data.validate import check_county_total, validate_tables
+from staffing.data.mapping import map_tables
+from staffing.data.validate import check_county_total, check_tables
 from staffing.errors import Problem, StaffingDataError
 
 if TYPE_CHECKING:
     from staffing.policy import Policy
 
 __all__ = ["County"]
+
+#: The repr lists the warnings when there are at most this many (else the first).
+_WARNINGS_SHOWN = 3
 
 
 class County:
@@ -42,6 +47,18 @@ class County:
     StaffingDataError
         Listing every problem found in either table.
 
+    Attributes
+    ----------
+    warnings : list of Problem
+        Rows that load but look wrong, with file, sheet, row, column, value and rule:
+        schools whose coordinates lie far from the rest of the county
+        (``Policy.far_school_min_km``, ``Policy.far_school_median_factor``). Shown in
+        the repr when there are few.
+    columns_from : dict
+        ``{"schools": {column: the user's header}, "teachers": {...}}`` for columns
+        that :meth:`from_frames` mapped; empty otherwise. :meth:`header` names a
+        column with it.
+
     Examples
     --------
     >>> import pandas as pd
@@ -66,11 +83,11 @@ class County:
         source: str = "<DataFrame>",
         policy: Policy | None = None,
     ) -> None:
-        clean_schools, clean_teachers = validate_tables(
-            schools, teachers, source=source, policy=policy
-        )
-        self.schools: pd.DataFrame = clean_schools
-        self.teachers: pd.DataFrame | None = clean_teachers
+        checked = check_tables(schools, teachers, source=source, policy=policy)
+        self.schools: pd.DataFrame = checked.schools
+        self.teachers: pd.DataFrame | None = checked.teachers
+        self.warnings: list[Problem] = checked.warnings
+        self.columns_from: dict[str, dict[str, str]] = {"schools": {}, "teachers": {}}
         self.name: str = str(name)
         self.source: str = source
         self.total_is_default: bool = county_total is None
@@ -83,6 +100,103 @@ class County:
         self.county_total: int = int(total)
         if not self.total_is_default:
             check_county_total(self.county_total, self.schools, policy, source)
+
+    @classmethod
+    def from_frames(
+        cls,
+        schools: pd.DataFrame,
+        teachers: pd.DataFrame | None = None,
+        *,
+        columns: Mapping[str, str | Sequence[str]] | None = None,
+        values: Mapping[str, Mapping[object, object]] | None = None,
+        name: str = "county",
+        county_total: int | None = None,
+        source: str = "<DataFrame>",
+        policy: Policy | None = None,
+        row_numbers: Mapping[str, Sequence[int]] | None = None,
+    ) -> County:
+        """A County from tables with the user's own headers and codes, and a mapping.
+
+        An adapter for a national school list is two dictionaries: ``columns`` maps
+        the user's headers onto the schema's columns, ``values`` maps their codes
+        onto the schema's. Headers and codes the schema already knows (English or
+        Chinese; M/F, 男/女, Male/Female, U/R) need no mapping. Every problem — in
+        the mapping itself (a key naming no column, two columns mapped to one, an
+        unknown target) and in the cells (each unmapped code with its row) — is
+        collected and raised at once, naming the user's column and its target
+        (``column 'ENROLMEN (→ pupils_primary)'``). See ``docs/adapting.md``.
+
+        Parameters
+        ----------
+        schools, teachers : DataFrame
+            The tables as they come; columns not mapped and not in the schema are
+            ignored (and named if a required column is missing).
+        columns : mapping, optional
+            ``{user header: schema column}``, for both tables (a header is looked up
+            in each). A list of schema columns copies one column into several, e.g.
+            ``{"GURU": ["staff_in_post", "approved_quota"]}``.
+        values : mapping, optional
+            ``{column: {user code: schema code}}``, keyed by schema column (or the
+            user's header); codes matched exactly, then ignoring case and spaces.
+            Cells not in a mapping are read as usual.
+        name, county_total, source, policy
+            As for :class:`County`.
+        row_numbers : mapping, optional
+            ``{"schools": [...], "teachers": [...]}``: the row of ``source`` each data
+            row came from (e.g. the file's line, for a table filtered from a larger
+            one), as problems name it; by default the header is row 1 and data start
+            at row 2.
+
+        Returns
+        -------
+        County
+            Equal to a County built from the same data with the schema's own
+            headers and codes; :attr:`columns_from` keeps the mapping.
+
+        Raises
+        ------
+        StaffingDataError
+            Listing every problem in the mapping and the tables.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from staffing import County
+        >>> raw = pd.DataFrame({
+        ...     "KOD": ["S1"], "NAMA": ["SK Bandar"], "DAERAH": ["Kinta"],
+        ...     "PERINGKAT": ["Rendah"], "LOKASI": ["Bandar"], "MURID": [950],
+        ...     "KELAS": [21], "GURU": [47], "pupils_junior": 0, "classes_junior": 0})
+        >>> county = County.from_frames(raw, columns={
+        ...     "KOD": "school_id", "NAMA": "name", "DAERAH": "township",
+        ...     "PERINGKAT": "level", "LOKASI": "location", "MURID": "pupils_primary",
+        ...     "KELAS": "classes_primary", "GURU": ["staff_in_post", "approved_quota"]},
+        ...     values={"level": {"Rendah": "primary"}, "location": {"Bandar": "urban"}})
+        >>> row = county.schools.loc["S1"]
+        >>> row["level"], row["location"], int(row["approved_quota"])
+        ('primary', 'urban', 47)
+        >>> county.header("schools", "pupils_primary")
+        'MURID (→ pupils_primary)'
+        """
+        mapped = map_tables(schools, teachers, columns=columns, values=values, source=source)
+        try:
+            checked = check_tables(mapped.schools, mapped.teachers, source=source,
+                                   policy=policy, headers=mapped.shown,
+                                   row_numbers=row_numbers)
+        except StaffingDataError as exc:
+            raise StaffingDataError(mapped.problems + exc.problems) from None
+        if mapped.problems:
+            raise StaffingDataError(mapped.problems)
+        county = cls(checked.schools, checked.teachers, name=name, county_total=county_total,
+                     source=source, policy=policy)
+        county.warnings = checked.warnings  # as the user's rows and headers name them
+        county.columns_from = {t: dict(m) for t, m in mapped.sources.items()}
+        return county
+
+    def header(self, table: str, column: str) -> str:
+        """How problems name a schema column: ``"ENROLMEN (→ pupils_primary)"`` when
+        :meth:`from_frames` mapped it from the user's ``ENROLMEN``, else ``column``."""
+        source = self.columns_from.get(table, {}).get(column)
+        return column if source is None else f"{source} (→ {column})"
 
     # ------------------------------------------------------------------ conveniences
     @property
@@ -138,7 +252,14 @@ class County:
         return county_html(self)
 
     def __repr__(self) -> str:
-        return (
+        text = (
             f"County({self.name!r}, {self.n_schools} schools, {self.n_teachers} teachers, "
             f"county_total={self.county_total})"
         )
+        n = len(self.warnings)
+        if n == 0:
+            return text
+        text += f"\n{n} warning{'s' if n != 1 else ''} (county.warnings):"
+        if n > _WARNINGS_SHOWN:
+            return text + f" {n} rows to check, e.g.\n  {self.warnings[0]}"
+        return "\n  ".join([text, *map(str, self.warnings)])

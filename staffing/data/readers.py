@@ -22,7 +22,7 @@ import pandas as pd
 from staffing._cells import csv_unescape
 from staffing.data.county import County
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for
-from staffing.data.validate import validate_tables
+from staffing.data.validate import check_tables
 from staffing.errors import Problem, StaffingDataError
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def load_county(
     facts = _county_facts(sheets.get("county"), source, problems)
     schools, teachers = sheets["schools"], sheets.get("teachers")
     try:
-        clean_schools, clean_teachers = validate_tables(
+        checked = check_tables(
             schools.frame,
             None if teachers is None else teachers.frame,
             source=source,
@@ -124,14 +124,16 @@ def load_county(
         raise StaffingDataError(exc.problems + problems) from None
     if problems:
         raise StaffingDataError(problems)
-    return County(
-        clean_schools,
-        clean_teachers,
+    county = County(
+        checked.schools,
+        checked.teachers,
         name=name if name is not None else facts.get("name", _default_name(Path(path))),
         county_total=county_total if county_total is not None else facts.get("county_total"),
         source=source,
         policy=policy,
     )
+    county.warnings = checked.warnings  # with the file's sheets, rows and headers
+    return county
 
 
 def _default_name(path: Path) -> str:

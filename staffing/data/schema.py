@@ -19,6 +19,7 @@ from staffing.vocab import (
     STATUSES,
     SUBJECTS,
     TITLES,
+    VALUE_ALIASES,
 )
 
 __all__ = [
@@ -63,6 +64,24 @@ class Column:
     def headers(self) -> tuple[str, ...]:
         """Every header this column is recognised by (case-insensitive for English)."""
         return (self.name, self.zh, *self.aliases)
+
+    def spellings(self) -> dict[str, str]:
+        """Every accepted spelling of a category cell (casefolded) → its code.
+
+        The codes, their Chinese labels and the common codes of
+        :data:`staffing.vocab.VALUE_ALIASES` (M/F, U/R, …); empty for other kinds.
+
+        Examples
+        --------
+        >>> sex = next(c for c in TEACHER_COLUMNS if c.name == "sex")
+        >>> [sex.spellings()[w] for w in ("male", "女", "m", "f")]
+        ['male', 'female', 'male', 'female']
+        """
+        vocab = self.vocab or {}
+        lookup = {code.casefold(): code for code in vocab}
+        lookup |= {label.casefold(): code for code, label in vocab.items()}
+        aliases = VALUE_ALIASES.get(self.name, {}) if vocab else {}
+        return lookup | {word.casefold(): code for word, code in aliases.items()}
 
 
 SCHOOL_COLUMNS: tuple[Column, ...] = (

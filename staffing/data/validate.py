@@ -20,6 +20,7 @@ import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,10 +29,10 @@ from staffing._cells import EXCEL_TEXT_MAX
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
 from staffing.policy import Policy
-from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS
+from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS, VALUE_ALIASES
 
-__all__ = ["validate_tables", "check_county_total", "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE",
-           "LATEST_RETIREMENT_AGE"]
+__all__ = ["validate_tables", "check_tables", "CheckedTables", "check_county_total",
+           "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE", "LATEST_RETIREMENT_AGE"]
 
 #: The tables validated here, in the order problems are reported.
 TABLES: tuple[str, ...] = ("schools", "teachers")
@@ -78,6 +79,7 @@ def validate_tables(
     policy: Policy | None = None,
     sheet_names: Mapping[str, str] | None = None,
     row_numbers: Mapping[str, Sequence[int]] | None = None,
+    headers: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Check the schools and teachers tables and return them in canonical form.
 
@@ -105,6 +107,12 @@ def validate_tables(
         ``{"schools": [...], "teachers": [...]}``: the spreadsheet row of each data
         row, for readers that skipped title or blank rows. By default the header is
         row 1 and data start at row 2.
+    headers : mapping, optional
+        ``{"schools": {column: shown}, ...}``: how a problem names a column that a
+        mapping renamed (``"ENROLMEN (→ pupils_primary)"``, see
+        :mod:`staffing.data.mapping`); the header as written by default. A table
+        named here was mapped, and a problem about a missing column or an unknown
+        code says how to map it.
 
     Returns
     -------
@@ -138,22 +146,71 @@ def validate_tables(
     ...     print(e.problems[0])
     lufeng.xlsx [schools] row 2, column '小学班级数': value 21.5: expected a whole number
     """
+    checked = check_tables(schools, teachers, source=source, policy=policy,
+                           sheet_names=sheet_names, row_numbers=row_numbers, headers=headers)
+    return checked.schools, checked.teachers
+
+
+class CheckedTables(NamedTuple):
+    """The canonical tables, and the rows that load but look wrong (warnings)."""
+
+    schools: pd.DataFrame
+    teachers: pd.DataFrame | None
+    warnings: list[Problem]
+
+
+def check_tables(
+    schools: pd.DataFrame,
+    teachers: pd.DataFrame | None = None,
+    *,
+    source: str = "<DataFrame>",
+    policy: Policy | None = None,
+    sheet_names: Mapping[str, str] | None = None,
+    row_numbers: Mapping[str, Sequence[int]] | None = None,
+    headers: Mapping[str, Mapping[str, str]] | None = None,
+) -> CheckedTables:
+    """:func:`validate_tables`, also returning the warnings: problems that do not stop
+    a county from loading.
+
+    Today these are the schools whose coordinates lie far from the rest of their
+    county (``Policy.far_school_min_km``, ``Policy.far_school_median_factor``); each
+    is a :class:`~staffing.errors.Problem` with its file, sheet, row, column and value.
+    Parameters, returns and errors as :func:`validate_tables`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({
+    ...     "school_id": ["A", "B", "C", "D"], "name": ["a", "b", "c", "d"],
+    ...     "township": "t", "level": "primary", "location": "rural",
+    ...     "pupils_primary": 40, "pupils_junior": 0, "classes_primary": 2,
+    ...     "classes_junior": 0, "approved_quota": 4, "staff_in_post": 4,
+    ...     "lat": [25.0, 25.1, 25.0, 52.0], "lon": [101.0, 101.0, 101.1, 101.0]})
+    >>> [(w.row, w.value) for w in check_tables(raw).warnings]
+    [(5, '52.0, 101.0')]
+    """
     policy = Policy() if policy is None else policy
     sheets = {t: t for t in TABLES} | dict(sheet_names or {})
     rows = dict(row_numbers or {})
+    shown = None if headers is None else {t: dict(headers.get(t, {})) for t in TABLES}
     report = _Report(source)
 
-    s = _parse_table(schools, "schools", sheets["schools"], rows.get("schools"), report)
+    s = _parse_table(schools, "schools", sheets["schools"], rows.get("schools"), report,
+                     None if shown is None else shown["schools"])
     t = None
     if teachers is not None:
-        t = _parse_table(teachers, "teachers", sheets["teachers"], rows.get("teachers"), report)
+        t = _parse_table(teachers, "teachers", sheets["teachers"], rows.get("teachers"), report,
+                         None if shown is None else shown["teachers"])
 
     _check_schools(s, policy, report)
     if t is not None:
         _check_teachers(t, policy, report)
         _check_teachers_against_schools(t, s, report)
     report.raise_if_any()
-    return _finalise(s), (None if t is None else _finalise(t))
+    flagged = _Report(source)
+    _check_far_schools(s, policy, flagged)
+    warned = [problem for _, problem in sorted(flagged._found, key=lambda found: found[0])]
+    return CheckedTables(_finalise(s), None if t is None else _finalise(t), warned)
 
 
 def check_county_total(total: int, schools: pd.DataFrame, policy: Policy | None = None,
@@ -193,6 +250,7 @@ class _Table:
     rows: np.ndarray  # spreadsheet row number of each data row
     columns: tuple[Column, ...]
     zh: bool = False  # whether the user's headers are mostly Chinese
+    shown: dict[str, str] | None = None  # canonical → as named in problems, if mapped
     headers: dict[str, str] = field(default_factory=dict)  # canonical → as written
     positions: dict[str, int] = field(default_factory=dict)  # canonical → column position
     raw: dict[str, pd.Series] = field(default_factory=dict)  # cells as given (object)
@@ -230,14 +288,19 @@ class _Report:
         """A problem about a whole table or column (no row); ``column`` as written."""
         self._add(t, None, column, column, value, rule)
 
-    def cells(self, t: _Table, mask: pd.Series, column: str, rule: RowRule) -> None:
-        """One problem per row where ``mask`` holds; ``rule`` may depend on the row."""
+    def cells(self, t: _Table, mask: pd.Series, column: str, rule: RowRule, *,
+              value: Callable[[int], object] | None = None, header: str | None = None) -> None:
+        """One problem per row where ``mask`` holds; ``rule`` may depend on the row, and so
+        may the ``value`` shown (the cell of ``column`` by default)."""
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         raw = t.raw.get(column)
         for i in positions:
-            value = "" if raw is None else _display(raw.iat[i])
+            if value is not None:
+                shown = value(int(i))
+            else:
+                shown = "" if raw is None else _display(raw.iat[i])
             text = rule(int(i)) if callable(rule) else rule
-            self._add(t, int(t.rows[i]), column, t.header(column), value, text)
+            self._add(t, int(t.rows[i]), column, header or t.header(column), shown, text)
 
     def raise_if_any(self) -> None:
         """Raise every problem, ordered by table, row (whole-column ones first), column."""
@@ -252,6 +315,7 @@ def _parse_table(
     sheet: str,
     rows: Sequence[int] | None,
     report: _Report,
+    shown: dict[str, str] | None = None,
 ) -> _Table:
     """Match headers, parse every known column, report cell-level problems."""
     if not isinstance(frame, pd.DataFrame):
@@ -263,11 +327,14 @@ def _parse_table(
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) != len(frame):
         raise ValueError(f"row_numbers[{name!r}] has {len(rows)} entries for {len(frame)} rows")
-    t = _Table(name, sheet, rows, columns)
+    t = _Table(name, sheet, rows, columns, shown=shown)
     unknown = _match_headers(frame, t, report)
     missing = [c for c in columns if c.required and c.name not in t.headers]
     for c in missing:
-        report.table(t, c.zh if t.zh else c.name, _missing_column_rule(c, unknown))
+        rule = _missing_column_rule(c, unknown)
+        if shown is not None:
+            rule += f"; or map a column of yours to it: columns={{'YOUR HEADER': {c.name!r}}}"
+        report.table(t, c.zh if t.zh else c.name, rule)
     if missing:
         absent = [c for c in columns if c.name not in t.headers]
         for header in unknown:
@@ -320,7 +387,7 @@ def _match_headers(frame: pd.DataFrame, t: _Table, report: _Report) -> list[str]
                          f"(both mean {name}); keep one of them")
             continue
         n_zh += not written.isascii()
-        t.headers[name] = written
+        t.headers[name] = (t.shown or {}).get(name, written)
         t.positions[name] = j
         t.raw[name] = frame.iloc[:, j].astype(object).reset_index(drop=True)
     t.zh = n_zh * 2 > len(t.headers)
@@ -374,6 +441,8 @@ def _parse_column(t: _Table, c: Column, report: _Report) -> None:
     bad = bad.to_numpy(dtype=bool) & ~missing
     if c.required:
         report.cells(t, missing, c.name, "required value missing (empty cell)")
+    if c.kind == "category" and t.shown is not None:
+        rule += f"; or map the code: values={{{c.name!r}: {{'CODE': 'allowed value'}}}}"
     report.cells(t, bad, c.name, rule)
     valid = ~missing & ~bad
     if c.kind in ("id", "text"):
@@ -515,13 +584,16 @@ def _parse_text(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
 
 def _parse_category(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]:
     vocab = c.vocab or {}
-    lookup = {code.casefold(): code for code in vocab}
-    lookup |= {label.casefold(): code for code, label in vocab.items()}
+    lookup = c.spellings()
+
     def code(value: object) -> str | None:
         return lookup.get((_as_text(value) or "").casefold())
 
     values = raw.map(code, na_action="ignore").astype(object)
     allowed = ", ".join(f"{code} ({label})" for code, label in vocab.items())
+    aliases = VALUE_ALIASES.get(c.name)
+    if aliases:
+        allowed += "; also " + ", ".join(f"{word}" for word in aliases)
     return values, values.isna(), f"not an allowed {c.name}; allowed values: {allowed}"
 
 
@@ -645,6 +717,30 @@ def _check_staff_plausible(s: _Table, policy: Policy, report: _Report) -> None:
             f"{norm.iat[i]:.1f} + {policy.plausible_staff_extra:g} "
             "(Policy.plausible_staff_factor, Policy.plausible_staff_extra)",
         )
+
+
+def _check_far_schools(s: _Table, policy: Policy, report: _Report) -> None:
+    """Schools whose coordinates lie far from the rest of the county (a warning)."""
+    if not s.has("lat", "lon"):
+        return
+    from staffing.geo import far_from_centre  # the distance rules' one home (a delegate)
+
+    lat, lon = s.value["lat"], s.value["lon"]
+    km, limit, median_km, c_lat, c_lon = far_from_centre(
+        lat.to_numpy(dtype=float), lon.to_numpy(dtype=float), policy.far_school_min_km,
+        policy.far_school_median_factor)
+    far = pd.Series(km > limit)
+    names = s.value.get("name", pd.Series("", index=range(len(s))))
+    report.cells(
+        s, far, "lat",
+        lambda i: f"school {names.iat[i]!r} lies {km[i]:,.0f} km from the county's median "
+        f"point ({c_lat:.4f}, {c_lon:.4f}), beyond max({policy.far_school_min_km:g} km, "
+        f"{policy.far_school_median_factor:g} × the median distance {median_km:,.1f} km) = "
+        f"{limit:,.0f} km (Policy.far_school_min_km, Policy.far_school_median_factor): check "
+        "its coordinates (swapped, a sign, another county's school); it still loads "
+        "(学校坐标远离本县其他学校，请核对经纬度)",
+        value=lambda i: f"{_display(s.raw['lat'].iat[i])}, {_display(s.raw['lon'].iat[i])}",
+        header=f"{s.header('lat')} / {s.header('lon')}")
 
 
 def _check_teachers(t: _Table, policy: Policy, report: _Report) -> None:

@@ -1,0 +1,307 @@
+"""Map a user's own headers and codes onto the schema: an adapter as two dictionaries.
+
+A national school list rarely uses the schema's headers (``KODSEKOLAH`` for
+``school_id``) or codes (``Luar Bandar`` for ``rural``). :func:`map_tables` renames
+the columns a ``columns`` mapping names and recodes the cells a ``values`` mapping
+names, and checks the mapping itself; :meth:`staffing.County.from_frames` then
+validates the result as any other table, naming each problem's column as the user
+wrote it and the schema column it became (``ENROLMEN (→ pupils_primary)``).
+
+Mapping problems (a key naming no column, two columns mapped to one, a target not in
+the schema, a code mapped to a value the schema does not allow) are returned, not
+raised, so that they are reported together with every problem in the cells.
+
+Examples
+--------
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"KOD": ["S1", "S2"], "LOKASI": ["Bandar", "Luar Bandar"]})
+>>> mapped = map_tables(raw, columns={"KOD": "school_id", "LOKASI": "location"},
+...                     values={"location": {"Bandar": "urban", "Luar Bandar": "rural"}})
+>>> mapped.schools.to_dict("list")
+{'school_id': ['S1', 'S2'], 'location': ['urban', 'rural']}
+>>> mapped.shown["schools"]["location"]
+'LOKASI (→ location)'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from staffing.data.schema import Column, columns_for
+from staffing.errors import Problem
+
+__all__ = ["MappedTables", "map_tables"]
+
+#: The tables a mapping applies to, in the order problems are reported.
+_TABLES: tuple[str, ...] = ("schools", "teachers")
+
+
+@dataclass(frozen=True)
+class MappedTables:
+    """Tables with the user's mapped headers renamed and codes recoded.
+
+    Attributes
+    ----------
+    schools, teachers : the renamed tables (``teachers`` None when not given); columns
+        not mapped are kept as they were, for validation to recognise or ignore.
+    shown : ``{table: {schema column: "USER (→ column)"}}``: how problems name them.
+    sources : ``{table: {schema column: user header}}``.
+    problems : problems in the mapping itself (no row), in the order found.
+    """
+
+    schools: pd.DataFrame
+    teachers: pd.DataFrame | None
+    shown: dict[str, dict[str, str]]
+    sources: dict[str, dict[str, str]]
+    problems: list[Problem]
+
+
+def map_tables(
+    schools: pd.DataFrame,
+    teachers: pd.DataFrame | None = None,
+    *,
+    columns: Mapping[str, str | Sequence[str] | None] | None = None,
+    values: Mapping[str, Mapping[object, object]] | None = None,
+    source: str = "<DataFrame>",
+) -> MappedTables:
+    """Rename mapped headers and recode mapped codes of the schools and teachers tables.
+
+    Parameters
+    ----------
+    schools, teachers : DataFrame
+        The tables as the user has them.
+    columns : mapping, optional
+        ``{user header: schema column}``. Each header is looked up in both tables
+        (exactly, then ignoring case and surrounding spaces) and renamed where the
+        target is a column of that table. A list of targets copies the column into
+        each (``{"GURU": ["staff_in_post", "approved_quota"]}``); ``None`` drops a
+        column the schema would otherwise mistake for one of its own.
+    values : mapping, optional
+        ``{schema column or mapped user header: {user code: schema code}}``. A cell
+        equal to a user code (exactly, else as text ignoring case and spaces) becomes
+        the schema code; other cells stay as they are.
+    source : str
+        Named in every problem.
+
+    Returns
+    -------
+    MappedTables
+    """
+    frames = {"schools": schools, "teachers": teachers}
+    for table, frame in frames.items():
+        if frame is not None and not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{table} must be a pandas DataFrame, not {type(frame).__name__}")
+    present = [t for t in _TABLES if frames[t] is not None]
+    problems: list[Problem] = []
+    renames = _resolve_columns(frames, present, dict(columns or {}), source, problems)
+    out: dict[str, pd.DataFrame | None] = {"schools": None, "teachers": None}
+    shown: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
+    sources: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
+    for table in present:
+        frame = frames[table]
+        assert frame is not None
+        out[table] = _renamed(frame, renames[table])
+        for position, targets in renames[table].items():
+            written = str(frame.columns[position]).strip()
+            for target in targets:
+                shown[table][target] = f"{written} (→ {target})"
+                sources[table][target] = written
+    _recode(out, present, dict(values or {}), dict(columns or {}), source, problems)
+    assert out["schools"] is not None
+    return MappedTables(out["schools"], out["teachers"], shown, sources, problems)
+
+
+# ---------------------------------------------------------------------------- columns
+def _key(text: object) -> str:
+    return str(text).strip().casefold()
+
+
+def _find(frame: pd.DataFrame, header: str) -> int | None:
+    """Position of ``header`` among the frame's columns: exact, else case/space-blind."""
+    written = [str(h) for h in frame.columns]
+    if header in written:
+        return written.index(header)
+    loose = [_key(h) for h in written]
+    return loose.index(_key(header)) if _key(header) in loose else None
+
+
+def _targets(value: object) -> tuple[str, ...] | None:
+    """The schema columns a ``columns`` entry names; None if it is not a name or list."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
+                     columns: dict[str, object], source: str,
+                     problems: list[Problem]) -> dict[str, dict[int, tuple[str, ...]]]:
+    """``{table: {column position: targets}}``; problems in the mapping appended."""
+    renames: dict[str, dict[int, tuple[str, ...]]] = {t: {} for t in present}
+    claimed: dict[str, dict[str, str]] = {t: {} for t in present}  # target → user header
+    for header, value in columns.items():
+        targets = _targets(value)
+        if targets is None:
+            problems.append(Problem(source, "", None, str(header), value,
+                                    "columns maps a header to a schema column name, a list "
+                                    "of them, or None (drop the column)"))
+            continue
+        found = {t: _find(frames[t], str(header)) for t in present}  # type: ignore[arg-type]
+        found = {t: p for t, p in found.items() if p is not None}
+        if not found:
+            problems.append(Problem(source, "", None, str(header), None,
+                                    _no_such_header(str(header), frames, present)))
+            continue
+        fitting = {t: p for t, p in found.items()
+                   if all(any(c.name == g for c in columns_for(t)) for g in targets)}
+        if not fitting:
+            table = next(iter(found))
+            problems.append(Problem(source, table, None, str(header), ", ".join(targets),
+                                    _unknown_targets(targets, found)))
+            continue
+        for table, position in fitting.items():
+            for target in targets:
+                other = claimed[table].get(target)
+                if other is not None:
+                    problems.append(Problem(
+                        source, table, None, str(header), target,
+                        f"{other!r} and {str(header)!r} are both mapped to {target}; map "
+                        "one of them"))
+                    continue
+                claimed[table][target] = str(header)
+            renames[table][position] = targets
+    return renames
+
+
+def _no_such_header(header: str, frames: dict[str, pd.DataFrame | None],
+                    present: list[str]) -> str:
+    written = list(dict.fromkeys(
+        str(h) for t in present for h in frames[t].columns))  # type: ignore[union-attr]
+    tables = " nor the ".join(present)
+    rule = f"columns maps {header!r}, but neither the {tables} table has such a column"
+    if len(present) == 1:
+        rule = f"columns maps {header!r}, but the {present[0]} table has no such column"
+    close = difflib.get_close_matches(header, written, n=1, cutoff=0.6)
+    if close:
+        rule += f"; did you mean {close[0]!r}?"
+    return rule + "; columns are: " + ", ".join(written)
+
+
+def _unknown_targets(targets: tuple[str, ...], found: dict[str, int]) -> str:
+    tables = list(found)
+    names = [c.name for t in tables for c in columns_for(t)]
+    bad = [g for g in targets if g not in names] or list(targets)
+    rule = (f"{', '.join(bad)} is not a column of the {' or '.join(tables)} table "
+            "(see docs/data.md)")
+    close = difflib.get_close_matches(bad[0], names, n=1, cutoff=0.6)
+    if close:
+        rule += f"; did you mean {close[0]}?"
+    return rule
+
+
+def _renamed(frame: pd.DataFrame, renames: dict[int, tuple[str, ...]]) -> pd.DataFrame:
+    """The frame with mapped columns renamed (copied for several targets, dropped for
+    none), every other column kept in place; the index as it was."""
+    names: list[object] = []
+    parts: list[pd.Series] = []
+    for j, header in enumerate(frame.columns):
+        for name in renames.get(j, (header,)):
+            names.append(name)
+            parts.append(frame.iloc[:, j])
+    out = pd.DataFrame({i: part for i, part in enumerate(parts)}, index=frame.index)
+    out.columns = names
+    return out
+
+
+# ---------------------------------------------------------------------------- values
+def _cell_key(value: object) -> object:
+    """A cell or mapping code as compared loosely: text stripped and casefolded, whole
+    numbers without a decimal point (``1.0`` in a CSV is the code ``1``)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    return _key(value)
+
+
+def _recode(frames: dict[str, pd.DataFrame | None], present: list[str],
+            values: dict[str, Mapping[object, object]], columns: dict[str, object],
+            source: str, problems: list[Problem]) -> None:
+    """Replace mapped codes in place in ``frames``; problems appended."""
+    for key, codes in values.items():
+        where = _value_targets(str(key), frames, present, columns)
+        known = any(c.name == str(key) for t in _TABLES for c in columns_for(t))
+        if not where and not known:  # a schema column of a table not given is no typo
+            problems.append(Problem(source, "", None, f"values[{key!r}]", None,
+                                    f"values maps codes of {key!r}, which is neither a "
+                                    "schema column nor a header mapped by columns"))
+            continue
+        if not isinstance(codes, Mapping):
+            problems.append(Problem(source, "", None, f"values[{key!r}]", None,
+                                    "values maps a column to a dictionary {user code: code}"))
+            continue
+        for table, target in where:
+            column = next(c for c in columns_for(table) if c.name == target)
+            good = _check_codes(codes, column, table, str(key), source, problems)
+            frame = frames[table]
+            assert frame is not None
+            for j in _positions(frame, column):
+                frame.isetitem(j, _apply(frame.iloc[:, j], good))
+
+
+def _value_targets(key: str, frames: dict[str, pd.DataFrame | None], present: list[str],
+                   columns: dict[str, object]) -> list[tuple[str, str]]:
+    """(table, schema column) pairs whose cells ``values[key]`` recodes."""
+    targets = (key,)
+    if key in columns and _targets(columns[key]):
+        targets = _targets(columns[key]) or ()
+    out = []
+    for table in present:
+        for column in columns_for(table):
+            if column.name in targets and _positions(frames[table], column):  # type: ignore[arg-type]
+                out.append((table, column.name))
+    return out
+
+
+def _positions(frame: pd.DataFrame, column: Column) -> list[int]:
+    """Positions of the frame's columns that are ``column``: renamed to it, or under one
+    of the headers the schema knows it by (``办学类型`` for ``level``)."""
+    known = {_key(h) for h in column.headers()}
+    return [j for j, h in enumerate(frame.columns) if _key(h) in known]
+
+
+def _check_codes(codes: Mapping[object, object], column: Column, table: str, key: str,
+                 source: str, problems: list[Problem]) -> dict[object, object]:
+    """The entries of ``codes`` whose target the column allows (all, unless a category)."""
+    if column.kind != "category":
+        return dict(codes)
+    spellings = column.spellings()
+    allowed = ", ".join(f"{code} ({label})" for code, label in (column.vocab or {}).items())
+    good = {}
+    for code, target in codes.items():
+        if _key(target) in spellings:
+            good[code] = spellings[_key(target)]
+        else:
+            problems.append(Problem(
+                source, table, None, f"values[{key!r}][{code!r}]", target,
+                f"not an allowed {column.name}; allowed values: {allowed}"))
+    return good
+
+
+def _apply(cells: pd.Series, codes: dict[object, object]) -> pd.Series:
+    """Cells recoded by ``codes``: exact matches first, then loose ones; others kept."""
+    exact = {k: v for k, v in codes.items() if isinstance(k, str | int | float | bool)}
+    loose = {_cell_key(k): v for k, v in codes.items()}
+    cells = cells.astype(object)
+    by_exact = cells.map(lambda v: exact.get(v) if isinstance(v, str | int | float) else None,
+                         na_action="ignore")
+    by_loose = cells.map(lambda v: loose.get(_cell_key(v)), na_action="ignore")
+    return by_exact.where(by_exact.notna(), by_loose.where(by_loose.notna(), cells))
