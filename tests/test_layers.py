@@ -22,8 +22,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: holding it (``data`` covers ``staffing.data.*``).
 #:
 #: Besides the issue's list: ``curriculum`` (timetable tables read by the policy),
-#: ``_frozen``, ``_io``, ``_cells`` and ``_excel`` (file and cell helpers with no domain
-#: knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
+#: ``_frozen``, ``_io``, ``_cells``, ``_excel`` and ``_sphere`` (file, cell and
+#: great-circle helpers with no domain knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
 #: not written yet), ``synth`` (synthetic counties) and ``classes`` (classes estimated
 #: from enrolment, issue 15) with the domain rules;
 #: ``baseline`` (the hand-made plan to compare against, built on the model's inputs)
@@ -31,7 +31,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: (fixtures and builders for tests, which may use anything) on top.
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "vocab", "i18n", "policy", "curriculum", "_frozen", "_io", "_cells", "_excel",
-     "_checks"),
+     "_checks", "_sphere"),
     ("data",),
     ("norms", "needs", "staff", "geo", "retirement", "training", "projection", "clusters",
      "transfers", "metrics", "balance", "synth", "classes"),
@@ -46,8 +46,6 @@ LAYERS: list[tuple[str, ...]] = [
 DELEGATES: set[tuple[str, str, str]] = {
     ("data.county", "to_excel", "data.writers"),  # same layer, listed for clarity
     ("data.county", "_repr_html_", "html"),
-    # the far-away-schools warning measures with geo's distances (one home for them)
-    ("data.validate", "_check_far_schools", "geo"),
     ("plan", "plot", "plots"),
     ("plan", "to_excel", "report"),
     ("plan", "to_dir", "report"),

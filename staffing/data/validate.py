@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from staffing._cells import EXCEL_TEXT_MAX
+from staffing._sphere import far_from_centre
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
 from staffing.policy import Policy
@@ -723,7 +724,6 @@ def _check_far_schools(s: _Table, policy: Policy, report: _Report) -> None:
     """Schools whose coordinates lie far from the rest of the county (a warning)."""
     if not s.has("lat", "lon"):
         return
-    from staffing.geo import far_from_centre  # the distance rules' one home (a delegate)
 
     lat, lon = s.value["lat"], s.value["lon"]
     km, limit, median_km, c_lat, c_lon = far_from_centre(
