@@ -19,21 +19,24 @@ build fails on a page left out of the nav).
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import importlib
 import inspect
 import io
+import json
 import logging
+import os
 import re
+import shutil
 import sys
+import tempfile
 import tokenize
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # the checkout's staffing, also without `pip install -e`
-    sys.path.insert(0, str(ROOT))
 
 log = logging.getLogger("mkdocs.hooks.staffing")
 
@@ -106,25 +109,26 @@ def missing_docstrings(module: ModuleType, names: list[str] | None = None) -> li
     return missing
 
 
-def policy_fields() -> list[dict[str, str]]:
+def policy_fields(cls: type | None = None) -> list[dict[str, str]]:
     """Every Policy field: name, type, default, allowed range or choices, source comment.
 
     The source is the block of ``#`` comments above the field in ``staffing/policy.py``;
     a field right below another field shares the comment of the block it belongs to (as
     ``weight_teaching_point`` shares ``weight_rural``'s). Section banners (``# --- …``)
-    are not part of a source. An empty ``source`` means the field has none.
+    are not part of a source. An empty ``source`` means the field has none. ``cls``:
+    another dataclass read the same way (default :class:`staffing.Policy`).
     """
-    import staffing.policy as policy_module
     from staffing.policy import Policy, _describe_range
 
-    lines, _ = inspect.getsourcelines(Policy)
+    cls = Policy if cls is None else cls
+    lines, _ = inspect.getsourcelines(cls)
     comments: dict[int, str] = {}
     for tok in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
         if tok.type == tokenize.COMMENT:
             comments[tok.start[0] - 1] = tok.string
     rows = []
     previous = ""
-    for f in dataclasses.fields(Policy):
+    for f in dataclasses.fields(cls):
         at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{f.name}:"))
         block = []
         i = at - 1
@@ -151,7 +155,6 @@ def policy_fields() -> list[dict[str, str]]:
             allowed = ""
         rows.append({"name": f.name, "type": str(f.type), "default": repr(f.default),
                      "allowed": allowed, "source": source})
-    del policy_module
     return rows
 
 
@@ -202,7 +205,19 @@ def api_pages() -> dict[str, str]:
             continue
         pages[f"api/{name}.md"] = f"# {name}\n\n::: staffing.{name}\n"
     for name in MODULES:
-        pages[f"api/{name}.md"] = f"# staffing.{name}\n\n::: staffing.{name}\n"
+        # members named from __all__: a function and a submodule may share a name
+        # (staffing.transfers.audit), and griffe would otherwise show the submodule
+        module = importlib.import_module(f"staffing.{name}")
+        members = ", ".join(module.__all__)
+        text = (f"# staffing.{name}\n\n::: staffing.{name}\n"
+                f"    options:\n      members: [{members}]\n")
+        for member in module.__all__:  # shadowed by a submodule of the same name
+            obj = getattr(module, member)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and \
+                    obj.__module__ == f"{module.__name__}.{member}":
+                text += (f"\n::: {obj.__module__}.{member}\n"
+                         "    options:\n      show_root_full_path: false\n")
+        pages[f"api/{name}.md"] = text
     return pages
 
 
@@ -214,8 +229,36 @@ def notebooks() -> list[Path]:
 # --- MkDocs events -----------------------------------------------------------------
 
 
+_KERNEL = "staffing-docs"
+_kernel_dir: str | None = None
+
+
+def _kernel_for_this_python() -> str:
+    """A Jupyter kernel of *this* interpreter, in a temporary JUPYTER_PATH entry.
+
+    The notebooks then run with the Python that builds the site (the one with staffing
+    installed), not with whatever ``python3`` kernel a user-level Jupyter lists first.
+    """
+    global _kernel_dir
+    if _kernel_dir is None:
+        _kernel_dir = tempfile.mkdtemp(prefix="staffing-docs-kernel-")
+        atexit.register(shutil.rmtree, _kernel_dir, True)
+        spec = Path(_kernel_dir) / "kernels" / _KERNEL
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "staffing docs", "language": "python",
+        }), encoding="utf-8")
+        old = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [_kernel_dir, old]))
+    return _KERNEL
+
+
 def on_config(config):
-    """Append the example notebooks and the API reference to the nav."""
+    """Append the example notebooks and the API reference to the nav; pin the kernel."""
+    jupyter = config["plugins"].get("mkdocs-jupyter")
+    if jupyter is not None and not jupyter.config["kernel_name"]:
+        jupyter.config["kernel_name"] = _kernel_for_this_python()
     nav = config["nav"]
     nav.append({"Examples": [f"examples/{p.name}" for p in notebooks()]})
     nav.append({"API reference": ["api/index.md", *api_pages()]})
