@@ -23,6 +23,9 @@ from types import ModuleType
 
 import pytest
 
+# The fence pattern of the docs code-block runner: a python block with its tags
+from test_docs_code import FENCE  # tests/ is on sys.path under pytest
+
 import staffing
 from staffing import Policy
 
@@ -32,8 +35,6 @@ ZH = DOCS / "zh"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 INSTALL = 'the docs extra is missing: pip install -e ".[docs]" (make test installs it)'
 
-#: A fenced Python block with its tags (``no-run`` included), as in test_docs_code.
-FENCE = re.compile(r"^```[ \t]*python\b([^\n]*)\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 
 
 def load_module(path: Path, name: str) -> ModuleType:
