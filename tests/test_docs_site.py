@@ -294,8 +294,10 @@ def test_every_policy_field_and_public_name_passes_the_site_checks():
     assert hooks.site_problems() == []
 
 
-def test_hooks_docstring_examples_run():
-    result = doctest.testmod(hooks)
+@pytest.mark.parametrize("name", ["hooks.py", "griffe_numpy.py"])
+def test_build_helpers_docstring_examples_run(name):
+    module = hooks if name == "hooks.py" else load_module(DOCS / name, "staffing_griffe_numpy")
+    result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
 
 
