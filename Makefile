@@ -30,7 +30,7 @@ demo: $(STAMP_CORE)
 
 # tests/test_docs_site.py builds the site once, strictly (mkdocs.yml), inside pytest.
 test: $(STAMP_DOCS)
-	$(PY) -m ruff check staffing tests examples benchmarks docs/hooks.py
+	$(PY) -m ruff check staffing tests examples benchmarks docs/hooks.py docs/griffe_numpy.py
 	$(PY) -m pytest -q
 
 # The documentation site into site/ (git-ignored), strict: warnings are errors.
@@ -60,7 +60,7 @@ test-pulp4:
 	.venv312/bin/python -m pytest -q -p no:cacheprovider $(PULP4_TESTS)
 
 lint: $(STAMP_DEV)
-	$(PY) -m ruff check staffing tests examples benchmarks docs/hooks.py
+	$(PY) -m ruff check staffing tests examples benchmarks docs/hooks.py docs/griffe_numpy.py
 
 # Mutation check of the rule modules ([tool.mutmut] in pyproject.toml; docs/testing.md).
 # Slow (minutes), so not part of `make test`. Prints every surviving mutant.

@@ -32,6 +32,15 @@ def test_chinese_tables_document_every_column_with_its_chinese_header_first():
         assert f"| {zh} / `{key}` |" in text
 
 
+def test_every_column_has_a_chinese_description():
+    from staffing.data.docs import DESCRIPTIONS_ZH
+
+    missing = [(t, c.name) for t, cols in (("schools", SCHOOL_COLUMNS),
+                                           ("teachers", TEACHER_COLUMNS))
+               for c in cols if not DESCRIPTIONS_ZH.get((t, c.name))]
+    assert not missing, f"add a Chinese description to DESCRIPTIONS_ZH: {missing}"
+
+
 def test_data_doc_contains_the_current_example_error_message():
     assert render_error_example() in doc_text(), REFRESH
 

@@ -56,14 +56,49 @@ _TITLES_ZH: dict[str, str] = {
     "schools": "学校表",
     "teachers": "教师表",
 }
+#: The description of each column in Chinese, by (table, column); a column added to the
+#: schema needs one here (tests/test_data_docs.py names any that is missing).
+DESCRIPTIONS_ZH: dict[tuple[str, str], str] = {
+    ("schools", "school_id"): "学校代码，唯一。",
+    ("schools", "name"): "学校名称。",
+    ("schools", "township"): "学校所属的乡镇或街道。",
+    ("schools", "level"): "办学类型；九年一贯制学校既有小学生也有初中生。",
+    ("schools", "location"): "城区、镇区或乡村。",
+    ("schools", "is_central"): "是否乡镇中心学校。默认否。",
+    ("schools", "is_quality"): "是否城区或县域优质学校。默认否。",
+    ("schools", "is_weak"): "是否优先支持的薄弱学校。默认否。",
+    ("schools", "keep_open"): "撤并情景中从不撤并（例如边远山区确需保留的校点）。默认否。",
+    ("schools", "pupils_primary"): "小学在校生数（1–6 年级）。",
+    ("schools", "pupils_junior"): "初中在校生数（7–9 年级）。",
+    ("schools", "classes_primary"): "小学教学班数。",
+    ("schools", "classes_junior"): "初中教学班数。",
+    ("schools", "approved_quota"): "学校现有的核定并备案的编制数。",
+    ("schools", "staff_in_post"): "占用编制、目前在本校工作的人数。",
+    ("schools", "lat"): "纬度（WGS84）。",
+    ("schools", "lon"): "经度（WGS84）。",
+    ("schools", "boarding_pupils"): "寄宿生数。默认 0。",
+    ("teachers", "teacher_id"): "教师编号，唯一。",
+    ("teachers", "school_id"): "教师编制所在学校的代码。",
+    ("teachers", "subject"): "主要任教学科。",
+    ("teachers", "sex"): "性别（法定退休年龄不同）。",
+    ("teachers", "birth_date"): "出生日期；与出生年份至少填一项。",
+    ("teachers", "birth_year"): "出生年份；与出生日期至少填一项。",
+    ("teachers", "hire_year"): "参加教学工作的年份。",
+    ("teachers", "years_at_school"): "在现学校连续任教的年数。",
+    ("teachers", "title"): "专业技术职称。",
+    ("teachers", "backbone"): "骨干教师级别。",
+    ("teachers", "is_head_teacher"): "本学年是否担任班主任。",
+    ("teachers", "status"): "本学年状态；“本学年离岗”在本学年空出编制。",
+    ("teachers", "pinned"): "方案从不调动（例如已公布的安排）。默认否。",
+    ("teachers", "can_retire_early"): "已申请或可以提前退休（楚雄州方案第 12 条）；从不假定会退休。默认否。",
+}
 
 
 def render_markdown(lang: str = "en") -> str:
     """The schema tables of ``docs/data.md`` (``lang="zh"``: ``docs/zh/data.md``).
 
     Generated from :func:`schema_table`. The Chinese tables lead with the Chinese header
-    and label types, units and yes/no in Chinese; descriptions stay as the schema
-    writes them (English, with the Chinese terms).
+    and give types, units, yes/no and descriptions (:data:`DESCRIPTIONS_ZH`) in Chinese.
 
     Examples
     --------
@@ -109,7 +144,7 @@ def _column_table(rows: pd.DataFrame, name: str, lang: str = "en") -> str:
             _UNITS_ZH[r.unit] if zh else r.unit,
             r.allowed,
             ("是" if r.required else "否") if zh else ("yes" if r.required else "no"),
-            r.description,
+            DESCRIPTIONS_ZH.get((name, r.column), r.description) if zh else r.description,
             also,
         ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
