@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP_CORE := $(VENV)/.installed-core
 STAMP_DEV  := $(VENV)/.installed-dev
+STAMP_DOCS := $(VENV)/.installed-docs
 
-.PHONY: demo test test-pulp4 lint bench mutation clean
+.PHONY: demo test test-pulp4 lint bench mutation clean docs docs-serve
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +20,26 @@ $(STAMP_DEV): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@ $(STAMP_CORE)
 
+# The dev tools and the documentation site's (the strict site build is one of the tests).
+$(STAMP_DOCS): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev,docs]"
+	touch $@ $(STAMP_DEV) $(STAMP_CORE)
+
 demo: $(STAMP_CORE)
 	$(VENV)/bin/staffing demo
 
-test: $(STAMP_DEV)
-	$(PY) -m ruff check staffing tests examples benchmarks
+# tests/test_docs_site.py builds the site once, strictly (mkdocs.yml), inside pytest.
+test: $(STAMP_DOCS)
+	$(PY) -m ruff check staffing tests examples benchmarks docs/hooks.py docs/griffe_numpy.py
 	$(PY) -m pytest -q
+
+# The documentation site into site/ (git-ignored), strict: warnings are errors.
+docs: $(STAMP_DOCS)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+# Serve it at http://127.0.0.1:8000, rebuilding on every change.
+docs-serve: $(STAMP_DOCS)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
 
 # The model on Python 3.12+ with PuLP 4 (its own solver API), when such a Python is
 # installed: CI runs it after `make test`; it skips with a message otherwise.
@@ -45,7 +60,7 @@ test-pulp4:
 	.venv312/bin/python -m pytest -q -p no:cacheprovider $(PULP4_TESTS)
 
 lint: $(STAMP_DEV)
-	$(PY) -m ruff check staffing tests examples benchmarks
+	$(PY) -m ruff check staffing tests examples benchmarks docs/hooks.py docs/griffe_numpy.py
 
 # Mutation check of the rule modules ([tool.mutmut] in pyproject.toml; docs/testing.md).
 # Slow (minutes), so not part of `make test`. Prints every surviving mutant.
@@ -58,4 +73,4 @@ bench: $(STAMP_DEV)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .venv312 build *.egg-info .pytest_cache .ruff_cache mutants
+	rm -rf $(VENV) .venv312 build site *.egg-info .pytest_cache .ruff_cache mutants

@@ -36,6 +36,10 @@ __all__ = ["Plan"]
 class Plan:
     """A county's staffing plan.
 
+    A Plan holds tables: :func:`staffing.optimize.optimize` builds and solves the model
+    and :mod:`staffing.model.read` reads them back; the explanations are
+    :mod:`staffing.explain`'s.
+
     Attributes
     ----------
     status : ``"optimal" | "feasible" | "infeasible" | "error"``. A plan whose staff in
@@ -76,10 +80,6 @@ class Plan:
         (0 for feasible data).
     model : the solved :class:`~staffing.model.build.CountyModel` (read-only; None
         without a solution).
-
-    A Plan holds tables: :func:`staffing.optimize.optimize` builds and solves the model
-    and :mod:`staffing.model.read` reads them back; the explanations are
-    :mod:`staffing.explain`'s.
     """
 
     def __init__(

@@ -20,6 +20,8 @@ import pytest
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+# The Chinese pages (docs/zh/) are not run again: tests/test_docs_site.py checks that
+# their python blocks equal, block for block, those of their English pages run here.
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 #: A fenced block at the start of a line: ```python [tags]\n … \n```

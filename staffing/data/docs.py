@@ -16,10 +16,12 @@ from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for, schema_t
 from staffing.data.validate import validate_tables
 from staffing.errors import StaffingDataError
 
-__all__ = ["render_markdown", "render_error_example", "update_doc", "DOC_PATH"]
+__all__ = ["render_markdown", "render_error_example", "update_doc", "DOC_PATH", "DOC_PATH_ZH"]
 
 #: The user documentation page holding the generated tables.
 DOC_PATH: Path = Path(__file__).resolve().parents[2] / "docs" / "data.md"
+#: Its Chinese translation (数据格式), generated the same way with Chinese labels.
+DOC_PATH_ZH: Path = DOC_PATH.parent / "zh" / "data.md"
 
 BEGIN = "<!-- BEGIN GENERATED: python -m staffing.data.docs -->"
 END = "<!-- END GENERATED -->"
@@ -37,24 +39,87 @@ _TITLES: dict[str, str] = {
     "schools": "Schools table",
     "teachers": "Teachers table",
 }
+# The same labels in Chinese, for docs/zh/data.md.
+_TYPE_NAMES_ZH: dict[str, str] = {
+    "id": "代码",
+    "text": "文本",
+    "int": "整数",
+    "float": "数值",
+    "bool": "是/否",
+    "category": "类别",
+    "date": "日期",
+}
+_UNITS_ZH: dict[str, str] = {
+    "": "", "pupils": "人", "classes": "班", "posts": "个编制", "degrees": "度", "years": "年",
+}
+_TITLES_ZH: dict[str, str] = {
+    "schools": "学校表",
+    "teachers": "教师表",
+}
+#: The description of each column in Chinese, by (table, column); a column added to the
+#: schema needs one here (tests/test_data_docs.py names any that is missing).
+DESCRIPTIONS_ZH: dict[tuple[str, str], str] = {
+    ("schools", "school_id"): "学校代码，唯一。",
+    ("schools", "name"): "学校名称。",
+    ("schools", "township"): "学校所属的乡镇或街道。",
+    ("schools", "level"): "办学类型；九年一贯制学校既有小学生也有初中生。",
+    ("schools", "location"): "城区、镇区或乡村。",
+    ("schools", "is_central"): "是否乡镇中心学校。默认否。",
+    ("schools", "is_quality"): "是否城区或县域优质学校。默认否。",
+    ("schools", "is_weak"): "是否优先支持的薄弱学校。默认否。",
+    ("schools", "keep_open"): "撤并情景中从不撤并（例如边远山区确需保留的校点）。默认否。",
+    ("schools", "pupils_primary"): "小学在校生数（1–6 年级）。",
+    ("schools", "pupils_junior"): "初中在校生数（7–9 年级）。",
+    ("schools", "classes_primary"): "小学教学班数。",
+    ("schools", "classes_junior"): "初中教学班数。",
+    ("schools", "approved_quota"): "学校现有的核定并备案的编制数。",
+    ("schools", "staff_in_post"): "占用编制、目前在本校工作的人数。",
+    ("schools", "lat"): "纬度（WGS84）。",
+    ("schools", "lon"): "经度（WGS84）。",
+    ("schools", "boarding_pupils"): "寄宿生数。默认 0。",
+    ("teachers", "teacher_id"): "教师编号，唯一。",
+    ("teachers", "school_id"): "教师编制所在学校的代码。",
+    ("teachers", "subject"): "主要任教学科。",
+    ("teachers", "sex"): "性别（法定退休年龄不同）。",
+    ("teachers", "birth_date"): "出生日期；与出生年份至少填一项。",
+    ("teachers", "birth_year"): "出生年份；与出生日期至少填一项。",
+    ("teachers", "hire_year"): "参加教学工作的年份。",
+    ("teachers", "years_at_school"): "在现学校连续任教的年数。",
+    ("teachers", "title"): "专业技术职称。",
+    ("teachers", "backbone"): "骨干教师级别。",
+    ("teachers", "is_head_teacher"): "本学年是否担任班主任。",
+    ("teachers", "status"): "本学年状态；“本学年离岗”在本学年空出编制。",
+    ("teachers", "pinned"): "方案从不调动（例如已公布的安排）。默认否。",
+    ("teachers", "can_retire_early"): "已申请或可以提前退休（楚雄州方案第 12 条）；从不假定会退休。默认否。",
+}
 
 
-def render_markdown() -> str:
-    """The schema tables of ``docs/data.md``, generated from :func:`schema_table`.
+def render_markdown(lang: str = "en") -> str:
+    """The schema tables of ``docs/data.md`` (``lang="zh"``: ``docs/zh/data.md``).
+
+    Generated from :func:`schema_table`. The Chinese tables lead with the Chinese header
+    and give types, units, yes/no and descriptions (:data:`DESCRIPTIONS_ZH`) in Chinese.
 
     Examples
     --------
     >>> text = render_markdown()
     >>> "| `approved_quota` / 核定编制数 |" in text
     True
+    >>> "| 核定编制数 / `approved_quota` | 整数 | 个编制 |" in render_markdown("zh")
+    True
     """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     table = schema_table()
     parts = []
     for name in ("schools", "teachers"):
         english, chinese = SHEET_NAMES[name][:2]
-        parts.append(f"### {_TITLES[name]}: sheet `{english}` / `{chinese}`\n")
-        parts.append(_column_table(table[table.table == name], name))
-    parts.append(_county_table())
+        if lang == "zh":
+            parts.append(f"### {_TITLES_ZH[name]}：工作表 `{chinese}` / `{english}`\n")
+        else:
+            parts.append(f"### {_TITLES[name]}: sheet `{english}` / `{chinese}`\n")
+        parts.append(_column_table(table[table.table == name], name, lang))
+    parts.append(_county_table(lang))
     return "\n".join(parts)
 
 
@@ -62,9 +127,11 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _column_table(rows: pd.DataFrame, name: str) -> str:
+def _column_table(rows: pd.DataFrame, name: str, lang: str = "en") -> str:
     aliases = {c.name: c.aliases for c in columns_for(name)}
+    zh = lang == "zh"
     lines = [
+        "| 表头（中文 / 英文） | 类型 | 单位 | 允许值 | 必填 | 说明 | 也可写作 |" if zh else
         "| Header (EN / 中文) | Type | Unit | Allowed values | Required | Description "
         "| Also accepted |",
         "|---|---|---|---|---|---|---|",
@@ -72,22 +139,36 @@ def _column_table(rows: pd.DataFrame, name: str) -> str:
     for r in rows.itertuples(index=False):  # a few dozen schema rows, not data
         also = ", ".join(f"`{a}`" for a in aliases[r.column])
         cells = [
-            f"`{r.column}` / {r.zh}",
-            _TYPE_NAMES[r.type],
-            r.unit,
+            f"{r.zh} / `{r.column}`" if zh else f"`{r.column}` / {r.zh}",
+            _TYPE_NAMES_ZH[r.type] if zh else _TYPE_NAMES[r.type],
+            _UNITS_ZH[r.unit] if zh else r.unit,
             r.allowed,
-            "yes" if r.required else "no",
-            r.description,
+            ("是" if r.required else "否") if zh else ("yes" if r.required else "no"),
+            DESCRIPTIONS_ZH.get((name, r.column), r.description) if zh else r.description,
             also,
         ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _county_table() -> str:
+def _county_table(lang: str = "en") -> str:
     english, chinese = SHEET_NAMES["county"][:2]
     key_en, key_zh = COUNTY_KEY_HEADERS
     value_en, value_zh = COUNTY_VALUE_HEADERS
+    if lang == "zh":
+        meaning_zh = {
+            "name": "县名。默认：文件名或文件夹名。",
+            "county_total": "核定编制总量，不小于 0 的整数。默认：各校 `approved_quota`（核定编制数）之和。",
+        }
+        lines = [
+            f"### 县情：工作表 `{chinese}` / `{english}`（可选）\n",
+            f"两列，{key_zh} / `{key_en}` 和 {value_zh} / `{value_en}`，每行一项：\n",
+            "| 项目（中文 / 英文） | 值 |",
+            "|---|---|",
+        ]
+        for key, zh in COUNTY_KEYS.items():
+            lines.append(f"| {zh} / `{key}` | {_cell(meaning_zh.get(key, ''))} |")
+        return "\n".join(lines) + "\n"
     lines = [
         f"### County facts: sheet `{english}` / `{chinese}` (optional)\n",
         f"Two columns, `{key_en}` / {key_zh} and `{value_en}` / {value_zh}, one row per fact:\n",
@@ -126,24 +207,26 @@ def render_error_example() -> str:
     raise AssertionError("the example county should not be valid")
 
 
-def _generated_block() -> str:
+def _generated_block(lang: str = "en") -> str:
     example = render_error_example()
+    title = "错误信息示例" if lang == "zh" else "Example error message"
     return (
-        f"{BEGIN}\n\n{render_markdown()}\n### Example error message\n\n"
+        f"{BEGIN}\n\n{render_markdown(lang)}\n### {title}\n\n"
         f"```text\n{example}\n```\n\n{END}"
     )
 
 
-def update_doc(path: str | Path = DOC_PATH) -> bool:
+def update_doc(path: str | Path = DOC_PATH, lang: str = "en") -> bool:
     """Replace the generated block of ``path`` with fresh output; True if it changed."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END)
-    new = text[:start] + _generated_block() + text[end:]
+    new = text[:start] + _generated_block(lang) + text[end:]
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
 
 
 if __name__ == "__main__":
-    print(f"{DOC_PATH}: {'updated' if update_doc() else 'up to date'}")
+    for doc, doc_lang in ((DOC_PATH, "en"), (DOC_PATH_ZH, "zh")):
+        print(f"{doc}: {'updated' if update_doc(doc, doc_lang) else 'up to date'}")
