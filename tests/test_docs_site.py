@@ -123,7 +123,7 @@ def source_comment(name: str) -> str:
     grouped with (no blank line between them).
     """
     lines = (ROOT / "staffing" / "policy.py").read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{name}:"))
+    at = next(i for i, line in enumerate(lines) if re.match(rf"    {name}: ", line))
     i = at - 1
     while re.match(r"\s+\w+: .*= _f\(", lines[i]) or lines[i].strip().startswith((")", '"')):
         i -= 1  # fields of the same group (and the tails of multi-line ones) above
