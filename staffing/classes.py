@@ -88,7 +88,9 @@ def estimate_classes(pupils_by_grade: pd.DataFrame, policy: Policy | None = None
     This is an estimate from the class-size norms, not a count: real schools may run
     smaller classes. Put the result into the schools table (with its
     ``classes_estimated`` column) so the County, its norms and ``Plan.explain()`` say
-    which schools' classes were estimated.
+    which schools' classes were estimated — or let :meth:`staffing.County.from_frames`
+    do it (grade columns mapped as ``grade_1``…, or ``pupils_by_grade=``), which
+    applies this same rule (:func:`staffing.data.enrolment.classes_from_grades`).
 
     Parameters
     ----------

@@ -370,7 +370,8 @@ def complete_schools(
             if stage == "primary":
                 both = np.flatnonzero(levels.eq("nine_year").to_numpy())
                 done.problems += [Problem(
-                    source, "schools", int(rows[i]), f"{header} (→ {BY_LEVEL})", raw.iat[i],
+                    source, "schools", int(rows[i]), f"{header} (→ {BY_LEVEL})",
+                    _plain(raw.iat[i]),
                     "a nine-year school teaches both stages, so one enrolment column cannot "
                     "say how many of its pupils are primary: give pupils_primary and "
                     "pupils_junior (or pupils per grade)") for i in both]
@@ -414,6 +415,10 @@ def complete_schools(
         frame[column] = counted
         stage_pupils = per_grade[:, stage_cols[stage]].sum(axis=1)
         flagged |= stage_pupils > 0
+        if not (stage_pupils > 0).any():
+            _record(done, column, f"0 (no {stage} pupils)", source,
+                    f"0 for every school: no school has {stage} pupils (无该学段学生)")
+            continue
         if multigrade.any():
             note += (f"; one multigrade class per stage (⌈stage pupils ÷ {size}⌉) at "
                      f"{', '.join(policy.multigrade_levels)} schools")
@@ -462,7 +467,8 @@ def _pupils_by_grade(done: Completed, grade_cols: list[int],
         except StaffingDataError as exc:
             done.problems += [Problem(
                 source, "schools", None if p.row is None else int(rows[p.row - 2]),
-                done.shown.get(p.column, p.column), p.value, p.rule) for p in exc.problems]
+                done.shown.get(p.column, p.column), _plain(p.value), p.rule)
+                for p in exc.problems]
             return None, grades_from
         return parsed.to_numpy(dtype=np.int64), grades_from
     if table is None:
@@ -498,9 +504,14 @@ def _check_total(done: Completed, given: pd.Series, grades: np.ndarray, column: 
     summed = grades.sum(axis=1)
     differ = np.isfinite(total) & (total != summed)
     done.warnings += [Problem(
-        source, "schools", int(rows[i]), done.shown.get(column, column), given.iat[i],
+        source, "schools", int(rows[i]), done.shown.get(column, column), _plain(given.iat[i]),
         f"the pupils per grade add up to {int(summed[i])}; classes are estimated from the "
         "grades (各年级学生数之和与学段人数不符)") for i in np.flatnonzero(differ)]
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value problems show (``-3``, not ``np.int64(-3)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _record(done: Completed, column: str, how: str, source: str, note: str) -> None:
