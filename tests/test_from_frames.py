@@ -546,3 +546,8 @@ def test_a_stage_total_that_disagrees_with_its_grades_is_a_warning():
                                 columns=columns)
     assert [(w.row, w.value) for w in county.warnings] == [(4, 181)]
     assert county.schools.loc["S3", "pupils_primary"] == 181  # the list's total is kept
+
+
+def test_an_unknown_classes_choice_is_refused_by_name():
+    with pytest.raises(ValueError, match="classes must be None or 'estimate'"):
+        County.from_frames(TOTALS, classes="guess")
