@@ -15,24 +15,30 @@ absent the script says so and exits 0.
 
 How the list becomes a County: an adapter that is two dictionaries, ``COLUMNS`` (the
 list's headers → the schema's columns) and ``VALUES`` (its codes → the schema's codes),
-handed to :meth:`staffing.County.from_frames` (see ``docs/adapting.md``). Validation
-then names each problem by the list's own column (``column 'GURU (→ staff_in_post)'``).
+handed to :meth:`staffing.County.from_frames` with ``classes="estimate"`` (see
+``docs/adapting.md``); no column is derived by hand. Validation then names each
+problem by the list's own column (``column 'GURU (→ staff_in_post)'``).
 
 * ``PPD`` → the county; ``KODSEKOLAH``, ``NAMASEKOLAH`` → school id and name;
-* ``PERINGKAT`` Rendah → ``primary``, Menengah → ``junior`` (Malaysian secondary
-  schools teach Forms 1–5: they are staffed here by the junior-secondary ratio);
+* ``DUN`` (state constituency), else ``PARLIMEN`` where a federal territory has no DUN
+  → the township: the nearest sub-district unit in the list (``("DUN", "PARLIMEN")``,
+  the first non-blank);
+* ``PERINGKAT`` Rendah → ``primary``, Menengah → ``junior``: Malaysian primary schools
+  teach Standards 1–6 and secondary schools Forms 1–5 (Form 6 is not compulsory), so
+  the Policy's grade structure is ``Policy(grades=(6, 5))`` and secondary schools are
+  staffed by the junior-secondary ratio;
+* ``ENROLMEN`` → ``pupils``: one enrolment column, counted as primary pupils at a
+  primary school and junior pupils at a secondary one;
 * ``LOKASI`` Bandar → ``urban``, Luar Bandar → ``rural``;
 * ``GURU`` → both staff in post and approved quota (the list has no quotas, so every
   post is filled and the county total is the sum of teachers);
 * ``KOORDINATXX``/``KOORDINATYY`` → lon/lat.
 
-Three columns the list does not have are derived first (``derive``), because no
-mapping can say them: ``KAWASAN``, the township — ``DUN`` (state constituency), the
-nearest sub-district unit in the list, or ``PARLIMEN`` where a federal territory has no
-DUN; ``ENROLMEN`` split by level into primary and secondary pupils; and classes, which
-are not in the list: classes = max(grades, ⌈pupils ÷ class size⌉) with 6 grades
-(primary) or 5 (secondary) and the Policy's class-size maxima (45 primary, 50 junior)
-as class size.
+The list has no classes: ``classes="estimate"`` spreads each school's enrolment evenly
+over its 6 or 5 grades and counts ⌈pupils ÷ class-size limit⌉ per grade (45 primary,
+50 secondary) — a rougher estimate than from enrolment by grade, which the list does
+not give. Every school is flagged ``classes_estimated``, and the script prints the
+County's notes saying what was filled rather than read.
 
 Rows without teachers, pupils or coordinates are listed with the reason and left
 out; nothing is dropped silently. A code the mapping does not know is a validation
@@ -66,19 +72,16 @@ from staffing.metrics import county_metrics, metric_label
 
 #: The school list inside the realdata folder.
 CSV = Path("malaysia") / "my_moe_senarai_sekolah_2025-07.csv"
-#: Grades per level: Malaysian primary has Years 1–6, secondary Forms 1–5.
-GRADES = {"Rendah": 6, "Menengah": 5}
-#: The adapter: the list's headers (and the three derived columns) → the schema's.
+#: Malaysian grades: primary Standards 1–6, secondary Forms 1–5 (Form 6 not compulsory).
+GRADES = (6, 5)
+#: The adapter: the list's headers → the schema's.
 COLUMNS = {
     "KODSEKOLAH": "school_id",
     "NAMASEKOLAH": "name",
-    "KAWASAN": "township",                         # derived: DUN, else PARLIMEN
+    ("DUN", "PARLIMEN"): "township",               # the first non-blank: DUN, else PARLIMEN
     "PERINGKAT": "level",
     "LOKASI": "location",
-    "MURID_RENDAH": "pupils_primary",              # derived: ENROLMEN of primary schools
-    "MURID_MENENGAH": "pupils_junior",             # derived: ENROLMEN of secondary schools
-    "KELAS_RENDAH": "classes_primary",             # derived from pupils and grades
-    "KELAS_MENENGAH": "classes_junior",
+    "ENROLMEN": "pupils",                          # into the stage of the school's level
     "GURU": ["staff_in_post", "approved_quota"],   # no quotas in the list: every post filled
     "KOORDINATYY": "lat",
     "KOORDINATXX": "lon",
@@ -132,22 +135,6 @@ def left_out(rows: pd.DataFrame) -> pd.Series:
     return reason
 
 
-def derive(rows: pd.DataFrame, policy: st.Policy) -> pd.DataFrame:
-    """The list with the three columns no mapping can say: township, pupils by level,
-    classes (max(grades, ⌈pupils ÷ class size⌉))."""
-    primary = rows["PERINGKAT"].eq("Rendah")
-    pupils = rows["ENROLMEN"]
-    size = np.where(primary, policy.primary_class_size_max, policy.junior_class_size_max)
-    grades = rows["PERINGKAT"].map(GRADES).fillna(1)  # an unknown level is validation's
-    classes = np.maximum(grades, np.ceil(pupils / size)).astype(np.int64)
-    # Federal territories have no state constituency (DUN): use the parliamentary one.
-    dun = rows["DUN"].where(rows["DUN"].notna() & rows["DUN"].astype(str).str.strip().ne(""))
-    return rows.assign(
-        KAWASAN=dun.fillna(rows["PARLIMEN"]).astype(str),
-        MURID_RENDAH=pupils.where(primary, 0), MURID_MENENGAH=pupils.where(~primary, 0),
-        KELAS_RENDAH=np.where(primary, classes, 0), KELAS_MENENGAH=np.where(primary, 0, classes))
-
-
 def fit_plausibility(rows: pd.DataFrame, policy: st.Policy) -> st.Policy:
     """Raise ``plausible_staff_factor`` just enough for published staff figures."""
     ratio = np.where(rows["PERINGKAT"].eq("Rendah"), policy.primary_ratio, policy.junior_ratio)
@@ -184,13 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = table[table["PPD"].eq(district)]
     print(f"{district} ({rows['NEGERI'].iloc[0]}): {len(rows)} schools in {path.name}")
 
-    policy = st.Policy()
+    policy = st.Policy(grades=GRADES)
     reason = left_out(rows)
-    table = derive(rows.loc[reason.eq("")], policy)
-    print(f"Adapter (County.from_frames): columns={COLUMNS}, values={VALUES}")
-    print(f"Classes derived (not in the list): max(grades, ceil(pupils / class size)), "
-          f"grades 6 primary / 5 secondary, class size {policy.primary_class_size_max} "
-          f"primary / {policy.junior_class_size_max} secondary.")
+    table = rows.loc[reason.eq("")]
+    print(f"Adapter (County.from_frames): columns={COLUMNS}, values={VALUES}, "
+          f"classes='estimate', Policy(grades={GRADES})")
     if reason.ne("").any():
         out = rows.loc[reason.ne("")]
         print(f"Left out, {len(out)} row(s):")
@@ -202,12 +187,17 @@ def main(argv: list[str] | None = None) -> int:
 
     policy = fit_plausibility(table, policy)
     try:
-        county = st.County.from_frames(table, columns=COLUMNS, values=VALUES, name=district,
-                                       source=str(path), policy=policy,
+        county = st.County.from_frames(table, columns=COLUMNS, values=VALUES,
+                                       classes="estimate", name=district, source=str(path),
+                                       policy=policy,
                                        row_numbers={"schools": table.index + 2})  # file lines
     except st.StaffingDataError as exc:
         print(exc)
         return 1
+    print(f"Classes estimated (not in the list) for {len(county.classes_estimated_schools)} "
+          "schools. Filled by the mapping, not read from the list (county.notes):")
+    for note in county.notes:
+        print(f"  {note.column}: {note.rule}")
     if county.warnings:
         print(f"Warnings ({len(county.warnings)}), loaded all the same:")
         for warning in county.warnings:

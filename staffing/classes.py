@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from staffing.data.county import County
+from staffing.data.enrolment import classes_from_grades, pupils_by_grade_table
 from staffing.errors import Problem, StaffingDataError
 from staffing.policy import Policy
-from staffing.projection import pupils_by_grade_table
 from staffing.vocab import LEVELS
 
 __all__ = ["estimate_classes"]
@@ -88,7 +88,9 @@ def estimate_classes(pupils_by_grade: pd.DataFrame, policy: Policy | None = None
     This is an estimate from the class-size norms, not a count: real schools may run
     smaller classes. Put the result into the schools table (with its
     ``classes_estimated`` column) so the County, its norms and ``Plan.explain()`` say
-    which schools' classes were estimated.
+    which schools' classes were estimated — or let :meth:`staffing.County.from_frames`
+    do it (grade columns mapped as ``grade_1``…, or ``pupils_by_grade=``), which
+    applies this same rule (:func:`staffing.data.enrolment.classes_from_grades`).
 
     Parameters
     ----------
@@ -143,18 +145,8 @@ def estimate_classes(pupils_by_grade: pd.DataFrame, policy: Policy | None = None
     if problems:
         raise StaffingDataError(problems)
     assert wide is not None
-    pupils = wide.to_numpy(dtype=np.int64)
-    n_primary = policy.grades[0]
-    out = {}
-    for stage, cols, size in (("primary", slice(0, n_primary), policy.primary_class_size_max),
-                              ("junior", slice(n_primary, None), policy.junior_class_size_max)):
-        p = pupils[:, cols]
-        size = int(size)
-        by_grade = ((p + size - 1) // size).sum(axis=1)
-        if multigrade is not None:
-            together = (p.sum(axis=1) + size - 1) // size
-            by_grade = np.where(multigrade, together, by_grade)
-        out[f"classes_{stage}"] = by_grade.astype(np.int64)
-    result = pd.DataFrame(out, index=wide.index.rename("school_id"))
+    counted = classes_from_grades(wide.to_numpy(dtype=np.int64), policy, multigrade)
+    result = pd.DataFrame({f"classes_{stage}": counted[stage] for stage in counted},
+                          index=wide.index.rename("school_id"))
     result["classes_estimated"] = True
     return result

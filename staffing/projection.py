@@ -55,6 +55,8 @@ import pandas as pd
 
 from staffing._checks import whole_number
 from staffing.data.county import County
+from staffing.data.enrolment import grades_problem as _grades_problem
+from staffing.data.enrolment import pupils_by_grade_table
 from staffing.errors import Problem, StaffingDataError
 from staffing.geo import distance_matrix
 from staffing.policy import Policy
@@ -139,118 +141,6 @@ def annual_retention(policy: Policy | None = None) -> float:
 
 
 # --------------------------------------------------------------------------- grades
-def _grades_problem(row: int | None, column: str, value: object, rule: str) -> Problem:
-    return Problem("<grades>", "grades", row, column, value, rule)
-
-
-def pupils_by_grade_table(grades: pd.DataFrame, policy: Policy | None = None, *,
-                          whole: bool = False) -> pd.DataFrame:
-    """Pupils per grade, long or wide, as a frame: school_id × grades 1..n (float).
-
-    The one reader of per-grade pupils, for :func:`project_enrolment` and
-    :func:`staffing.classes.estimate_classes`. Accepts a long table (``school_id``,
-    ``grade``, ``pupils``) or a wide one (index or column ``school_id``, columns ``1``…
-    or ``grade_1``…); grades run from 1 to the last grade of ``Policy.grades`` (9 for
-    6 + 3 and 5 + 4). Every problem is reported at once, with its row (the table's row
-    number counting the header as row 1) and column.
-
-    Parameters
-    ----------
-    grades : DataFrame
-    policy : Policy, optional
-        ``grades`` gives the grade numbers allowed.
-    whole : bool
-        Pupils must be whole numbers (counts), not expected values.
-
-    Returns
-    -------
-    DataFrame indexed by ``school_id`` (str, in order of first appearance), one float
-    column per grade 1..n, grades not given 0.
-
-    Raises
-    ------
-    StaffingDataError
-        Naming every bad grade, pupils cell, repeated school or grade, or unknown column.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> long = pd.DataFrame({"school_id": ["A", "A"], "grade": [1, 9], "pupils": [40, 12]})
-    >>> pupils_by_grade_table(long).loc["A"].tolist()
-    [40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 12.0]
-    """
-    policy = policy or Policy()
-    all_grades = policy.primary_grades + policy.junior_grades
-    n = len(all_grades)
-    count_rule = "pupils must be a whole number ≥ 0" if whole else "pupils must be a number ≥ 0"
-
-    def bad_pupils(p: np.ndarray) -> np.ndarray:
-        wrong = ~(np.isfinite(p) & (p >= 0))
-        if whole:
-            wrong |= np.isfinite(p) & (np.floor(p) != p)
-        return wrong
-
-    if {"school_id", "grade", "pupils"} <= set(grades.columns):
-        long = grades[["school_id", "grade", "pupils"]].copy()
-        grade = pd.to_numeric(long["grade"], errors="coerce")
-        pupils = pd.to_numeric(long["pupils"], errors="coerce")
-        rows = np.arange(len(long)) + 2
-        rule = (f"grade must be a whole number 1–{n} (Policy.grades = "
-                f"{policy.grades_text})")
-        problems = [_grades_problem(int(r), "grade", v, rule)
-                    for r, v, g in zip(rows, long["grade"], grade, strict=True)
-                    if g not in all_grades]
-        wrong = bad_pupils(pupils.to_numpy(dtype=float))
-        problems += [_grades_problem(int(r), "pupils", v, count_rule)
-                     for r, v, w in zip(rows, long["pupils"], wrong, strict=True) if w]
-        key = pd.DataFrame({"s": long["school_id"].astype(str), "g": grade})
-        dup = key.duplicated(keep=False).to_numpy()
-        problems += [_grades_problem(int(r), "grade", g, f"school {s} lists grade {g:g} twice")
-                     for r, s, g, d in zip(rows, key["s"], key["g"], dup, strict=True) if d]
-        if problems:
-            raise StaffingDataError(problems)
-        wide = (pd.DataFrame({"school_id": key["s"], "grade": grade.astype(int), "pupils": pupils})
-                .pivot(index="school_id", columns="grade", values="pupils")
-                .reindex(pd.unique(key["s"])))
-        wide.index.name = "school_id"
-    else:
-        wide = grades.copy()
-        if "school_id" in wide.columns:
-            wide = wide.set_index("school_id")
-        wide.index = wide.index.astype(str)
-        twice = wide.index[wide.index.duplicated()].unique()
-        if len(twice):
-            raise StaffingDataError([_grades_problem(None, "school_id", sid,
-                                                     "school listed more than once")
-                                     for sid in twice])
-        cols = {}
-        unknown = []
-        for c in wide.columns:
-            text = str(c).lower().removeprefix("grade").strip(" _")
-            if not text.isdigit() or int(text) not in all_grades:
-                unknown.append(_grades_problem(
-                    None, str(c), None,
-                    f"expected a long table (school_id, grade, pupils) or grade columns "
-                    f"1–{n} (Policy.grades = {policy.grades_text})"))
-            cols[c] = int(text) if text.isdigit() else c
-        if unknown:
-            raise StaffingDataError(unknown)
-        original = wide
-        wide = wide.rename(columns=cols)
-        values = wide.apply(pd.to_numeric, errors="coerce")
-        v = values.to_numpy(dtype=float, na_value=np.nan)
-        bad = (values.isna() & wide.notna()).to_numpy() | (wide.notna().to_numpy()
-                                                          & bad_pupils(v))
-        if bad.any():
-            r, c = np.nonzero(bad)
-            raise StaffingDataError([
-                _grades_problem(int(i) + 2, str(original.columns[j]), wide.iat[i, j],
-                                count_rule) for i, j in zip(r, c, strict=True)])
-        wide = values
-    wide.columns = wide.columns.astype(int)
-    return wide.reindex(columns=list(all_grades)).fillna(0.0).astype(float)
-
-
 def _initial_grades(county: County, grades: pd.DataFrame | None, policy: Policy
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Pupils by school (county order) × grade 1..n now, and each school's basis."""

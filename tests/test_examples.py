@@ -93,7 +93,7 @@ def test_real_district_script_plans_a_malaysian_district():
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "PPD KINTA SELATAN" in out  # the first district in file order with 30–80 schools
-    assert "Classes derived" in out and "Posts short of norm" in out
+    assert "Classes estimated" in out and "Posts short of norm" in out
     assert "Randomness of teacher allocation" in out
 
 

@@ -382,3 +382,172 @@ def test_later_errors_name_the_users_column_too():
     county = mapped(schools=USER_SCHOOLS.assign(KOORDINATYY=[4.60, None, 4.61, 4.80]))
     problems = problems_of(lambda: road_edges(county, st.Policy()))
     assert [(p.row, p.column) for p in problems] == [(3, "KOORDINATYY (→ lat)")]
+
+
+# ------------------------------------------------------- what lists carry (issue 15, gaps)
+#: Four schools with pupils per grade (6 + 3). Expected classes by hand, ⌈pupils ÷ 45⌉
+#: per primary grade and ⌈pupils ÷ 50⌉ per junior grade:
+#: S1 45, 46, 90, 91, 0, 1 → 1 + 2 + 2 + 3 + 0 + 1 = 9;
+#: S2 grades 7–9 50, 51, 100 → 1 + 2 + 2 = 5;
+#: S3 30 × 6 → 6, and 49, 0, 101 → 1 + 0 + 3 = 4;
+#: S4 a teaching point, 5 + 7 pupils taught together: ⌈12 ÷ 45⌉ = 1.
+GRADES = {
+    "S1": [45, 46, 90, 91, 0, 1, 0, 0, 0],
+    "S2": [0, 0, 0, 0, 0, 0, 50, 51, 100],
+    "S3": [30, 30, 30, 30, 30, 30, 49, 0, 101],
+    "S4": [5, 7, 0, 0, 0, 0, 0, 0, 0],
+}
+GRADE_HEADERS = ["T1", "T2", "T3", "T4", "T5", "T6", "F1", "F2", "F3"]
+GRADE_SCHOOLS = pd.DataFrame({
+    "KOD": list(GRADES), "NAMA": ["a", "b", "c", "d"], "ZON": ["Z1", "Z1", "Z2", "Z2"],
+    "JENIS": ["primary", "junior", "nine_year", "teaching_point"],
+    "LOK": ["urban", "urban", "rural", "rural"], "GURU": [15, 15, 21, 2],
+} | {h: [g[i] for g in GRADES.values()] for i, h in enumerate(GRADE_HEADERS)})
+GRADE_COLUMNS = {"KOD": "school_id", "NAMA": "name", "ZON": "township", "JENIS": "level",
+                 "LOK": "location", "GURU": ["staff_in_post", "approved_quota"]}
+
+
+def grade_county_by_hand() -> County:
+    return County(pd.DataFrame({
+        "school_id": list(GRADES), "name": ["a", "b", "c", "d"],
+        "township": ["Z1", "Z1", "Z2", "Z2"],
+        "level": ["primary", "junior", "nine_year", "teaching_point"],
+        "location": ["urban", "urban", "rural", "rural"],
+        "pupils_primary": [273, 0, 180, 12], "pupils_junior": [0, 201, 150, 0],
+        "classes_primary": [9, 0, 6, 1], "classes_junior": [0, 5, 4, 0],
+        "classes_estimated": [True, True, True, True],
+        "approved_quota": [15, 15, 21, 2], "staff_in_post": [15, 15, 21, 2]}))
+
+
+def test_grade_columns_give_stage_totals_and_classes_by_hand():
+    columns = GRADE_COLUMNS | {h: f"grade_{i}" for i, h in enumerate(GRADE_HEADERS, 1)}
+    county = County.from_frames(GRADE_SCHOOLS, columns=columns)
+    assert county == grade_county_by_hand()
+    assert county.classes_estimated_schools == ["S1", "S2", "S3", "S4"]
+    assert county.header("schools", "classes_junior") == "estimated from F1, F2, F3 (→ classes_junior)"
+    assert county.columns_from["schools"]["pupils_primary"] == "sum of T1 … T6"
+    assert len(county.notes) == 4 and "filled by from_frames" in repr(county)
+
+
+def test_grade_columns_and_a_long_table_give_the_same_county():
+    columns = GRADE_COLUMNS | {h: f"grade_{i}" for i, h in enumerate(GRADE_HEADERS, 1)}
+    by_columns = County.from_frames(GRADE_SCHOOLS, columns=columns)
+    long = pd.DataFrame([(sid, g, p) for sid, row in GRADES.items()
+                         for g, p in enumerate(row, 1) if p],
+                        columns=["school_id", "grade", "pupils"]).iloc[::-1]  # any order
+    by_table = County.from_frames(GRADE_SCHOOLS.drop(columns=GRADE_HEADERS),
+                                  columns=GRADE_COLUMNS, pupils_by_grade=long)
+    assert by_columns == by_table
+
+
+def test_a_bad_grade_cell_is_named_by_the_users_column_and_row():
+    columns = GRADE_COLUMNS | {h: f"grade_{i}" for i, h in enumerate(GRADE_HEADERS, 1)}
+    bad = GRADE_SCHOOLS.assign(T2=[46, 0, -3, 7])
+    found = problems_of(lambda: County.from_frames(bad, columns=columns))
+    assert [(p.row, p.column, p.value) for p in found] == [(4, "T2 (→ grade_2)", -3)]
+
+
+def test_a_school_missing_from_pupils_by_grade_is_named():
+    long = pd.DataFrame({"school_id": ["S1", "S2", "S3", "S9"], "grade": [1, 7, 1, 1],
+                         "pupils": [40, 40, 40, 40]})
+    found = problems_of(lambda: County.from_frames(
+        GRADE_SCHOOLS.drop(columns=GRADE_HEADERS), columns=GRADE_COLUMNS,
+        pupils_by_grade=long))
+    assert {(p.sheet, p.row, p.value) for p in found} == {
+        ("pupils_by_grade", None, "S9"), ("schools", 5, "S4")}
+
+
+#: Stage totals only. Even spreads by hand: 6 + 3 grades — 271 → 46, 45 × 5 → 2 + 5 = 7;
+#: 6 → 1 × 6 → 6; 151 → 51, 50, 50 → 4; 100 → 34, 33, 33 → 3; the teaching point's 30
+#: pupils in one multigrade class. 5 + 4 grades — 271 → 55, 54 × 4 → 10; 6 → 2, 1 × 4 → 5;
+#: 151 → 38, 38, 38, 37 → 4; 100 → 25 × 4 → 4; the teaching point 1.
+TOTALS = pd.DataFrame({
+    "school_id": ["A", "B", "C", "D", "E"], "name": list("abcde"), "township": "t",
+    "level": ["primary", "primary", "junior", "junior", "teaching_point"],
+    "location": "rural", "pupils_primary": [271, 6, 0, 0, 30],
+    "pupils_junior": [0, 0, 151, 100, 0], "approved_quota": [15, 3, 12, 8, 2],
+    "staff_in_post": [15, 3, 12, 8, 2]})
+
+
+@pytest.mark.parametrize("grades, primary, junior", [
+    ((6, 3), [7, 6, 0, 0, 1], [0, 0, 4, 3, 0]),
+    ((5, 4), [10, 5, 0, 0, 1], [0, 0, 4, 4, 0]),
+])
+def test_stage_totals_spread_evenly_when_asked(grades, primary, junior):
+    policy = st.Policy(grades=grades)
+    county = County.from_frames(TOTALS, classes="estimate", policy=policy)
+    expected = County(TOTALS.assign(classes_primary=primary, classes_junior=junior,
+                                    classes_estimated=True), policy=policy)
+    assert county == expected
+    assert "rougher" in county.notes[0].rule
+
+
+def test_without_classes_the_error_names_both_ways_to_supply_them():
+    found = problems_of(lambda: County.from_frames(TOTALS))
+    assert sorted(p.column for p in found) == ["classes_junior", "classes_primary"]
+    for p in found:
+        assert "pupils_by_grade=" in p.rule and "'grade_1'" in p.rule
+        assert "classes='estimate'" in p.rule
+
+
+def test_constants_and_a_fallback_column_reproduce_a_hand_made_county():
+    raw = pd.DataFrame({
+        "KOD": ["P1", "P2", "P3"], "NAMA": ["a", "b", "c"],
+        "DUN": ["Kinta", np.nan, "  "], "PARLIMEN": ["Ipoh", "Batu", "Gopeng"],
+        "PERINGKAT": "primary", "LOKASI": "rural", "MURID": [120, 40, 300],
+        "KELAS": [6, 6, 7], "GURU": [8, 4, 16]})
+    county = County.from_frames(
+        raw, columns={"KOD": "school_id", "NAMA": "name", ("DUN", "PARLIMEN"): "township",
+                      "PERINGKAT": "level", "LOKASI": "location", "MURID": "pupils_primary",
+                      "KELAS": "classes_primary", "GURU": ["staff_in_post", "approved_quota"]},
+        constants={"pupils_junior": 0, "classes_junior": 0})
+    assert county == County(pd.DataFrame({
+        "school_id": ["P1", "P2", "P3"], "name": ["a", "b", "c"],
+        "township": ["Kinta", "Batu", "Gopeng"], "level": "primary", "location": "rural",
+        "pupils_primary": [120, 40, 300], "pupils_junior": 0, "classes_primary": [6, 6, 7],
+        "classes_junior": 0, "approved_quota": [8, 4, 16], "staff_in_post": [8, 4, 16]}))
+    assert county.header("schools", "township") == "DUN, else PARLIMEN (→ township)"
+    assert county.header("schools", "pupils_junior") == "constant 0 (→ pupils_junior)"
+    assert "2 rows from PARLIMEN" in county.notes[0].rule
+    assert county.classes_estimated_schools == []
+
+
+def test_errors_name_the_fallback_and_the_constant():
+    raw = pd.DataFrame({"KOD": ["P1", "P2"], "name": ["a", "b"], "DUN": ["x", None],
+                        "PARLIMEN": ["y", ""], "level": "primary", "location": "rural",
+                        "pupils_primary": [40, 40], "classes_primary": [6, 6],
+                        "approved_quota": 4, "staff_in_post": 4})
+    found = problems_of(lambda: County.from_frames(
+        raw, columns={"KOD": "school_id", ("DUN", "PARLIMEN"): "township"},
+        constants={"pupils_junior": 0, "classes_junior": -1, "classes_primary": 6}))
+    named = {(p.row, p.column) for p in found}
+    assert (3, "DUN, else PARLIMEN (→ township)") in named
+    assert (2, "constant -1 (→ classes_junior)") in named
+    assert (None, "constants['classes_primary']") in named  # the table has that column
+
+
+def test_one_enrolment_column_goes_to_the_stage_of_the_level():
+    raw = TOTALS.drop(columns=["pupils_primary", "pupils_junior"]).assign(
+        ENROLMEN=[271, 6, 151, 100, 30])
+    county = County.from_frames(raw, columns={"ENROLMEN": "pupils"}, classes="estimate")
+    assert county == County(TOTALS.assign(classes_primary=[7, 6, 0, 0, 1],
+                                          classes_junior=[0, 0, 4, 3, 0],
+                                          classes_estimated=True))
+    nine = raw.assign(level=["nine_year", "primary", "junior", "junior", "teaching_point"])
+    found = problems_of(lambda: County.from_frames(nine, columns={"ENROLMEN": "pupils"},
+                                                   classes="estimate"))
+    assert (2, "ENROLMEN (→ pupils)") in [(p.row, p.column) for p in found]
+    assert {p.row for p in found} == {2}  # (validation adds: 0 primary and 0 junior pupils)
+
+
+def test_a_stage_total_that_disagrees_with_its_grades_is_a_warning():
+    columns = GRADE_COLUMNS | {h: f"grade_{i}" for i, h in enumerate(GRADE_HEADERS, 1)}
+    county = County.from_frames(GRADE_SCHOOLS.assign(pupils_primary=[273, 0, 181, 12]),
+                                columns=columns)
+    assert [(w.row, w.value) for w in county.warnings] == [(4, 181)]
+    assert county.schools.loc["S3", "pupils_primary"] == 181  # the list's total is kept
+
+
+def test_an_unknown_classes_choice_is_refused_by_name():
+    with pytest.raises(ValueError, match="classes must be None or 'estimate'"):
+        County.from_frames(TOTALS, classes="guess")

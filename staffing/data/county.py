@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from staffing.data.enrolment import complete_schools
 from staffing.data.mapping import map_tables
 from staffing.data.validate import check_county_total, check_tables
 from staffing.errors import Problem, StaffingDataError
@@ -56,8 +57,14 @@ class County:
         the repr when there are few.
     columns_from : dict
         ``{"schools": {column: the user's header}, "teachers": {...}}`` for columns
-        that :meth:`from_frames` mapped; empty otherwise. :meth:`header` names a
-        column with it.
+        that :meth:`from_frames` mapped or filled (``"constant 0"``, ``"DUN, else
+        PARLIMEN"``, ``"sum of grade_1 … grade_6"``, ``"estimated from …"``); empty
+        otherwise. :meth:`header` names a column with it.
+    notes : list of Problem
+        What :meth:`from_frames` filled rather than read, one note per column: each
+        constant, fallback between columns, stage total summed from grades and
+        classes estimate (the schools concerned are flagged ``classes_estimated``).
+        Empty for a County built from complete tables.
 
     Examples
     --------
@@ -88,6 +95,7 @@ class County:
         self.teachers: pd.DataFrame | None = checked.teachers
         self.warnings: list[Problem] = checked.warnings
         self.columns_from: dict[str, dict[str, str]] = {"schools": {}, "teachers": {}}
+        self.notes: list[Problem] = []
         self.name: str = str(name)
         self.source: str = source
         self.total_is_default: bool = county_total is None
@@ -107,8 +115,11 @@ class County:
         schools: pd.DataFrame,
         teachers: pd.DataFrame | None = None,
         *,
-        columns: Mapping[str, str | Sequence[str]] | None = None,
+        columns: Mapping[str | tuple[str, ...], str | Sequence[str] | None] | None = None,
         values: Mapping[str, Mapping[object, object]] | None = None,
+        constants: Mapping[str, object] | None = None,
+        pupils_by_grade: pd.DataFrame | None = None,
+        classes: str | None = None,
         name: str = "county",
         county_total: int | None = None,
         source: str = "<DataFrame>",
@@ -134,11 +145,32 @@ class County:
         columns : mapping, optional
             ``{user header: schema column}``, for both tables (a header is looked up
             in each). A list of schema columns copies one column into several, e.g.
-            ``{"GURU": ["staff_in_post", "approved_quota"]}``.
+            ``{"GURU": ["staff_in_post", "approved_quota"]}``; a tuple of headers as
+            the key takes the first non-blank of them (``{("DUN", "PARLIMEN"):
+            "township"}``). Two targets beyond the schema: ``"grade_1"`` …
+            (``{"一年级": "grade_1"}``: that grade's pupils, numbered as in
+            ``Policy.grades``) and ``"pupils"`` (one enrolment column, counted in the
+            stage its school's level teaches; not for nine-year schools).
         values : mapping, optional
             ``{column: {user code: schema code}}``, keyed by schema column (or the
             user's header); codes matched exactly, then ignoring case and spaces.
             Cells not in a mapping are read as usual.
+        constants : mapping, optional
+            ``{schema column: value}`` for a column the list lacks, the same in every
+            row (``{"pupils_junior": 0}`` for a primary-only list).
+        pupils_by_grade : DataFrame, optional
+            Pupils per grade keyed by school id, long (``school_id``, ``grade``,
+            ``pupils``) or wide, as :func:`staffing.estimate_classes` reads them;
+            instead of grade columns in ``schools``.
+        classes : None or "estimate"
+            Without class columns, classes are estimated from pupils per grade when
+            given (⌈pupils ÷ 45⌉ primary, ⌈pupils ÷ 50⌉ junior per grade, as
+            :func:`staffing.estimate_classes`). ``"estimate"`` also estimates them from
+            the stage totals alone, spread evenly over the grades of
+            ``Policy.grades`` — a rougher estimate, asked for explicitly. Either way
+            the schools are flagged ``classes_estimated``; without both, a missing
+            class column is an error naming the two ways to supply it. Stage totals
+            absent are the sums of the grades.
         name, county_total, source, policy
             As for :class:`County`.
         row_numbers : mapping, optional
@@ -177,19 +209,30 @@ class County:
         >>> county.header("schools", "pupils_primary")
         'MURID (→ pupils_primary)'
         """
-        mapped = map_tables(schools, teachers, columns=columns, values=values, source=source)
+        mapped = map_tables(schools, teachers, columns=columns, values=values,
+                            constants=constants, source=source)
+        rows = None if row_numbers is None else row_numbers.get("schools")
+        filled = complete_schools(mapped.schools, pupils_by_grade, classes=classes,
+                                  policy=policy, source=source, rows=rows,
+                                  shown=mapped.shown["schools"],
+                                  sources=mapped.sources["schools"])
+        shown = mapped.shown | {"schools": filled.shown}
+        found = mapped.problems + filled.problems
         try:
-            checked = check_tables(mapped.schools, mapped.teachers, source=source,
-                                   policy=policy, headers=mapped.shown,
-                                   row_numbers=row_numbers)
+            checked = check_tables(filled.schools, mapped.teachers, source=source,
+                                   policy=policy, headers=shown, row_numbers=row_numbers)
         except StaffingDataError as exc:
-            raise StaffingDataError(mapped.problems + exc.problems) from None
-        if mapped.problems:
-            raise StaffingDataError(mapped.problems)
+            raise StaffingDataError(found + _missing_classes(exc.problems, filled.unfilled)
+                                    ) from None
+        if found:
+            raise StaffingDataError(found)
         county = cls(checked.schools, checked.teachers, name=name, county_total=county_total,
                      source=source, policy=policy)
-        county.warnings = checked.warnings  # as the user's rows and headers name them
+        # as the user's rows and headers name them
+        county.warnings = checked.warnings + filled.warnings
         county.columns_from = {t: dict(m) for t, m in mapped.sources.items()}
+        county.columns_from["schools"] = dict(filled.sources)
+        county.notes = mapped.notes + filled.notes
         return county
 
     def header(self, table: str, column: str) -> str:
@@ -256,6 +299,9 @@ class County:
             f"County({self.name!r}, {self.n_schools} schools, {self.n_teachers} teachers, "
             f"county_total={self.county_total})"
         )
+        if self.notes:
+            text += (f"\n{len(self.notes)} column{'s' if len(self.notes) != 1 else ''} filled "
+                     "by from_frames, not read (county.notes)")
         n = len(self.warnings)
         if n == 0:
             return text
@@ -263,3 +309,32 @@ class County:
         if n > _WARNINGS_SHOWN:
             return text + f" {n} rows to check, e.g.\n  {self.warnings[0]}"
         return "\n  ".join([text, *map(str, self.warnings)])
+
+
+#: What a missing class column's problem adds when from_frames could estimate it.
+_CLASSES_WAYS = ("; or let from_frames estimate classes: give pupils per grade "
+                 "(pupils_by_grade=, or grade columns mapped as columns={'YOUR HEADER': "
+                 "'grade_1'} …), or classes='estimate' to spread the stage totals evenly "
+                 "over the grades (a rougher estimate)")
+
+
+def _missing_classes(problems: list[Problem], unfilled: set[str]) -> list[Problem]:
+    """Validation's problems, a missing class column's rule naming both ways to supply
+    it, and missing columns that from_frames was to fill (but could not, for the
+    problems it reported) left out."""
+    out = []
+    still_missing = False
+    for p in problems:
+        if p.row is not None or not p.rule.startswith("required column "):
+            out.append(p)
+            continue
+        missing = p.rule.removeprefix("required column ").split(" ")[0]
+        if missing in unfilled:
+            continue
+        still_missing = True
+        if missing.startswith("classes"):
+            p = Problem(p.file, p.sheet, p.row, p.column, p.value, p.rule + _CLASSES_WAYS)
+        out.append(p)
+    if unfilled and not still_missing:  # the unknown columns were hints for a missing one
+        out = [p for p in out if not (p.row is None and p.rule.startswith("unknown column"))]
+    return out

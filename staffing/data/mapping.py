@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from staffing.data.enrolment import BY_LEVEL, is_grade_target
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem
 
@@ -52,6 +53,7 @@ class MappedTables:
     shown : ``{table: {schema column: "USER (→ column)"}}``: how problems name them.
     sources : ``{table: {schema column: user header}}``.
     problems : problems in the mapping itself (no row), in the order found.
+    notes : one per constant and per fallback between columns, saying what it filled.
     """
 
     schools: pd.DataFrame
@@ -59,14 +61,16 @@ class MappedTables:
     shown: dict[str, dict[str, str]]
     sources: dict[str, dict[str, str]]
     problems: list[Problem]
+    notes: list[Problem] = field(default_factory=list)
 
 
 def map_tables(
     schools: pd.DataFrame,
     teachers: pd.DataFrame | None = None,
     *,
-    columns: Mapping[str, str | Sequence[str] | None] | None = None,
+    columns: Mapping[str | tuple[str, ...], str | Sequence[str] | None] | None = None,
     values: Mapping[str, Mapping[object, object]] | None = None,
+    constants: Mapping[str, object] | None = None,
     source: str = "<DataFrame>",
 ) -> MappedTables:
     """Rename mapped headers and recode mapped codes of the schools and teachers tables.
@@ -80,11 +84,20 @@ def map_tables(
         (exactly, then ignoring case and surrounding spaces) and renamed where the
         target is a column of that table. A list of targets copies the column into
         each (``{"GURU": ["staff_in_post", "approved_quota"]}``); ``None`` drops a
-        column the schema would otherwise mistake for one of its own.
+        column the schema would otherwise mistake for one of its own. A tuple of
+        headers as the key takes the first non-blank cell of them, in order
+        (``{("DUN", "PARLIMEN"): "township"}``). Besides the schema's columns, a schools
+        header may map to ``grade_1``, ``grade_2`` … (that grade's pupils) or to
+        ``pupils`` (one enrolment column, put into the stage of the school's level),
+        which :func:`staffing.data.enrolment.complete_schools` reads.
     values : mapping, optional
         ``{schema column or mapped user header: {user code: schema code}}``. A cell
         equal to a user code (exactly, else as text ignoring case and spaces) becomes
         the schema code; other cells stay as they are.
+    constants : mapping, optional
+        ``{schema column: value}`` for a column the tables do not have, the same for
+        every row (``{"pupils_junior": 0}`` for a primary-only list); a constant for a
+        column the table has is a problem.
     source : str
         Named in every problem.
 
@@ -98,7 +111,9 @@ def map_tables(
             raise TypeError(f"{table} must be a pandas DataFrame, not {type(frame).__name__}")
     present = [t for t in _TABLES if frames[t] is not None]
     problems: list[Problem] = []
-    renames = _resolve_columns(frames, present, dict(columns or {}), source, problems)
+    notes: list[Problem] = []
+    columns = _fallbacks(frames, present, dict(columns or {}), source, problems, notes)
+    renames = _resolve_columns(frames, present, columns, source, problems)
     out: dict[str, pd.DataFrame | None] = {"schools": None, "teachers": None}
     shown: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
     sources: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
@@ -111,9 +126,10 @@ def map_tables(
             for target in targets:
                 shown[table][target] = f"{written} (→ {target})"
                 sources[table][target] = written
-    _recode(out, present, dict(values or {}), dict(columns or {}), source, problems)
+    _recode(out, present, dict(values or {}), columns, source, problems)
+    _constants(out, present, dict(constants or {}), shown, sources, source, problems, notes)
     assert out["schools"] is not None
-    return MappedTables(out["schools"], out["teachers"], shown, sources, problems)
+    return MappedTables(out["schools"], out["teachers"], shown, sources, problems, notes)
 
 
 # ---------------------------------------------------------------------------- columns
@@ -141,6 +157,92 @@ def _targets(value: object) -> tuple[str, ...] | None:
     return None
 
 
+def _allowed(table: str, target: str) -> bool:
+    """Whether ``target`` is a column of ``table`` or a schools pseudo-column that
+    :mod:`staffing.data.enrolment` reads (``grade_3``, ``pupils``)."""
+    if any(c.name == target for c in columns_for(table)):
+        return True
+    return table == "schools" and (target == BY_LEVEL or is_grade_target(target))
+
+
+def _blank(cells: pd.Series) -> np.ndarray:
+    """Cells that are empty: missing, or text of only spaces."""
+    text = cells.map(lambda v: isinstance(v, str) and not v.strip())
+    return (cells.isna() | text.astype(bool)).to_numpy()
+
+
+def _fallbacks(frames: dict[str, pd.DataFrame | None], present: list[str],
+               columns: dict[object, object], source: str, problems: list[Problem],
+               notes: list[Problem]) -> dict[str, object]:
+    """``columns`` with each tuple key (first non-blank of these headers) replaced by a
+    column added to its table under the name ``"A, else B"``; notes say how many rows
+    each later header filled."""
+    out: dict[str, object] = {}
+    for key, value in columns.items():
+        if not isinstance(key, tuple):
+            out[str(key)] = value
+            continue
+        headers = [str(h) for h in key]
+        label = ", else ".join(headers)
+        table = next((t for t in present if all(_find(frames[t], h) is not None  # type: ignore[arg-type]
+                                                 for h in headers)), None)
+        if table is None or not headers:
+            missing = next((h for h in headers if all(
+                _find(frames[t], h) is None for t in present)), label)  # type: ignore[arg-type]
+            problems.append(Problem(source, "", None, label, None,
+                                    _no_such_header(missing, frames, present)))
+            continue
+        frame = frames[table]
+        assert frame is not None
+        cells = frame.iloc[:, _find(frame, headers[0])].astype(object)  # type: ignore[call-overload]
+        used = []
+        for header in headers[1:]:
+            blank = _blank(cells)
+            used.append(f"{int(blank.sum())} rows from {header}")
+            other = frame.iloc[:, _find(frame, header)]  # type: ignore[call-overload]
+            cells = cells.where(~blank, other.astype(object))
+        named = {_key(h) for k in columns if not isinstance(k, tuple) for h in (k,)}
+        kept = [j for j, h in enumerate(frame.columns)
+                if _key(h) not in {_key(x) for x in headers} or _key(h) in named]
+        frames[table] = frame.iloc[:, kept].assign(**{label: cells.to_numpy()})
+        out[label] = value
+        notes.append(Problem(source, table, None, label, None,
+                             f"the first non-blank of {', '.join(headers)} (依次取第一个非空值): "
+                             f"{'; '.join(used)}, where the ones before were blank"))
+    return out
+
+
+def _constants(out: dict[str, pd.DataFrame | None], present: list[str],
+               constants: dict[str, object], shown: dict[str, dict[str, str]],
+               sources: dict[str, dict[str, str]], source: str, problems: list[Problem],
+               notes: list[Problem]) -> None:
+    """Add each constant column to the tables that have it in their schema."""
+    for name, value in constants.items():
+        tables = [t for t in present if any(c.name == str(name) for c in columns_for(t))]
+        if not tables:
+            problems.append(Problem(source, "", None, f"constants[{name!r}]", value,
+                                    f"{name} is not a column of the "
+                                    f"{' or '.join(present)} table (see docs/data.md)"))
+            continue
+        for table in tables:
+            frame = out[table]
+            assert frame is not None
+            column = next(c for c in columns_for(table) if c.name == str(name))
+            there = _positions(frame, column)
+            if there:
+                problems.append(Problem(
+                    source, table, None, f"constants[{name!r}]", value,
+                    f"the {table} table has a column for {name} already "
+                    f"({shown[table].get(column.name, str(frame.columns[there[0]]))!r}); "
+                    "give the constant or the column, not both"))
+                continue
+            out[table] = frame.assign(**{column.name: [value] * len(frame)})
+            sources[table][column.name] = f"constant {value!r}"
+            shown[table][column.name] = f"constant {value!r} (→ {column.name})"
+            notes.append(Problem(source, table, None, shown[table][column.name], value,
+                                 "the same value for every row, from constants (常量)"))
+
+
 def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
                      columns: dict[str, object], source: str,
                      problems: list[Problem]) -> dict[str, dict[int, tuple[str, ...]]]:
@@ -160,8 +262,7 @@ def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
             problems.append(Problem(source, "", None, str(header), None,
                                     _no_such_header(str(header), frames, present)))
             continue
-        fitting = {t: p for t, p in found.items()
-                   if all(any(c.name == g for c in columns_for(t)) for g in targets)}
+        fitting = {t: p for t, p in found.items() if all(_allowed(t, g) for g in targets)}
         if not fitting:
             table = next(iter(found))
             problems.append(Problem(source, table, None, str(header), ", ".join(targets),
