@@ -28,6 +28,7 @@ _TYPE_NAMES: dict[str, str] = {
     "id": "code",
     "text": "text",
     "int": "whole number",
+    "int_or_blank": "whole number or blank",
     "float": "number",
     "bool": "yes/no",
     "category": "category",
@@ -36,6 +37,7 @@ _TYPE_NAMES: dict[str, str] = {
 _TITLES: dict[str, str] = {
     "schools": "Schools table",
     "teachers": "Teachers table",
+    "move_rules": "Move rules (optional)",
 }
 
 
@@ -50,7 +52,7 @@ def render_markdown() -> str:
     """
     table = schema_table()
     parts = []
-    for name in ("schools", "teachers"):
+    for name in ("schools", "teachers", "move_rules"):
         english, chinese = SHEET_NAMES[name][:2]
         parts.append(f"### {_TITLES[name]}: sheet `{english}` / `{chinese}`\n")
         parts.append(_column_table(table[table.table == name], name))

@@ -12,7 +12,7 @@ import pandas as pd
 from staffing.data.county import County
 from staffing.errors import Problem, StaffingDataError
 from staffing.policy import Policy
-from staffing.staff import leaving
+from staffing.staff import leaving, move_permitted
 from staffing.transfers.mechanisms import MarketOutcome, da_then_to_be, modified_da, to_be
 from staffing.transfers.settings import BACKBONE_POINTS, TransferSettings
 
@@ -396,6 +396,9 @@ def voluntary_transfers(
     own_choice = (prefs["school_id"].eq(prefs["own"]).astype("int64")
                   .groupby(prefs["teacher_id"]).cumsum().gt(0))
     listed = prefs[~own_choice]
+    # The planner's move rules (County.move_rules) bound the schools a teacher may get.
+    listed = listed[move_permitted(getattr(county, "move_rules", None), listed["teacher_id"],
+                                   listed["school_id"])]
     requesters = pd.Index(prefs["teacher_id"].unique(), name="teacher_id")
     pinned_set = set(map(str, pinned))
     tt = t.loc[requesters]
@@ -541,7 +544,9 @@ def settle_transfers(
     net = (moves["to_school"].value_counts().reindex(schools.index, fill_value=0)
            - moves["from_school"].value_counts().reindex(schools.index, fill_value=0))
     schools["staff_in_post"] = schools["staff_in_post"] + net.to_numpy()
+    rules = county.move_rules  # a transferred teacher is pinned now: her rules are spent
     new = County(schools.reset_index(), teachers.reset_index(), name=county.name,
                  county_total=None if county.total_is_default else county.county_total,
-                 source=f"{county.source} after transfers", policy=policy)
+                 source=f"{county.source} after transfers", policy=policy,
+                 move_rules=rules[~rules["teacher_id"].isin(ids)])
     return new, moves
