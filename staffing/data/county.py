@@ -98,7 +98,7 @@ class County:
                                  self.county_total, source=source)
         empty = pd.DataFrame({"teacher_id": [], "school_id": [], "rule": []}, dtype=object)
         self.move_rules: pd.DataFrame = empty
-        if move_rules is not None:
+        if move_rules is not None and len(move_rules):  # an empty table: no rules
             try:
                 self.move_rules = validate_move_rules(move_rules, self.schools, self.teachers,
                                                       source=source)

@@ -298,7 +298,7 @@ def validate_move_rules(
     t = _parse_table(rules, "move_rules", sheet, rows, report)
     tid = t.value.get("teacher_id")
     sid = t.value.get("school_id")
-    if teachers is None:
+    if teachers is None and len(t):
         report.table(t, t.header("teacher_id"), "move rules need a teachers table "
                      "(sheet teachers / 教师)")
     elif tid is not None:
