@@ -299,7 +299,10 @@ def consolidate(county: County, policy: Policy | None = None, *,
       named teacher's ``school_id``;
 
     and drops the merged school. Totals of pupils, quota, staff and teachers are
-    conserved; ``county_total`` is unchanged. The returned County is validated afresh
+    conserved; ``county_total`` is unchanged. The planner's controls of a merged school
+    go with it (its ``locked_quota`` and caps are dropped; the receiver keeps its own, and
+    a receiver's lock below its new staff is reported); a move rule naming it names the
+    receiver, and one that then names the teacher's own school is dropped. The returned County is validated afresh
     (``County(...)``).
 
     Parameters

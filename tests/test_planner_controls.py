@@ -188,6 +188,17 @@ def test_voluntary_transfers_never_give_a_forbidden_school():
     after = voluntary_transfers(ruled, st.Policy(), prefs, vacancies="leaving").moves
     got = set(zip(after["teacher_id"], after["to_school"], strict=True))
     assert not got & set(zip(banned["teacher_id"], banned["to_school"], strict=True))
+    # A teacher all of whose listed schools are barred is excluded, with the reason.
+    one = banned["teacher_id"].iloc[0]
+    listed = prefs.loc[prefs["teacher_id"].eq(one), "school_id"]
+    listed = listed[listed.ne(county.teachers.at[one, "school_id"])]
+    barred = st.County(county.schools.reset_index(), county.teachers.reset_index(),
+                       name=county.name, move_rules=pd.DataFrame(
+                           {"teacher_id": one, "school_id": listed.unique(),
+                            "rule": "forbidden"}))
+    out = voluntary_transfers(barred, st.Policy(), prefs, vacancies="leaving")
+    assert out.excluded.set_index("teacher_id").at[one, "reason"] == "move_rules"
+    assert one not in set(out.moves["teacher_id"])
 
 
 # ---------------------------------------------------------------------------- caps
@@ -316,3 +327,22 @@ def test_random_controls_are_kept_by_every_plan(seed, picks):
     plan = st.optimize(ruled, time_limit=20)
     assert plan.status in ("optimal", "feasible")
     assert plan_violations(ruled, st.Policy(), plan) == []
+
+
+def test_consolidation_points_move_rules_at_the_receiving_school():
+    from staffing.scenarios import consolidate
+
+    county = st.synth.county(seed=1, n_schools=30)
+    _, done = consolidate(county)
+    merged, receiver = done["school_id"].iloc[0], done["merged_into"].iloc[0]
+    t = county.teachers
+    elsewhere = t.index[~t["school_id"].isin([merged, receiver]) & ~t["pinned"]][0]
+    at_merged = t.index[t["school_id"].eq(merged) & ~t["pinned"]][0]
+    rules = pd.DataFrame({"teacher_id": [elsewhere, at_merged], "school_id": [merged, receiver],
+                          "rule": ["allowed", "forbidden"]})
+    ruled = st.County(county.schools.reset_index(), t.reset_index(), name=county.name,
+                      move_rules=rules)
+    after, _ = consolidate(ruled)
+    # The school she was allowed is now part of the receiver; the teacher of the merged
+    # school now works at the school she was forbidden, so that rule is no move any more.
+    assert after.move_rules.values.tolist() == [[elsewhere, receiver, "allowed"]]

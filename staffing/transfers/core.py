@@ -46,6 +46,7 @@ _EXCLUDED_REASONS = {
     "status": "not in post this year",
     "pinned": "pinned",
     "own_school_first": "ranks the current school first",
+    "move_rules": "every school listed is barred by the planner's move rules",
 }
 
 
@@ -396,6 +397,7 @@ def voluntary_transfers(
     own_choice = (prefs["school_id"].eq(prefs["own"]).astype("int64")
                   .groupby(prefs["teacher_id"]).cumsum().gt(0))
     listed = prefs[~own_choice]
+    asked = set(listed["teacher_id"])
     # The planner's move rules (County.move_rules) bound the schools a teacher may get.
     listed = listed[move_permitted(getattr(county, "move_rules", None), listed["teacher_id"],
                                    listed["school_id"])]
@@ -405,8 +407,9 @@ def voluntary_transfers(
     reason = np.select(
         [tt["status"].ne("in_post").to_numpy(),
          (tt["pinned"].astype(bool) | tt.index.isin(pinned_set)).to_numpy(),
+         ~tt.index.isin(list(asked)),
          ~tt.index.isin(listed["teacher_id"])],
-        ["status", "pinned", "own_school_first"], "")
+        ["status", "pinned", "own_school_first", "move_rules"], "")
     excluded = pd.DataFrame({"teacher_id": requesters[reason != ""],
                              "reason": reason[reason != ""]})
     excluded["reason_text"] = excluded["reason"].map(_EXCLUDED_REASONS)
