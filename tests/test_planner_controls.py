@@ -307,7 +307,7 @@ def test_random_controls_are_kept_by_every_plan(seed, picks):
     rng = np.random.default_rng(picks)
     s = county.schools.copy()
     t = county.teachers
-    staying = s["staff_in_post"] - t[t["status"].isin(["leaving", "retiring"])].groupby(
+    staying = s["staff_in_post"] - t[t["status"].eq("leaving")].groupby(
         "school_id").size().reindex(s.index, fill_value=0)
     room = county.county_total - int(staying.clip(lower=0).sum())
     locked = rng.choice(s.index, size=3, replace=False)
@@ -346,3 +346,24 @@ def test_consolidation_points_move_rules_at_the_receiving_school():
     # The school she was allowed is now part of the receiver; the teacher of the merged
     # school now works at the school she was forbidden, so that rule is no move any more.
     assert after.move_rules.values.tolist() == [[elsewhere, receiver, "allowed"]]
+
+
+def test_the_model_plans_no_itinerant_cover_only_a_teacher_with_rules_could_give():
+    # U's only English teacher is U-900: without rules she covers part of R's English
+    # need itinerantly; with any rule for her, nobody at U can, so the model plans none.
+    from staffing.model.build import build_model, solve_model
+    from staffing.model.solve import values
+
+    county = two_school_english(u_english=0)
+
+    def english_cover(rules) -> float:
+        c = st.County(county.schools.reset_index(), county.teachers.reset_index(),
+                      move_rules=rules)
+        model = build_model(c)
+        solve_model(model)
+        arcs = model.blocks["itinerant"].arcs
+        return float(values(arcs.loc[arcs["subject"].eq("english"), "var"].tolist()).sum())
+
+    assert english_cover(None) > 0.3
+    rules = pd.DataFrame({"teacher_id": ["U-900"], "school_id": ["R"], "rule": ["forbidden"]})
+    assert english_cover(rules) == pytest.approx(0.0, abs=1e-9)
