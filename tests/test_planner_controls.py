@@ -367,3 +367,12 @@ def test_the_model_plans_no_itinerant_cover_only_a_teacher_with_rules_could_give
     assert english_cover(None) > 0.3
     rules = pd.DataFrame({"teacher_id": ["U-900"], "school_id": ["R"], "rule": ["forbidden"]})
     assert english_cover(rules) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_announced_moves_beyond_a_cap_are_a_clear_error_not_an_infeasible_model():
+    county = english_county(spare=3)
+    first = st.optimize(county, NO_ITINERANT)
+    assert len(moved(first)) == 3
+    capped = english_county(spare=3, U={"max_moves_out": 1})
+    with pytest.raises(StaffingDataError, match="3 moves announced in the previous plan"):
+        st.optimize(capped, NO_ITINERANT, previous=first)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.errors import Problem, StaffingDataError
 from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
@@ -231,15 +232,24 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
 
     # The planner's caps on moves into and out of a school this year (schools columns
     # max_moves_in / max_moves_out): one row per capped school with flows.
+    clashes = []
     for column, side, kind in (("max_moves_in", "target", "move_cap_in"),
                                ("max_moves_out", "school_id", "move_cap_out")):
         cap = schools[column] if column in schools else pd.Series(dtype=float)
         capped = cap[cap.notna()]
         if not len(capped):
             continue
-        by_school = flows[flows[side].isin(capped.index)].groupby(side)["var"].agg(list)
-        for s, block in by_school.items():
+        within = flows[flows[side].isin(capped.index)]
+        kept = within.groupby(side)["announced"].sum()
+        clashes += [Problem(data.county.source, "schools", None, column, int(capped[s]),
+                            f"school {s}: {int(n)} moves announced in the previous plan "
+                            f"exceed its cap {column} = {int(capped[s])}; raise the cap or "
+                            "replan without those moves / 上一方案已公布的调动超过调动人数上限")
+                    for s, n in kept.items() if n > capped[s]]
+        for s, block in within.groupby(side)["var"].agg(list).items():
             prob += pulp.lpSum(block) <= int(capped[s]), name(kind, school=pos[s])
+    if clashes:
+        raise StaffingDataError(clashes)
 
     # Plain dicts: pandas lookups by a (school, subject) key cost ~20 µs each.
     out_by = flows.groupby(["school_id", "subject"])["var"].agg(list).to_dict()
