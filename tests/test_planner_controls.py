@@ -69,8 +69,19 @@ def test_a_lock_below_the_staff_staying_is_a_data_error_naming_school_column_and
     with pytest.raises(StaffingDataError) as err:
         two_schools(locked_quota=7)
     (p,) = err.value.problems
-    assert (p.column, p.value) == ("locked_quota", 7)
+    assert (p.sheet, p.row, p.column, p.value) == ("schools", 2, "locked_quota", 7)
     assert "school A" in p.rule and "10 staff staying in post" in p.rule
+
+
+def test_leavers_do_not_count_against_a_lock():
+    # A has 10 staff, one of them a listed teacher leaving this year: 9 stay, so a lock
+    # of 9 is fine and 8 is not.
+    rows = [school("A", pupils_primary=380, classes_primary=9, approved_quota=10,
+                   staff_in_post=10, locked_quota=lock) for lock in (9, 8)]
+    leaver = teachers("A", {"chinese": 1}, status="leaving")
+    st.County(pd.DataFrame(rows[:1]), pd.DataFrame(leaver))
+    with pytest.raises(StaffingDataError, match="below the 9 staff staying"):
+        st.County(pd.DataFrame(rows[1:]), pd.DataFrame(leaver))
 
 
 def test_locks_beyond_the_county_total_are_a_data_error():

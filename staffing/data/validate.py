@@ -153,6 +153,7 @@ def validate_tables(
     if t is not None:
         _check_teachers(t, policy, report)
         _check_teachers_against_schools(t, s, report)
+    _check_locks(s, t, report)
     report.raise_if_any()
     return _finalise(s), (None if t is None else _finalise(t))
 
@@ -904,6 +905,23 @@ def _check_teachers_against_schools(t: _Table, s: _Table, report: _Report) -> No
     report.cells(s, listed > staff, "staff_in_post",
                  lambda i: f"{listed.iat[i]:.0f} teachers of this school are listed in sheet "
                  f"{t.sheet!r}, more than its staff in post ({staff.iat[i]:.0f})")
+
+
+def _check_locks(s: _Table, t: _Table | None, report: _Report) -> None:
+    """A locked quota is never below the school's staff staying in post (staff in post
+    less the listed teachers whose status leaves): a quota change dismisses nobody."""
+    if not s.has("locked_quota", "staff_in_post", "school_id"):
+        return
+    lock = s.value["locked_quota"]
+    staying = s.value["staff_in_post"]
+    if t is not None and t.has("status", "school_id"):
+        gone = t.value["school_id"][t.value["status"].isin(LEAVING_STATUSES)].value_counts()
+        staying = (staying - s.value["school_id"].map(gone).fillna(0)).clip(lower=0)
+    report.cells(s, lock.notna() & (lock < staying), "locked_quota",
+                 lambda i: f"school {s.value['school_id'].iat[i]}: the locked quota "
+                 f"{lock.iat[i]:.0f} is below the {staying.iat[i]:.0f} staff staying in post "
+                 "there (staff in post less leavers); a quota change dismisses nobody / "
+                 "锁定编制数低于在岗留任人数")
 
 
 # ---------------------------------------------------------------------------- output
