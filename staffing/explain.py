@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
-           "binding_facts", "county_reason", "school_story"]
+           "binding_facts", "county_reason", "school_story", "control_story"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -41,7 +41,13 @@ RULES: dict[str, tuple[str, str]] = {
     "mentor_capacity": ("shadow-training places at host schools", "跟岗培训基地容量"),
     "pool_loans": ("pool loans repaid by attrition in time", "周转池借编按期归还"),
     "projection": ("enrolment projection", "学生数预测"),
+    "locked_quota": ("quotas locked by the planner", "规划锁定编制"),
+    "move_caps": ("moves in and out within the planner's caps", "每年调入调出人数上限"),
+    "move_rules": ("teachers' move rules (allowed / forbidden schools)", "教师调动限制"),
 }
+
+#: Kinds of move the planner's caps count (itinerant cover is not a change of school).
+_CAPPED_KINDS = ("rotation", "support", "exchange")
 
 
 def _ids(index) -> str:
@@ -192,9 +198,111 @@ def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
     ]
 
 
+def _capped_moves(plan: Plan) -> tuple[pd.Series, pd.Series]:
+    """(moves in, moves out) per school of the kinds the planner's caps count."""
+    m = plan.moves
+    index = plan.quotas.index
+    m = m[m["kind"].isin(_CAPPED_KINDS)] if len(m) else m
+    if not len(m):
+        zero = pd.Series(0, index=index, dtype="int64")
+        return zero, zero
+    return (m["to_school"].value_counts().reindex(index, fill_value=0),
+            m["from_school"].value_counts().reindex(index, fill_value=0))
+
+
+def _caps_reached(plan: Plan) -> tuple[pd.Index, pd.Index]:
+    """Schools whose cap on moves in (out) is reached by the plan."""
+    s = plan.county.schools
+    into, out = _capped_moves(plan)
+    cap_in = s["max_moves_in"] if "max_moves_in" in s else pd.Series(np.nan, index=s.index)
+    cap_out = s["max_moves_out"] if "max_moves_out" in s else pd.Series(np.nan, index=s.index)
+    return (s.index[(cap_in.notna() & into.reindex(s.index).ge(cap_in)).to_numpy()],
+            s.index[(cap_out.notna() & out.reindex(s.index).ge(cap_out)).to_numpy()])
+
+
+def _control_rows(plan: Plan, lang: str) -> list[dict]:
+    """The planner's controls, when the county has any: locks, caps, move rules."""
+    s = plan.county.schools
+    zh = lang == "zh"
+    rows = []
+    lock = s["locked_quota"].dropna() if "locked_quota" in s else pd.Series(dtype=float)
+    if len(lock):
+        new = plan.quotas["new_quota"].reindex(lock.index)
+        rows.append(_row(
+            "locked_quota", lang, target=int(lock.sum()), achieved=int(new.sum()),
+            shortfall=int((new - lock).abs().sum()), binding=True,
+            schools_affected=_ids(lock.index),
+            note=(f"{len(lock)}所学校的编制由规划人员锁定,方案按锁定数核定" if zh else
+                  f"{len(lock)} schools' quotas locked by the planner (locked_quota); "
+                  "the plan gives exactly those")))
+    capped = [c for c in ("max_moves_in", "max_moves_out") if c in s and s[c].notna().any()]
+    if capped:
+        full_in, full_out = _caps_reached(plan)
+        reached = full_in.union(full_out)
+        rows.append(_row(
+            "move_caps", lang, target=int(sum(s[c].notna().sum() for c in capped)),
+            achieved=int(len(reached)), shortfall=0, binding=bool(len(reached)),
+            schools_affected=_ids(reached),
+            note=(f"已达上限:调入{_ids(full_in) or '无'};调出{_ids(full_out) or '无'}" if zh else
+                  f"cap reached: moves in at {_ids(full_in) or 'none'}; moves out at "
+                  f"{_ids(full_out) or 'none'}")))
+    rules = getattr(plan.county, "move_rules", None)
+    if rules is not None and len(rules):
+        who = rules["teacher_id"].unique()
+        m = plan.moves
+        moved = m[m["teacher_id"].isin(who) & m["kind"].isin(_CAPPED_KINDS)] if len(m) else m
+        rows.append(_row(
+            "move_rules", lang, target=int(len(who)), achieved=int(len(moved)), shortfall=0,
+            binding=False, schools_affected=_ids(sorted(set(rules["school_id"]))),
+            note=(f"{len(who)}名教师有调动限制,其中{len(moved)}人调动;有限制的教师不参与走教"
+                  if zh else
+                  f"{len(who)} teachers have move rules; {len(moved)} of them move, each "
+                  "only to a school her rules permit; they give no itinerant cover")))
+    return rows
+
+
+def _locked(plan: Plan, school_id: str) -> bool:
+    s = plan.county.schools
+    return "locked_quota" in s and bool(pd.notna(s.at[school_id, "locked_quota"]))
+
+
+def control_story(plan: Plan, school_id: str, lang: str = "en") -> str:
+    """The sentences of ``plan.explain(school_id)`` about the planner's controls there:
+    a locked quota, caps on moves in and out (and whether they were reached), and the
+    teachers here whose moves the planner's rules limit ("" when none apply)."""
+    s = plan.county.schools
+    r = s.loc[school_id]
+    zh = lang == "zh"
+    parts = []
+    if "locked_quota" in s and pd.notna(r["locked_quota"]):
+        n = int(r["locked_quota"])
+        parts.append(f"编制由规划人员锁定为{n}人(锁定编制数)" if zh else
+                     f"Quota locked at {n} by the planner (locked_quota)")
+    into, out = _capped_moves(plan)
+    for column, moved, en, cn in (("max_moves_in", into, "in", "调入"),
+                                  ("max_moves_out", out, "out", "调出")):
+        if column in s and pd.notna(r[column]):
+            cap, k = int(r[column]), int(moved.get(school_id, 0))
+            full = k >= cap
+            parts.append(f"每年最多{cn}{cap}人,本次{cn}{k}人" + (",已达上限" if full else "")
+                         if zh else f"moves {en} capped at {cap} a year ({column}): {k} "
+                         f"moved {en}" + (" — cap reached" if full else ""))
+    rules = getattr(plan.county, "move_rules", None)
+    t = plan.county.teachers
+    if rules is not None and len(rules) and t is not None:
+        here = sorted(set(rules["teacher_id"]) & set(t.index[t["school_id"].eq(school_id)]))
+        if here:
+            parts.append(f"本校{len(here)}名教师的调动受规划人员限制({_ids(here)})" if zh else
+                         f"{len(here)} teachers here may move only as the planner's move rules "
+                         f"permit ({_ids(here)})")
+    if not parts:
+        return ""
+    return ";".join(parts) + "。" if zh else " " + "; ".join(parts) + "."
+
+
 def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     """One row per policy rule: target, achieved, shortfall, binding, schools affected."""
-    rows = _quota_rows(plan, lang)
+    rows = _quota_rows(plan, lang) + _control_rows(plan, lang)
     if plan.rotation:
         rows += _rotation_rows(plan, lang)
     if plan.horizon:
@@ -669,9 +777,11 @@ def school_story(plan: Plan, school_id: str, lang: str = "en") -> str:
         text = (f"{r['name']}({school_id}):编制标准{r['norm']}人({basis}),"
                 f"原核定编制{r['approved_quota']}人,在编在岗{r['staff_in_post']}人;"
                 f"调整后编制{r['new_quota']}人(增减{r['change']:+d})。"
-                + _estimated_classes_story(plan, school_id, "zh")) + rotation
+                + _estimated_classes_story(plan, school_id, "zh")
+                + control_story(plan, school_id, "zh")) + rotation
         if r["shortfall_after"] > 0:
-            text += f"仍缺编{r['shortfall_after']}人:{county_reason(plan, 'zh')}。"
+            why = "编制已由规划人员锁定" if _locked(plan, school_id) else county_reason(plan, "zh")
+            text += f"仍缺编{r['shortfall_after']}人:{why}。"
         elif r["change"] < 0:
             text += f"收回{-r['change']}个空编入周转池。"
         for row in _unmet_at(plan, school_id):
@@ -681,9 +791,12 @@ def school_story(plan: Plan, school_id: str, lang: str = "en") -> str:
     text = (f"{r['name']} ({school_id}): norm {r['norm']} posts ({basis}); approved "
             f"quota {r['approved_quota']}, staff in post {r['staff_in_post']}; new quota "
             f"{r['new_quota']} ({r['change']:+d})."
-            + _estimated_classes_story(plan, school_id, "en")) + rotation
+            + _estimated_classes_story(plan, school_id, "en")
+            + control_story(plan, school_id, "en")) + rotation
     if r["shortfall_after"] > 0:
-        text += f" Still {r['shortfall_after']} short of norm: {county_reason(plan, 'en')}."
+        why = ("its quota is locked by the planner" if _locked(plan, school_id)
+               else county_reason(plan, "en"))
+        text += f" Still {r['shortfall_after']} short of norm: {why}."
     elif r["change"] < 0:
         text += f" {-r['change']} vacant posts released to the turnover pool."
     for row in _unmet_at(plan, school_id):

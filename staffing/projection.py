@@ -729,4 +729,5 @@ def projected_county(county: County, year: int, policy: Policy | None = None, *,
     s["boarding_pupils"] = np.minimum(boarding, after).astype(np.int64)
     return County(s, county.teachers, name=county.name,
                   county_total=None if county.total_is_default else county.county_total,
-                  source=f"{county.source} (projected, year {year})", policy=policy)
+                  source=f"{county.source} (projected, year {year})", policy=policy,
+                  move_rules=county.move_rules)

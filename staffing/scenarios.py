@@ -304,7 +304,10 @@ def consolidate(county: County, policy: Policy | None = None, *,
       named teacher's ``school_id``;
 
     and drops the merged school. Totals of pupils, quota, staff and teachers are
-    conserved; ``county_total`` is unchanged. The returned County is validated afresh
+    conserved; ``county_total`` is unchanged. The planner's controls of a merged school
+    go with it (its ``locked_quota`` and caps are dropped; the receiver keeps its own, and
+    a receiver's lock below its new staff is reported); a move rule naming it names the
+    receiver, and one that then names the teacher's own school is dropped. The returned County is validated afresh
     (``County(...)``).
 
     Parameters
@@ -395,7 +398,8 @@ def consolidate(county: County, policy: Policy | None = None, *,
         teachers.loc[moving, "school_id"] = teachers.loc[moving, "school_id"].map(target)
     result = County(new, teachers, name=county.name,
                     county_total=None if county.total_is_default else county.county_total,
-                    source=county.source, policy=policy)
+                    source=county.source, policy=policy,
+                    move_rules=_merged_rules(county, done, teachers))
     table = getattr(county, "distances", None)
     if table is not None:
         from staffing.geo import read_distance_table
@@ -462,7 +466,21 @@ def retire_early(county: County, teacher_ids: Iterable[str], policy: Policy | No
     teachers.loc[ids, "status"] = "leaving"
     after = County(county.schools.reset_index(), teachers.reset_index(), name=county.name,
                    county_total=None if county.total_is_default else county.county_total,
-                   source=f"{county.source} (early retirements)", policy=policy)
+                   source=f"{county.source} (early retirements)", policy=policy,
+                   move_rules=county.move_rules)
     if getattr(county, "distances", None) is not None:
         after.distances = county.distances  # type: ignore[attr-defined]
     return after, within[within["teacher_id"].isin(ids)].reset_index(drop=True)
+
+
+def _merged_rules(county: County, done: pd.DataFrame, teachers: pd.DataFrame | None
+                  ) -> pd.DataFrame | None:
+    """The move rules after merging: a rule naming a merged school names the school it
+    merged into; one naming the teacher's own school then is no move and is dropped."""
+    rules = county.move_rules
+    if not len(rules) or teachers is None:
+        return rules if len(rules) else None
+    into = pd.Series(done["merged_into"].to_numpy(), index=done.index)
+    out = rules.assign(school_id=rules["school_id"].map(into).fillna(rules["school_id"]))
+    own = out["teacher_id"].map(teachers["school_id"])
+    return out[out["school_id"].ne(own)].drop_duplicates()

@@ -10,7 +10,9 @@
 * :func:`moves_by_school` — teachers moving in and out of each school (itinerant cover
   excluded: the teacher stays in post at home);
 * :func:`staff_after_moves` — staff by school × subject once moves are made;
-* :func:`urgent_cover` — which schools have a teacher qualified for each urgent subject.
+* :func:`urgent_cover` — which schools have a teacher qualified for each urgent subject;
+* :func:`move_permitted` — whether the planner's move rules (``County.move_rules``)
+  let each teacher be moved to each target school; :func:`restricted` — who has rules.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COUNTED_BACKBONE_LEVELS", "PREFECTURE_BACKBONE_LEVELS", "leaving", "in_post",
            "is_backbone", "level_staff", "moves_by_school", "staff_after_moves",
-           "urgent_cover"]
+           "urgent_cover", "move_permitted", "restricted"]
 
 #: Backbone levels counted by the 优质均衡 indicator "backbone teachers at county level or
 #: above per 100 pupils" (教督〔2017〕6号); ``none`` is not counted.
@@ -220,3 +222,41 @@ def urgent_cover(teachers: pd.DataFrame, ids: pd.Index, policy: Policy,
         out[subject] = (has[cols].any(axis=1) if cols
                         else pd.Series(False, index=has.index))
     return pd.DataFrame(out, index=has.index, columns=list(policy.urgent_subjects), dtype=bool)
+
+
+def restricted(move_rules: pd.DataFrame | None) -> pd.Index:
+    """Teachers with at least one move rule (``allowed`` or ``forbidden``), sorted."""
+    if move_rules is None or not len(move_rules):
+        return pd.Index([], dtype=object, name="teacher_id")
+    return pd.Index(sorted(move_rules["teacher_id"].astype(str).unique()), name="teacher_id")
+
+
+def move_permitted(move_rules: pd.DataFrame | None, teacher_id: pd.Series | np.ndarray,
+                   target: pd.Series | np.ndarray) -> np.ndarray:
+    """Whether the move rules let each teacher be moved to each target school.
+
+    A teacher with any ``allowed`` rows may be moved only to those schools; a
+    ``forbidden`` row removes that school; a teacher without rows may go anywhere
+    (other rules of the plan aside). Every kind of move reads this one rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rules = pd.DataFrame({"teacher_id": ["T1", "T2"], "school_id": ["A", "B"],
+    ...                       "rule": ["allowed", "forbidden"]})
+    >>> move_permitted(rules, ["T1", "T1", "T2", "T2", "T3"], ["A", "B", "A", "B", "B"]).tolist()
+    [True, False, True, False, True]
+    """
+    tid = pd.Series(np.asarray(teacher_id, dtype=object)).astype(str)
+    to = pd.Series(np.asarray(target, dtype=object)).astype(str)
+    if move_rules is None or not len(move_rules):
+        return np.ones(len(tid), dtype=bool)
+    r = move_rules.astype({"teacher_id": str, "school_id": str})
+    pairs = pd.MultiIndex.from_arrays([tid, to])
+    allowed = r[r["rule"].eq("allowed")]
+    forbidden = r[r["rule"].eq("forbidden")]
+    listed = pd.MultiIndex.from_frame(allowed[["teacher_id", "school_id"]])
+    barred = pd.MultiIndex.from_frame(forbidden[["teacher_id", "school_id"]])
+    has_allowed = tid.isin(set(allowed["teacher_id"])).to_numpy()
+    ok = ~has_allowed | pairs.isin(listed)
+    return np.asarray(ok & ~pairs.isin(barred), dtype=bool)

@@ -158,9 +158,12 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
     movers = teachers[elig["eligible"].reindex(teachers.index).to_numpy()
                       & teachers["status"].eq("in_post").to_numpy()]
     movers = movers.assign(backbone=elig["backbone"].reindex(movers.index).to_numpy())
-    candidates = r.flows[["school_id", "subject", "backbone", "target", "km", "kind"]].merge(
-        movers.reset_index()[["teacher_id", "school_id", "subject", "backbone"]],
-        on=["school_id", "subject", "backbone"])
+    keyed = movers.index.isin(set(county.move_rules["teacher_id"]))  # own groups
+    movers = movers.assign(rule_key=np.where(keyed, movers.index.astype(str), ""))
+    candidates = r.flows[["school_id", "subject", "backbone", "rule_key", "target", "km",
+                          "kind"]].merge(
+        movers.reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key"]],
+        on=["school_id", "subject", "backbone", "rule_key"])
     # Whose post a mover holds: a backbone teacher rotating to a rural or weak school is
     # on backbone support (骨干支教); the post goes with her only for the kinds listed
     # in policy.post_moves_with, else it stays at home (a term move).
@@ -483,6 +486,12 @@ def plan_violations(county: County, policy: Policy, plan, *,
       kind decides whose post the mover holds;
     * every move and itinerant visit is within ``max_travel_km`` road km
       (haversine × ``road_factor``, or the county's distance table);
+    * planner controls (schools columns and the move-rules table): a school with a
+      ``locked_quota`` gets exactly that quota (every year of a multi-year plan); a
+      teacher with ``allowed`` rows moves only to those schools, never to a
+      ``forbidden`` one, and gives no itinerant cover; moves (rotation, support,
+      exchange) into and out of a school stay within ``max_moves_in`` and
+      ``max_moves_out``;
     * multi-year plans: hires are whole numbers ≥ 0 for years 1 … horizon, urgent-need
       subjects are ≥ ``urgent_share_min`` of each year's hires, each year's quotas fit
       the county total, and staff holding a post (after retirements and moves) plus
@@ -563,6 +572,7 @@ def plan_violations(county: County, policy: Policy, plan, *,
                  f"after the moves" for i in s.index[over.to_numpy()]]
 
     problems += _move_violations(county, policy, plan, horizon, pinned)
+    problems += _control_violations(county, plan, new, horizon)
     if horizon > 0:
         problems += _year_violations(county, policy, plan, horizon, fits)
     return problems
@@ -636,6 +646,55 @@ def _move_violations(county: County, policy: Policy, plan, horizon: int,
     absent = visiting.map(t["status"]).ne("in_post") | visiting.isin(set(movers))
     problems += [f"teacher {x} teaches itinerant but is not in post at home this year"
                  for x in visiting[absent].unique()]
+    return problems
+
+
+def _control_violations(county: County, plan, new: pd.Series, horizon: int) -> list[str]:
+    """The planner's controls, read from the input tables: locks, move rules, caps."""
+    problems: list[str] = []
+    s = county.schools
+    if "locked_quota" in s:
+        lock = s["locked_quota"].dropna()
+        problems += [f"school {i}: new quota {int(new[i])} ≠ its locked quota {int(v)}"
+                     for i, v in lock.items() if int(new[i]) != int(v)]
+        path = getattr(plan, "quota_path", None)
+        if horizon > 0 and path is not None and len(path) and len(lock):
+            years = path["quota"].reindex(index=lock.index)
+            for year in years.columns:
+                problems += [f"{year}: school {i} quota {int(years.at[i, year])} ≠ its locked "
+                             f"quota {int(v)}" for i, v in lock.items()
+                             if int(years.at[i, year]) != int(v)]
+    m = plan.moves
+    if m is None or not len(m):
+        return problems
+    tid = m["teacher_id"].astype(str)
+    full = m["kind"].isin(["rotation", "support", "exchange"]).to_numpy()
+    rules = getattr(county, "move_rules", None)
+    if rules is not None and len(rules):
+        allowed: dict[str, set[str]] = {}
+        forbidden: dict[str, set[str]] = {}
+        for t, sch, rule in zip(rules["teacher_id"], rules["school_id"], rules["rule"],
+                                strict=True):
+            (allowed if rule == "allowed" else forbidden).setdefault(str(t), set()).add(str(sch))
+        for t, to, kind in zip(tid, m["to_school"].astype(str), m["kind"], strict=True):
+            if t not in allowed and t not in forbidden:
+                continue
+            if kind == "itinerant":
+                problems.append(f"teacher {t} has move rules but teaches itinerant at {to}")
+            elif t in allowed and to not in allowed[t]:
+                problems.append(f"teacher {t} moves to {to}, not one of her allowed schools "
+                                f"{sorted(allowed[t])}")
+            elif to in forbidden.get(t, set()):
+                problems.append(f"teacher {t} moves to {to}, which her move rules forbid")
+    for column, side, word in (("max_moves_in", "to_school", "into"),
+                               ("max_moves_out", "from_school", "out of")):
+        if column not in s:
+            continue
+        counts = m.loc[full, side].value_counts()
+        for i, cap in s[column].dropna().items():
+            if int(counts.get(i, 0)) > int(cap):
+                problems.append(f"school {i}: {int(counts[i])} moves {word} it > its cap "
+                                f"{column} = {int(cap)}")
     return problems
 
 

@@ -47,8 +47,8 @@ def test_canonical_frames_have_schema_order_id_index_and_dtypes(small_county_fra
             if c.name in frame.index.names:
                 continue
             dtype = frame[c.name].dtype
-            expected = {"int": "int64", "float": "float64", "bool": "bool",
-                        "date": "datetime64[ns]"}.get(c.kind)
+            expected = {"int": "int64", "float": "float64", "int_or_blank": "float64",
+                        "bool": "bool", "date": "datetime64[ns]"}.get(c.kind)
             if expected:
                 assert str(dtype) == expected, c.name
             else:

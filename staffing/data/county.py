@@ -10,7 +10,13 @@ import pandas as pd
 
 from staffing.data.enrolment import complete_schools
 from staffing.data.mapping import map_tables
-from staffing.data.validate import check_county_total, check_tables
+from staffing.data.validate import (
+    check_county_total,
+    check_tables,
+    lock_problems,
+    staying_in_post,
+    validate_move_rules,
+)
 from staffing.errors import Problem, StaffingDataError
 
 if TYPE_CHECKING:
@@ -42,6 +48,10 @@ class County:
         Where the tables came from, used in error messages.
     policy : Policy, optional
         Supplies the plausibility limits used by validation (defaults otherwise).
+    move_rules : DataFrame, optional
+        Planner controls on teacher moves (sheet ``move_rules`` / ``调动限制``):
+        ``teacher_id``, ``school_id``, ``rule`` (``allowed``/允许 or ``forbidden``/禁止).
+        Stored as :attr:`move_rules` (an empty table when none is given).
 
     Raises
     ------
@@ -89,6 +99,7 @@ class County:
         county_total: int | None = None,
         source: str = "<DataFrame>",
         policy: Policy | None = None,
+        move_rules: pd.DataFrame | None = None,
     ) -> None:
         checked = check_tables(schools, teachers, source=source, policy=policy)
         self.schools: pd.DataFrame = checked.schools
@@ -108,6 +119,18 @@ class County:
         self.county_total: int = int(total)
         if not self.total_is_default:
             check_county_total(self.county_total, self.schools, policy, source)
+        problems = lock_problems(self.schools, staying_in_post(self.schools, self.teachers),
+                                 self.county_total, source=source)
+        empty = pd.DataFrame({"teacher_id": [], "school_id": [], "rule": []}, dtype=object)
+        self.move_rules: pd.DataFrame = empty
+        if move_rules is not None and len(move_rules):  # an empty table: no rules
+            try:
+                self.move_rules = validate_move_rules(move_rules, self.schools, self.teachers,
+                                                      source=source)
+            except StaffingDataError as exc:
+                problems += exc.problems
+        if problems:
+            raise StaffingDataError(problems)
 
     @classmethod
     def from_frames(
@@ -285,6 +308,8 @@ class County:
             and self.county_total == other.county_total
             and self.schools.equals(other.schools)
             and same_teachers
+            and self.move_rules.reset_index(drop=True).equals(
+                other.move_rules.reset_index(drop=True))
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable container

@@ -30,6 +30,7 @@ _TYPE_NAMES: dict[str, str] = {
     "id": "code",
     "text": "text",
     "int": "whole number",
+    "int_or_blank": "whole number or blank",
     "float": "number",
     "bool": "yes/no",
     "category": "category",
@@ -38,12 +39,14 @@ _TYPE_NAMES: dict[str, str] = {
 _TITLES: dict[str, str] = {
     "schools": "Schools table",
     "teachers": "Teachers table",
+    "move_rules": "Move rules (optional)",
 }
 # The same labels in Chinese, for docs/zh/data.md.
 _TYPE_NAMES_ZH: dict[str, str] = {
     "id": "代码",
     "text": "文本",
     "int": "整数",
+    "int_or_blank": "整数或空白",
     "float": "数值",
     "bool": "是/否",
     "category": "类别",
@@ -51,10 +54,12 @@ _TYPE_NAMES_ZH: dict[str, str] = {
 }
 _UNITS_ZH: dict[str, str] = {
     "": "", "pupils": "人", "classes": "班", "posts": "个编制", "degrees": "度", "years": "年",
+    "teachers": "人",
 }
 _TITLES_ZH: dict[str, str] = {
     "schools": "学校表",
     "teachers": "教师表",
+    "move_rules": "调动限制表",
 }
 #: The description of each column in Chinese, by (table, column); a column added to the
 #: schema needs one here (tests/test_data_docs.py names any that is missing).
@@ -72,6 +77,16 @@ DESCRIPTIONS_ZH: dict[tuple[str, str], str] = {
     ("schools", "pupils_junior"): "初中在校生数（7–9 年级）。",
     ("schools", "classes_primary"): "小学教学班数。",
     ("schools", "classes_junior"): "初中教学班数。",
+    ("schools", "classes_estimated"): ("班级数是按在校生数估算的(staffing.estimate_classes),"
+                                       "不是实有数;explain() 说明哪些编制标准以此为据。默认否。"),
+    ("schools", "locked_quota"): ("规划人员为本校锁定的编制数:方案给本校的编制恰为此数,"
+                                  "多年方案每年如此。空白表示不锁定。"),
+    ("schools", "max_moves_in"): "方案每年调入本校教师(轮岗、支教、交流)的最多人数。空白表示不设上限。",
+    ("schools", "max_moves_out"): "方案每年从本校调出教师的最多人数。空白表示不设上限。",
+    ("move_rules", "teacher_id"): "本条限制所指的教师。",
+    ("move_rules", "school_id"): "该教师可调往(允许)或不得调往(禁止)的学校;不能是其本校。",
+    ("move_rules", "rule"): ("允许:该教师只可调往其“允许”各行所列学校(或留任);"
+                             "禁止:不得调往此校。"),
     ("schools", "approved_quota"): "学校现有的核定并备案的编制数。",
     ("schools", "staff_in_post"): "占用编制、目前在本校工作的人数。",
     ("schools", "lat"): "纬度（WGS84）。",
@@ -112,7 +127,7 @@ def render_markdown(lang: str = "en") -> str:
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     table = schema_table()
     parts = []
-    for name in ("schools", "teachers"):
+    for name in ("schools", "teachers", "move_rules"):
         english, chinese = SHEET_NAMES[name][:2]
         if lang == "zh":
             parts.append(f"### {_TITLES_ZH[name]}：工作表 `{chinese}` / `{english}`\n")

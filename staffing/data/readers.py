@@ -22,7 +22,7 @@ import pandas as pd
 from staffing._cells import csv_unescape
 from staffing.data.county import County
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for
-from staffing.data.validate import check_tables
+from staffing.data.validate import check_tables, validate_move_rules
 from staffing.errors import Problem, StaffingDataError
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def load_county(
         - a single ``.csv`` or ``.parquet`` file holding the schools table.
 
         The county sheet has two columns, ``key``/``项目`` and ``value``/``值``,
-        with rows ``name``/``县名`` and ``county_total``/``核定编制总量``.
+        with rows ``name``/``县名`` and ``county_total``/``核定编制总量``. An optional
+        ``move_rules``/``调动限制`` sheet (or file) holds the planner's move rules.
     name : str, optional
         County name; overrides the county sheet, which overrides the file stem.
     county_total : int, optional
@@ -122,6 +123,14 @@ def load_county(
         )
     except StaffingDataError as exc:
         raise StaffingDataError(exc.problems + problems) from None
+    rules = sheets.get("move_rules")
+    clean_rules = None
+    if rules is not None:
+        try:
+            clean_rules = validate_move_rules(rules.frame, checked.schools, checked.teachers,
+                                              source=source, sheet=rules.sheet, rows=rules.rows)
+        except StaffingDataError as exc:
+            problems += exc.problems
     if problems:
         raise StaffingDataError(problems)
     county = County(
@@ -131,6 +140,7 @@ def load_county(
         county_total=county_total if county_total is not None else facts.get("county_total"),
         source=source,
         policy=policy,
+        move_rules=clean_rules,
     )
     county.warnings = checked.warnings  # with the file's sheets, rows and headers
     return county

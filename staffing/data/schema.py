@@ -27,6 +27,8 @@ __all__ = [
     "SCHOOL_COLUMNS",
     "TEACHER_COLUMNS",
     "COUNTY_KEYS",
+    "MOVE_RULES",
+    "MOVE_RULE_COLUMNS",
     "SHEET_NAMES",
     "schema_table",
     "columns_for",
@@ -41,7 +43,9 @@ class Column:
     ----------
     name : canonical English name, as stored in :class:`staffing.County`.
     zh : the Simplified Chinese header a bureau's workbook uses.
-    kind : ``"id" | "text" | "int" | "float" | "bool" | "category" | "date"``.
+    kind : ``"id" | "text" | "int" | "float" | "bool" | "category" | "date"``, or
+        ``"int_or_blank"``: a whole number where a blank cell means "none given"
+        (kept as NaN, e.g. a quota nobody locked).
     required : whether the column must be present.
     unit : unit of measure, if any.
     vocab : for ``category``: code → Chinese label; cells may hold either.
@@ -129,6 +133,19 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
            max=180, aliases=("longitude", "lng")),
     Column("boarding_pupils", "寄宿生数", "int", False, "Boarding pupils. Default 0.",
            unit="pupils", min=0, max=20_000, aliases=("住校生数",)),
+    # Planner controls (blank = no control): docs/concepts.md "Planner controls".
+    Column("locked_quota", "锁定编制数", "int_or_blank", False,
+           "Quota the planner locks for this school: the plan gives exactly this many posts, "
+           "every year of a multi-year plan. Blank: free.", unit="posts", min=0, max=5_000,
+           aliases=("锁定编制",)),
+    Column("max_moves_in", "每年最多调入人数", "int_or_blank", False,
+           "Most teachers the plan moves into this school per year (rotation, support, "
+           "exchange). Blank: no cap.", unit="teachers", min=0, max=400,
+           aliases=("最多调入人数",)),
+    Column("max_moves_out", "每年最多调出人数", "int_or_blank", False,
+           "Most teachers the plan moves out of this school per year (rotation, support, "
+           "exchange). Blank: no cap.", unit="teachers", min=0, max=400,
+           aliases=("最多调出人数",)),
 )
 
 TEACHER_COLUMNS: tuple[Column, ...] = (
@@ -163,6 +180,20 @@ TEACHER_COLUMNS: tuple[Column, ...] = (
            "never assumed. Default false.", aliases=("申请提前退休",)),
 )
 
+#: Move rules (sheet ``move_rules`` / ``调动限制``, optional): per teacher, schools she
+#: may be moved to (``allowed``: only those) or must not be (``forbidden``).
+MOVE_RULES: dict[str, str] = {"allowed": "允许", "forbidden": "禁止"}
+
+MOVE_RULE_COLUMNS: tuple[Column, ...] = (
+    Column("teacher_id", "教师编号", "id", True, "The teacher the rule is about.",
+           aliases=("工号",)),
+    Column("school_id", "学校代码", "id", True, "A school she may (allowed) or must not "
+           "(forbidden) be moved to; not her own school.", aliases=("学校编号", "目标学校代码")),
+    Column("rule", "限制", "category", True,
+           "allowed: the teacher moves only to the schools of her allowed rows (or stays); "
+           "forbidden: never to this school.", vocab=MOVE_RULES, aliases=("规则", "调动限制")),
+)
+
 #: Key–value facts about the county (sheet ``county`` / ``县情``).
 COUNTY_KEYS: dict[str, str] = {
     "name": "县名",
@@ -174,12 +205,14 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "schools": ("schools", "学校"),
     "teachers": ("teachers", "教师"),
     "county": ("county", "县情"),
+    "move_rules": ("move_rules", "调动限制"),
 }
 
 
 def columns_for(table: str) -> tuple[Column, ...]:
-    """The schema columns of ``"schools"`` or ``"teachers"``."""
-    return {"schools": SCHOOL_COLUMNS, "teachers": TEACHER_COLUMNS}[table]
+    """The schema columns of ``"schools"``, ``"teachers"`` or ``"move_rules"``."""
+    return {"schools": SCHOOL_COLUMNS, "teachers": TEACHER_COLUMNS,
+            "move_rules": MOVE_RULE_COLUMNS}[table]
 
 
 def schema_table() -> pd.DataFrame:
@@ -192,7 +225,8 @@ def schema_table() -> pd.DataFrame:
     '核定编制数'
     """
     rows = []
-    for table, cols in (("schools", SCHOOL_COLUMNS), ("teachers", TEACHER_COLUMNS)):
+    for table, cols in (("schools", SCHOOL_COLUMNS), ("teachers", TEACHER_COLUMNS),
+                        ("move_rules", MOVE_RULE_COLUMNS)):
         for c in cols:
             allowed = ""
             if c.vocab:

@@ -33,10 +33,11 @@ from staffing.policy import Policy
 from staffing.vocab import FALSE_WORDS, LEAVING_STATUSES, STATUSES, TRUE_WORDS, VALUE_ALIASES
 
 __all__ = ["validate_tables", "check_tables", "CheckedTables", "check_county_total",
-           "ID_COLUMNS", "TABLES", "MIN_HIRE_AGE", "LATEST_RETIREMENT_AGE"]
+           "validate_move_rules", "lock_problems", "staying_in_post", "ID_COLUMNS", "TABLES",
+           "MIN_HIRE_AGE", "LATEST_RETIREMENT_AGE"]
 
 #: The tables validated here, in the order problems are reported.
-TABLES: tuple[str, ...] = ("schools", "teachers")
+TABLES: tuple[str, ...] = ("schools", "teachers", "move_rules")
 
 #: The id column of each table; it becomes the index of the canonical frame.
 ID_COLUMNS: dict[str, str] = {"schools": "school_id", "teachers": "teacher_id"}
@@ -52,7 +53,8 @@ MIN_HIRE_AGE: int = 16
 LATEST_RETIREMENT_AGE: dict[str, int] = {"male": 63, "female_cadre": 58, "female_worker": 55}
 
 #: Value an optional column takes where it is absent or its cell is empty, by kind.
-_DEFAULTS: dict[str, object] = {"bool": False, "int": 0, "float": np.nan, "date": pd.NaT}
+_DEFAULTS: dict[str, object] = {"bool": False, "int": 0, "float": np.nan, "date": pd.NaT,
+                                "int_or_blank": np.nan}
 
 _DATE_RE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?"
@@ -207,6 +209,7 @@ def check_tables(
     if t is not None:
         _check_teachers(t, policy, report)
         _check_teachers_against_schools(t, s, report)
+    _check_locks(s, t, report)
     report.raise_if_any()
     flagged = _Report(source)
     _check_far_schools(s, policy, flagged)
@@ -239,6 +242,155 @@ def check_county_total(total: int, schools: pd.DataFrame, policy: Policy | None 
             f"the county's pupil-ratio norm {norm:,.1f} + {policy.plausible_staff_extra:g} × "
             f"{len(schools)} schools (Policy.plausible_staff_factor, "
             "Policy.plausible_staff_extra)")])
+
+
+def staying_in_post(schools: pd.DataFrame, teachers: pd.DataFrame | None) -> pd.Series:
+    """Staff staying in post per school: staff in post less the listed teachers whose
+    status leaves the post this year (``LEAVING_STATUSES``), never below 0."""
+    leavers = pd.Series(0, index=schools.index)
+    if teachers is not None and len(teachers):
+        gone = teachers.loc[teachers["status"].isin(LEAVING_STATUSES), "school_id"]
+        leavers = gone.value_counts().reindex(schools.index, fill_value=0)
+    return (schools["staff_in_post"] - leavers).clip(lower=0).astype("int64")
+
+
+def lock_problems(schools: pd.DataFrame, staying: pd.Series, county_total: int, *,
+                  reserve: int = 0, pool_enabled: bool = True,
+                  source: str = "<DataFrame>", sheet: str = "schools") -> list[Problem]:
+    """Locked quotas (``locked_quota``) that the hard rules make impossible.
+
+    A quota is never below the staff staying in post (a quota change dismisses nobody),
+    and the quotas plus the pool reserve fit within the county total (when the staff
+    fit). So a lock below the school's staff staying in post is an error, and so are
+    locks that, with the staff staying at the unlocked schools and ``reserve`` posts
+    kept in the pool, need more than the county total (or, when the staff already
+    exceed the total, any lock above the staff staying). With the pool off every quota
+    stays at its approved value, so a lock must equal it.
+
+    Parameters
+    ----------
+    schools : canonical schools table (``approved_quota``, ``locked_quota``).
+    staying : staff staying in post per school (:func:`staying_in_post`).
+    county_total : the county total quota.
+    reserve : posts the pool must keep (``Policy.pool_reserve_share``; 0 by default).
+    pool_enabled : ``Policy.pool_enabled``.
+    source, sheet : named in the problems.
+
+    Returns
+    -------
+    list of Problem
+        Empty when every lock can be kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"approved_quota": [10, 8], "locked_quota": [4.0, float("nan")]},
+    ...                  index=pd.Index(["A", "B"], name="school_id"))
+    >>> [p.rule[:40] for p in lock_problems(s, pd.Series([5, 8], index=["A", "B"]), 20)]
+    ['school A: the locked quota 4 is below th']
+    """
+    if "locked_quota" not in schools or not schools["locked_quota"].notna().any():
+        return []
+    lock = schools["locked_quota"]
+    locked = lock.notna()
+    problems = []
+    below = locked & (lock < staying)
+    problems += [Problem(source, sheet, None, "locked_quota", int(lock[i]),
+                         f"school {i}: the locked quota {int(lock[i])} is below the "
+                         f"{int(staying[i])} staff staying in post there (staff in post less "
+                         "leavers); a quota change dismisses nobody / 锁定编制数低于在岗留任人数")
+                 for i in schools.index[below.to_numpy()]]
+    if not pool_enabled:
+        off = locked & lock.ne(schools["approved_quota"])
+        problems += [Problem(source, sheet, None, "locked_quota", int(lock[i]),
+                             f"school {i}: with the turnover pool off (Policy.pool_enabled) "
+                             f"every quota stays at its approved {int(schools.at[i, 'approved_quota'])}"
+                             " / 周转池关闭时编制不可调整")
+                     for i in schools.index[off.to_numpy()]]
+        return problems
+    if problems:
+        return problems
+    need = int(lock[locked].sum()) + int(staying[~locked].sum())
+    room = max(int(county_total), int(staying.sum()))  # the staff's excess is a fact
+    if need + int(reserve) > room:
+        ids = ", ".join(map(str, schools.index[locked.to_numpy()][:10]))
+        problems.append(Problem(
+            source, sheet, None, "locked_quota", int(lock[locked].sum()),
+            f"the locked quotas (Σ {int(lock[locked].sum())} at {ids}) plus the "
+            f"{int(staying[~locked].sum())} staff staying in post at the other schools"
+            + (f" plus the pool reserve {int(reserve)}" if reserve else "")
+            + f" need {need + int(reserve)} posts, more than the county total "
+            f"{int(county_total)}" + (f" (the staff in post, {int(staying.sum())})"
+                                      if room > county_total else "")
+            + " / 锁定编制数合计超过县域编制总量"))
+    return problems
+
+
+def validate_move_rules(
+    rules: pd.DataFrame,
+    schools: pd.DataFrame,
+    teachers: pd.DataFrame | None,
+    *,
+    source: str = "<DataFrame>",
+    sheet: str = "move_rules",
+    rows: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Check the move-rules table against the canonical schools and teachers tables.
+
+    Each row says a teacher may (``allowed`` / 允许) or must not (``forbidden`` / 禁止)
+    be moved to a school. Problems: unknown teacher or school ids, a rule naming the
+    teacher's own school (not a move), the same (teacher, school) given twice or both
+    allowed and forbidden, and rows for a pinned teacher (``pinned`` column: she is
+    never moved, so a rule for her contradicts the teachers table — remove one).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``teacher_id``, ``school_id``, ``rule`` (codes), sorted by teacher and
+        school, on a fresh RangeIndex.
+
+    Raises
+    ------
+    StaffingDataError
+        Listing every problem with its sheet, row, column, value and rule.
+    """
+    report = _Report(source)
+    t = _parse_table(rules, "move_rules", sheet, rows, report)
+    tid = t.value.get("teacher_id")
+    sid = t.value.get("school_id")
+    if teachers is None and len(t):
+        report.table(t, t.header("teacher_id"), "move rules need a teachers table "
+                     "(sheet teachers / 教师)")
+    elif tid is not None:
+        report.cells(t, tid.notna() & ~tid.isin(teachers.index), "teacher_id",
+                     lambda i: f"no teacher with teacher_id {tid.iat[i]!r} in the teachers "
+                     "table")
+        pinned = tid.map(teachers["pinned"]).fillna(False).astype(bool)
+        report.cells(t, pinned, "teacher_id",
+                     "the teacher is pinned (不参与交流) and never moves; a move rule for her "
+                     "contradicts the teachers table: remove the rule or the pin")
+        if sid is not None:
+            own = tid.map(teachers["school_id"])
+            report.cells(t, sid.notna() & sid.eq(own), "school_id",
+                         "the teacher's own school is not a move target")
+    if sid is not None:
+        report.cells(t, sid.notna() & ~sid.isin(schools.index), "school_id",
+                     lambda i: f"no school with school_id {sid.iat[i]!r} in the schools table")
+    if tid is not None and sid is not None and "rule" in t.value:
+        pair = tid.astype(str) + "\x00" + sid.astype(str)
+        ok = tid.notna() & sid.notna()
+        dup = ok & pair.duplicated(keep=False)
+        rule = t.value["rule"]
+        both = pair[ok].map(rule[ok].groupby(pair[ok]).nunique()).reindex(pair.index).gt(1)
+        report.cells(t, both, "rule", lambda i: f"teacher {tid.iat[i]} is both allowed and "
+                     f"forbidden school {sid.iat[i]}")
+        report.cells(t, dup & ~both, "school_id",
+                     lambda i: f"the rule for teacher {tid.iat[i]} and school {sid.iat[i]} "
+                     "is given twice")
+    report.raise_if_any()
+    out = pd.DataFrame({c.name: _as_dtype(t.value[c.name], c).reset_index(drop=True)
+                        for c in t.columns})
+    return out.sort_values(["teacher_id", "school_id"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------- tables
@@ -452,7 +604,7 @@ def _parse_column(t: _Table, c: Column, report: _Report) -> None:
         report.cells(t, long, c.name, f"text longer than {EXCEL_TEXT_MAX:,} characters, the "
                      "most one Excel cell holds")
         valid &= ~long
-    if c.kind in ("int", "float"):
+    if c.kind in ("int", "float", "int_or_blank"):
         valid &= _check_bounds(t, c, parsed.to_numpy(dtype="float64"), valid, report)
     t.value[c.name] = parsed.where(valid)
 
@@ -520,7 +672,7 @@ def _parse_number(raw: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, str]
     values = raw.map(_as_float, na_action="ignore").to_numpy(dtype="float64", copy=True)
     bad = ~np.isfinite(values)
     rule = "expected a number"
-    if c.kind == "int":
+    if c.kind in ("int", "int_or_blank"):
         bad |= np.mod(np.where(bad, 0.0, values), 1.0) != 0
         rule = "expected a whole number"
     values[bad] = np.nan
@@ -627,6 +779,7 @@ _PARSERS: dict[str, Callable[[pd.Series, Column], tuple[pd.Series, pd.Series, st
     "text": _parse_text,
     "category": _parse_category,
     "int": _parse_number,
+    "int_or_blank": _parse_number,
     "float": _parse_number,
     "bool": _parse_bool,
     "date": _parse_date,
@@ -851,6 +1004,23 @@ def _check_teachers_against_schools(t: _Table, s: _Table, report: _Report) -> No
                  f"{t.sheet!r}, more than its staff in post ({staff.iat[i]:.0f})")
 
 
+def _check_locks(s: _Table, t: _Table | None, report: _Report) -> None:
+    """A locked quota is never below the school's staff staying in post (staff in post
+    less the listed teachers whose status leaves): a quota change dismisses nobody."""
+    if not s.has("locked_quota", "staff_in_post", "school_id"):
+        return
+    lock = s.value["locked_quota"]
+    staying = s.value["staff_in_post"]
+    if t is not None and t.has("status", "school_id"):
+        gone = t.value["school_id"][t.value["status"].isin(LEAVING_STATUSES)].value_counts()
+        staying = (staying - s.value["school_id"].map(gone).fillna(0)).clip(lower=0)
+    report.cells(s, lock.notna() & (lock < staying), "locked_quota",
+                 lambda i: f"school {s.value['school_id'].iat[i]}: the locked quota "
+                 f"{lock.iat[i]:.0f} is below the {staying.iat[i]:.0f} staff staying in post "
+                 "there (staff in post less leavers); a quota change dismisses nobody / "
+                 "锁定编制数低于在岗留任人数")
+
+
 # ---------------------------------------------------------------------------- output
 def _finalise(t: _Table) -> pd.DataFrame:
     """The canonical frame of a table that passed every check."""
@@ -877,7 +1047,7 @@ def _as_dtype(values: pd.Series, c: Column) -> pd.Series:
         return values.astype(object).astype(str)
     if c.kind == "int":
         return values.astype("float64").fillna(default).astype("int64")
-    if c.kind == "float":
+    if c.kind in ("float", "int_or_blank"):  # int_or_blank: whole numbers, NaN when blank
         return values.astype("float64")
     if c.kind == "bool":
         return values.astype(object).eq(True)  # empty (None) cells are False

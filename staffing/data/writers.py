@@ -143,6 +143,9 @@ def _tables(county: County) -> Iterable[tuple[str, pd.DataFrame]]:
     yield "schools", county.schools
     if county.teachers is not None:
         yield "teachers", county.teachers
+    rules = getattr(county, "move_rules", None)
+    if rules is not None and len(rules):
+        yield "move_rules", rules.set_index("teacher_id")
 
 
 def _county_items(county: County, lang: str) -> list[tuple[str, object]]:
@@ -174,6 +177,8 @@ def _export_column(values: pd.Series, c: Column, lang: str, for_excel: bool) -> 
         return [int(v) for v in values]
     if c.kind == "float":
         return [None if math.isnan(v) else float(v) for v in values.astype("float64")]
+    if c.kind == "int_or_blank":  # whole numbers; a blank stays blank
+        return [None if math.isnan(v) else int(v) for v in values.astype("float64")]
     if c.kind == "bool":
         if for_excel and lang == "en":
             return [bool(v) for v in values]

@@ -18,12 +18,14 @@ import pulp
 
 from staffing._checks import whole_number
 from staffing.data.county import County
+from staffing.data.validate import lock_problems
+from staffing.errors import StaffingDataError
 from staffing.model.hiring import add_hiring, budget_by_year
 from staffing.model.horizon import HorizonInputs, prepare_horizon
 from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.itinerant import add_itinerant, arcs_for_model
 from staffing.model.pool import add_year_quotas
-from staffing.model.quota import QuotaHandles, add_quota
+from staffing.model.quota import QuotaHandles, add_quota, county_room, reserve_minimum
 from staffing.model.rotation import add_rotation
 from staffing.model.solve import (
     SolveStats,
@@ -135,6 +137,7 @@ def build_model(
         announced = announced[announced["kind"].ne("itinerant")]
     inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters,
                             previous=announced, horizon=int(horizon))
+    _check_locks(inputs, policy)
     prob = pulp.LpProblem("staffing_county", pulp.LpMinimize)
     model = CountyModel(prob=prob, inputs=inputs)
     model.blocks["quota"] = add_quota(prob, inputs, policy)
@@ -159,6 +162,19 @@ def build_model(
                 post_shift=rotation.post_shift if rotation is not None else None)
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
+
+
+def _check_locks(inputs: ModelInputs, policy: Policy) -> None:
+    """Refuse locked quotas the hard rules make impossible under this policy (the pool
+    reserve, a pool switched off), before any model is solved."""
+    s = inputs.schools
+    staying = s["floor"]
+    _, reserve = county_room(int(staying.sum()), inputs.county_total,
+                             reserve_minimum(inputs.county_total, policy))
+    problems = lock_problems(s, staying, inputs.county_total, reserve=reserve,
+                             pool_enabled=policy.pool_enabled, source=inputs.county.source)
+    if problems:
+        raise StaffingDataError(problems)
 
 
 def solve_model(

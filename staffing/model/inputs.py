@@ -92,7 +92,8 @@ def prepare_inputs(
     county has teachers and ``policy.rotation_enabled`` — eligibility, allowed moves
     and the rotation groups.
 
-    ``quota_floor`` is the lowest quota the quota block may give: the staff staying
+    ``locked_quota``, ``max_moves_in``, ``max_moves_out`` are the planner's controls
+    (NaN where none is set). ``quota_floor`` is the lowest quota the quota block may give: the staff staying
     in post, less (with rotation on) the eligible teachers who might move out on a move
     whose post goes with them (``policy.post_moves_with``; a teacher on a term move
     keeps her post at home and so stays in the floor); the rotation block then ties
@@ -112,6 +113,9 @@ def prepare_inputs(
                          ).reindex(schools.index).astype("int64")
     schools["tie_break"] = tie_break_factor(schools, schools["pupils"], policy)
     schools["quota_floor"] = schools["floor"]
+    # Planner controls (NaN: none): a locked quota, caps on moves in and out per year.
+    for c in ("locked_quota", "max_moves_in", "max_moves_out"):
+        schools[c] = (county.schools[c] if c in county.schools else np.nan)
     if not (policy.rotation_enabled and county.teachers is not None and len(county.teachers)):
         return ModelInputs(county=county, policy=policy, schools=schools,
                            county_total=county.county_total)

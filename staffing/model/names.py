@@ -76,6 +76,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # -- rotation block (model/rotation.py)
     "move": ("rotation", ("move_{group}_{school}",)),
     "rotation_group": ("rotation", ("rotation_group_{group}",)),
+    "move_cap_in": ("rotation", ("move_cap_in_{school}",)),
+    "move_cap_out": ("rotation", ("move_cap_out_{school}",)),
     "itinerant_cap": ("rotation", ("itinerant_cap_{school}_{subject}",)),
     "rotation_school_need_round": ("rotation", ("rotation_school_need_round_{school}",)),
     "rotation_capacity": ("rotation", ("rotation_capacity_{school}",)),

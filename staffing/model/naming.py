@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +24,7 @@ def name_moves(
     schools: pd.DataFrame,
     gaps: pd.DataFrame,
     keep: pd.DataFrame | None = None,
+    with_rules: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Turn solved group flows into named teacher moves.
 
@@ -39,6 +42,8 @@ def name_moves(
     schools : the model's school table (names).
     gaps : uncovered need before the plan by school × subject (for the reason text).
     keep : previous moves (teacher_id, to_school) to name first where they fit.
+    with_rules : teachers with move rules (:func:`staffing.staff.restricted`): each is a
+        group of her own (``rule_key`` in the flows), never named for another group's flow.
 
     Returns
     -------
@@ -46,11 +51,16 @@ def name_moves(
     """
     if flows.empty:
         return pd.DataFrame(columns=MOVE_COLUMNS)
-    key = ["school_id", "subject", "backbone"]
+    key = ["school_id", "subject", "backbone", "rule_key"]
     pool = teachers.loc[eligible["eligible"].reindex(teachers.index).to_numpy()].copy()
     pool["backbone"] = eligible["backbone"].reindex(pool.index).to_numpy()
+    if "rule_key" not in flows:  # flows of a model without move rules
+        flows = flows.assign(rule_key="")
+    # A teacher with move rules is a group of her own: rule_key = her id.
+    own = pool.index.isin(pd.Index(list(map(str, with_rules))))
+    pool["rule_key"] = np.where(own, pool.index.astype(str), "")
     pool = pool.reset_index().sort_values(
-        [*key, "years_at_school", "teacher_id"], ascending=[True, True, True, False, True],
+        [*key, "years_at_school", "teacher_id"], ascending=[True, True, True, True, False, True],
         kind="stable")
     f = flows.sort_values([*key, "target"], kind="stable").reset_index(drop=True)
 
@@ -125,11 +135,12 @@ def name_itinerant(
     moves: pd.DataFrame,
     schools: pd.DataFrame,
     not_teaching: pd.Index,
+    with_rules: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Name the teachers who give the solved itinerant cover (走教).
 
     **Rule.** For each source school and subject, its teachers of that subject who
-    stay and teach there this year take the cover in order — backbone teachers first,
+    stay and teach there this year (teachers with move rules aside) take the cover in order — backbone teachers first,
     then the longest serving at the school, then by ``teacher_id`` — each up to the
     arc's per-teacher FTE; arcs are served in order of target ``school_id``. An arc
     may be shared by two teachers, one row each.
@@ -141,12 +152,14 @@ def name_itinerant(
     moves : the plan's moves (teachers who leave cannot teach itinerant).
     schools : the model's school table (names).
     not_teaching : teacher ids away this year (e.g. shadow training).
+    with_rules : teachers with move rules: they give no itinerant cover.
     """
     if arcs.empty:
         return pd.DataFrame(columns=MOVE_COLUMNS)
     staying = teachers[teachers["status"].eq("in_post")
                        & ~teachers.index.isin(moves["teacher_id"])
-                       & ~teachers.index.isin(not_teaching)].reset_index()
+                       & ~teachers.index.isin(not_teaching)
+                       & ~teachers.index.isin(pd.Index(list(map(str, with_rules))))].reset_index()
     staying["is_backbone"] = is_backbone(staying["backbone"])
     staying = staying.sort_values(["school_id", "subject", "is_backbone", "years_at_school",
                                    "teacher_id"], ascending=[True, True, False, False, True])

@@ -2,7 +2,8 @@
 
 For each later year ``t = 1 … H`` and school ``i`` (numbered as in the quota block):
 
-* ``quota_{i}_y{t}`` integer: the school's quota in year t, at least the staff who
+* ``quota_{i}_y{t}`` integer: the school's quota in year t (a quota locked by the
+  planner, ``locked_quota``, stays at the lock every year), at least the staff who
   hold a post there whatever the plan does (:class:`~staffing.model.horizon.
   HorizonInputs` ``holding``, less the teachers who may rotate out with their post,
   ``Policy.post_moves_with``); the hiring block ties it to the staff holding a post
@@ -97,11 +98,16 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
                                reserve_floor={0: int(quota.reserve.lowBound or 0)})
     terms = []
     minimum = reserve_minimum(data.county_total, policy)
+    lock = (s["locked_quota"] if "locked_quota" in s else pd.Series(np.nan, index=s.index))
+    locked = lock.notna().to_numpy()
+    lock = lock.fillna(0).to_numpy()
     for t in hz.years:
         holding = hz.holding[t].to_numpy()
         low = np.maximum(holding - movable, 0)
-        if policy.pool_enabled:
-            q = [prob.add_variable(name("quota", school=i, year=t), lowBound=int(low[i]),
+        if policy.pool_enabled:  # a locked quota is locked every year
+            q = [prob.add_variable(name("quota", school=i, year=t),
+                                   lowBound=int(lock[i]) if locked[i] else int(low[i]),
+                                   upBound=int(lock[i]) if locked[i] else None,
                                    cat=pulp.LpInteger) for i in range(n)]
         else:  # quotas stay as approved; staff above the approved quota keep their posts
             high = np.maximum(approved, holding)
@@ -120,6 +126,9 @@ def add_year_quotas(prob: pulp.LpProblem, data: ModelInputs, hz: HorizonInputs,
             prob += q[i] - before[i] - up[i] + down[i] == 0, name("quota_change", school=i, year=t)
         if policy.pool_enabled:
             excess, reserve_low = county_room(int(holding.sum()), data.county_total, minimum)
+            if locked.any():  # locks hold every year: the reserve keeps what they leave
+                least = int(np.where(locked, lock, low).sum())
+                reserve_low = max(0, min(reserve_low, data.county_total + excess - least))
             over = prob.add_variable(name("over_county_total", year=t), lowBound=excess,
                                      upBound=excess)
         else:  # quotas are not planned: at most the approved quotas and staff above them

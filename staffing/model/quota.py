@@ -4,7 +4,9 @@ Variables (one per school ``i``, numbered by the school's position):
 
 * ``q_i``  integer new quota, ``q_i ≥ floor_i`` (staff staying in post cannot be
   dismissed by a quota change; with the rotation block on, the bound is the staff
-  after moves, through its ``rotation_capacity`` rows);
+  after moves, through its ``rotation_capacity`` rows); a quota the planner locked
+  (schools column ``locked_quota``) is fixed by its bounds, ``q_i = lock_i`` — a
+  bound, not a row, so the matrix stays a network matrix;
 * ``short_i``, ``surplus_i ≥ 0`` with ``q_i + short_i − surplus_i = norm_i``;
 * ``up_i``, ``down_i ≥ 0`` with ``q_i − up_i + down_i = approved_i`` (the change);
 * ``reserve ≥ ⌈pool_reserve_share × total⌉`` quota kept unassigned in the pool (less
@@ -114,8 +116,12 @@ def add_quota(prob: pulp.LpProblem, data: ModelInputs, policy: Policy) -> QuotaH
     s = data.schools
     approved = s["approved_quota"].to_numpy()
     if policy.pool_enabled:
-        quota = _integer_vars(prob, "quota", s["quota_floor"].to_numpy())
-    else:
+        lock = s["locked_quota"] if "locked_quota" in s else pd.Series(np.nan, index=s.index)
+        locked = lock.notna().to_numpy()
+        low = np.where(locked, lock.fillna(0), s["quota_floor"]).astype(np.int64)
+        high = [int(x) if on else None for x, on in zip(low, locked, strict=True)]
+        quota = _integer_vars(prob, "quota", low, high)
+    else:  # a lock must equal the approved quota here (checked before the model is built)
         quota = _integer_vars(prob, "quota", approved, approved)
     short = _nonneg_vars(prob, "short", data.n)
     surplus = _nonneg_vars(prob, "surplus", data.n)

@@ -36,6 +36,7 @@ from staffing.model.rotation import coverage_table, read_rotation, staff_after_m
 from staffing.model.solve import values
 from staffing.needs import needs_gap
 from staffing.retirement import early_retirement_candidates
+from staffing.staff import restricted
 from staffing.training import new_rural_teachers, shadow_hosts
 
 if TYPE_CHECKING:
@@ -280,14 +281,16 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
     r = h.inputs
     gaps = needs_gap(r.needs, r.staff, inputs.policy)
     flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
+    with_rules = restricted(getattr(inputs.county, "move_rules", None))
     moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
-                       gaps, keep=inputs.previous)
+                       gaps, keep=inputs.previous, with_rules=with_rules)
     if "itinerant" in model.blocks and solved:
         arcs = model.blocks["itinerant"].arcs
         arcs = arcs.assign(fte=values(arcs["var"].tolist()).round(6))
         arcs = arcs[arcs["fte"] > 1e-6]
         training = new_rural_teachers(inputs.county, inputs.policy).index
-        visits = name_itinerant(arcs, inputs.county.teachers, moves, inputs.schools, training)
+        visits = name_itinerant(arcs, inputs.county.teachers, moves, inputs.schools, training,
+                                with_rules=with_rules)
         if len(visits):
             moves = pd.concat([moves, visits], ignore_index=True)
     cover = coverage_table(r, moves, inputs.policy)

@@ -16,6 +16,10 @@ Variables and constraints (stable names, used by ``explain()``):
   new quota (one model: quotas and moves are decided together), counting only moves
   whose post moves with the teacher (``Policy.post_moves_with``; by default none: a
   term move keeps the post at home, :mod:`staffing.model.posts`).
+* ``move_cap_in_{s}``, ``move_cap_out_{s}``: moves into (out of) a school ≤ the
+  planner's cap (schools columns ``max_moves_in``, ``max_moves_out``), where one is set.
+  A teacher with move rules (``County.move_rules``) is a group of her own whose flows
+  reach only the targets her rules permit: a rule removes variables, adds no row.
 * ``rotation_volume_{s}`` at 城镇 (urban and town) and quality schools: moved out + short ≥
   ``rotation_share_min`` × eligible teachers.
 * ``rotation_backbone_share``: backbone moved out of those schools + short ≥
@@ -38,6 +42,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.errors import Problem, StaffingDataError
 from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
@@ -46,7 +51,7 @@ from staffing.model.posts import move_kinds, post_moves
 from staffing.model.solve import values
 from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
-from staffing.staff import staff_after_moves
+from staffing.staff import move_permitted, restricted, staff_after_moves
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
 
@@ -77,6 +82,9 @@ class RotationInputs:
     backbone_staff: pd.Series
     needs: pd.DataFrame
     duty: pd.DataFrame
+    #: Teachers with move rules among ``staff`` (school × subject): they give no
+    #: itinerant cover (走教), whose targets the model does not choose per teacher.
+    restricted_staff: pd.DataFrame | None = None
 
 
 @dataclass
@@ -128,16 +136,24 @@ def prepare_rotation(
     needs = subject_needs(county, policy)
 
     movable = in_post.loc[eligible["eligible"].reindex(in_post.index).to_numpy()]
+    # A teacher with move rules (County.move_rules) is a group of her own, whose flows
+    # go only to the targets her rules permit; everyone else is grouped as before.
+    rules = getattr(county, "move_rules", None)
+    own = movable.index.isin(restricted(rules))
+    movable = movable.assign(rule_key=np.where(own, movable.index.astype(str), ""))
     groups = (
         movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-        .groupby(["school_id", "subject", "backbone"], sort=True).size().rename("size")
-        .reset_index()
+        .groupby(["school_id", "subject", "backbone", "rule_key"], sort=True).size()
+        .rename("size").reset_index()
     )
     groups.index.name = "group"
 
     # Candidate flows: group × allowed edge from its school, then filter by relevance.
     flows = groups.reset_index().merge(edges, left_on="school_id", right_on="from_school")
     flows = flows.rename(columns={"to_school": "target"})
+    keyed = flows["rule_key"].ne("")
+    barred = keyed.to_numpy() & ~move_permitted(rules, flows["rule_key"], flows["target"])
+    flows = flows.loc[~barred].reset_index(drop=True)
     cover_need = needs_gap(needs, staff, policy)
     gap = cover_need.stack().rename("gap")
     gap.index.names = ["target", "subject"]
@@ -163,23 +179,27 @@ def prepare_rotation(
         # with a lower bound of how many were announced on that (group, target).
         announced = previous[["teacher_id", "from_school", "to_school"]].merge(
             movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-            .reset_index()[["teacher_id", "school_id", "subject", "backbone"]],
+            .reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key"]],
             left_on=["teacher_id", "from_school"], right_on=["teacher_id", "school_id"])
-        counts = announced.groupby(["school_id", "subject", "backbone", "to_school"]).size()
-        counts.index.names = ["school_id", "subject", "backbone", "target"]
-        flows["announced"] = flows.join(counts.rename("n"),
-                                        on=["school_id", "subject", "backbone", "target"]
+        key = ["school_id", "subject", "backbone", "rule_key"]
+        counts = announced.groupby([*key, "to_school"]).size()
+        counts.index.names = [*key, "target"]
+        flows["announced"] = flows.join(counts.rename("n"), on=[*key, "target"]
                                         )["n"].fillna(0).astype(int).to_numpy()
         relevant |= flows["announced"] > 0
-    flows = flows.loc[relevant, ["group", "school_id", "subject", "backbone", "target", "km",
-                                 "kind", "announced"]].sort_values(["group", "target"]
+    flows = flows.loc[relevant, ["group", "school_id", "subject", "backbone", "rule_key",
+                                 "target", "km", "kind", "announced"]].sort_values(["group", "target"]
                                                                    ).reset_index(drop=True)
 
     duty_mask = rotation_duty(schools)
     eligible_per_school = movable.groupby("school_id").size().reindex(index, fill_value=0)
     duty = pd.DataFrame({"eligible": eligible_per_school[duty_mask]})
+    keyed = in_post[in_post.index.isin(restricted(rules))]
+    restricted_staff = pd.crosstab(keyed["school_id"], keyed["subject"]).reindex(
+        index=index, columns=list(SUBJECTS), fill_value=0)
     return RotationInputs(groups=groups, flows=flows, staff=staff,
-                          backbone_staff=backbone_staff, needs=needs, duty=duty)
+                          backbone_staff=backbone_staff, needs=needs, duty=duty,
+                          restricted_staff=restricted_staff)
 
 
 def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota: QuotaHandles,
@@ -210,6 +230,27 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     for g, block in flows.groupby("group", sort=True)["var"]:
         prob += pulp.lpSum(block) <= int(r.groups.at[g, "size"]), name("rotation_group", group=g)
 
+    # The planner's caps on moves into and out of a school this year (schools columns
+    # max_moves_in / max_moves_out): one row per capped school with flows.
+    clashes = []
+    for column, side, kind in (("max_moves_in", "target", "move_cap_in"),
+                               ("max_moves_out", "school_id", "move_cap_out")):
+        cap = schools[column] if column in schools else pd.Series(dtype=float)
+        capped = cap[cap.notna()]
+        if not len(capped):
+            continue
+        within = flows[flows[side].isin(capped.index)]
+        kept = within.groupby(side)["announced"].sum()
+        clashes += [Problem(data.county.source, "schools", None, column, int(capped[s]),
+                            f"school {s}: {int(n)} moves announced in the previous plan "
+                            f"exceed its cap {column} = {int(capped[s])}; raise the cap or "
+                            "replan without those moves / 上一方案已公布的调动超过调动人数上限")
+                    for s, n in kept.items() if n > capped[s]]
+        for s, block in within.groupby(side)["var"].agg(list).items():
+            prob += pulp.lpSum(block) <= int(capped[s]), name(kind, school=pos[s])
+    if clashes:
+        raise StaffingDataError(clashes)
+
     # Plain dicts: pandas lookups by a (school, subject) key cost ~20 µs each.
     out_by = flows.groupby(["school_id", "subject"])["var"].agg(list).to_dict()
     in_by = flows.groupby(["target", "subject"])["var"].agg(list).to_dict()
@@ -230,8 +271,15 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     itin_out = itinerant.out_of() if itinerant is not None else {}
     if itinerant is not None:
         caps = itinerant.arcs.groupby(["source", "subject"])["cap_fte"].first()
+        # Teachers with move rules stay out of itinerant cover: count those staying.
+        held = r.restricted_staff
+        keyed_out = flows[flows["rule_key"].ne("")].groupby(["school_id", "subject"])[
+            "var"].agg(list).to_dict()
         for (src, k), zs in itin_out.items():
-            prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * staff_after(src, k)
+            givers = staff_after(src, k)
+            if held is not None and held.at[src, k]:
+                givers = givers - int(held.at[src, k]) + pulp.lpSum(keyed_out.get((src, k), []))
+            prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * givers
                      ), name("itinerant_cap", school=pos[src], subject=k)
 
     cover = covers_of(policy)

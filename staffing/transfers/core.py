@@ -12,7 +12,7 @@ import pandas as pd
 from staffing.data.county import County
 from staffing.errors import Problem, StaffingDataError
 from staffing.policy import Policy
-from staffing.staff import leaving
+from staffing.staff import leaving, move_permitted
 from staffing.transfers.mechanisms import MarketOutcome, da_then_to_be, modified_da, to_be
 from staffing.transfers.settings import BACKBONE_POINTS, TransferSettings
 
@@ -46,6 +46,7 @@ _EXCLUDED_REASONS = {
     "status": "not in post this year",
     "pinned": "pinned",
     "own_school_first": "ranks the current school first",
+    "move_rules": "every school listed is barred by the planner's move rules",
 }
 
 
@@ -396,14 +397,19 @@ def voluntary_transfers(
     own_choice = (prefs["school_id"].eq(prefs["own"]).astype("int64")
                   .groupby(prefs["teacher_id"]).cumsum().gt(0))
     listed = prefs[~own_choice]
+    asked = set(listed["teacher_id"])
+    # The planner's move rules (County.move_rules) bound the schools a teacher may get.
+    listed = listed[move_permitted(getattr(county, "move_rules", None), listed["teacher_id"],
+                                   listed["school_id"])]
     requesters = pd.Index(prefs["teacher_id"].unique(), name="teacher_id")
     pinned_set = set(map(str, pinned))
     tt = t.loc[requesters]
     reason = np.select(
         [tt["status"].ne("in_post").to_numpy(),
          (tt["pinned"].astype(bool) | tt.index.isin(pinned_set)).to_numpy(),
+         ~tt.index.isin(list(asked)),
          ~tt.index.isin(listed["teacher_id"])],
-        ["status", "pinned", "own_school_first"], "")
+        ["status", "pinned", "own_school_first", "move_rules"], "")
     excluded = pd.DataFrame({"teacher_id": requesters[reason != ""],
                              "reason": reason[reason != ""]})
     excluded["reason_text"] = excluded["reason"].map(_EXCLUDED_REASONS)
@@ -541,7 +547,9 @@ def settle_transfers(
     net = (moves["to_school"].value_counts().reindex(schools.index, fill_value=0)
            - moves["from_school"].value_counts().reindex(schools.index, fill_value=0))
     schools["staff_in_post"] = schools["staff_in_post"] + net.to_numpy()
+    rules = county.move_rules  # a transferred teacher is pinned now: her rules are spent
     new = County(schools.reset_index(), teachers.reset_index(), name=county.name,
                  county_total=None if county.total_is_default else county.county_total,
-                 source=f"{county.source} after transfers", policy=policy)
+                 source=f"{county.source} after transfers", policy=policy,
+                 move_rules=rules[~rules["teacher_id"].isin(ids)])
     return new, moves
