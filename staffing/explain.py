@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
-           "binding_facts", "county_reason", "school_story"]
+           "binding_facts", "county_reason", "school_story", "RuleTable", "short_ids"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -44,8 +44,56 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def _ids(index) -> str:
-    return ", ".join(map(str, list(index)))
+def _ids(index) -> list[str]:
+    """School ids as a plain list (``schools_affected`` holds lists, never one string)."""
+    return [str(i) for i in index]
+
+
+#: Ids shown in a cell of the rule table's display before "… (+n)".
+SHOWN_IDS = 3
+
+
+def short_ids(ids, shown: int = SHOWN_IDS) -> str:
+    """A list of ids for display: the first ``shown`` and how many more.
+
+    Examples
+    --------
+    >>> short_ids(["S001", "S002", "S003", "S004", "S005"], shown=2)
+    'S001, S002, … (+3)'
+    >>> short_ids([])
+    ''
+    """
+    ids = [str(i) for i in ids]
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return ", ".join(ids[:shown]) + f", … (+{len(ids) - shown})"
+
+
+class RuleTable(pd.DataFrame):
+    """The table of :func:`rule_table`: an ordinary DataFrame whose ``schools_affected``
+    cells are lists of school ids, displayed shortened (``S001, S002, S003, … (+279)``)
+    in its repr, ``to_string`` and notebook view; the data keep every id."""
+
+    @property
+    def _constructor(self):
+        return RuleTable
+
+    def _for_display(self) -> pd.DataFrame:
+        out = pd.DataFrame(self)
+        if "schools_affected" in out.columns:
+            out = out.assign(schools_affected=[
+                short_ids(v) if isinstance(v, (list, tuple)) else v
+                for v in out["schools_affected"]])
+        return out
+
+    def __repr__(self) -> str:
+        return repr(self._for_display())
+
+    def to_string(self, *args, **kwargs):  # noqa: D102 (pandas' signature)
+        return self._for_display().to_string(*args, **kwargs)
+
+    def _repr_html_(self) -> str | None:
+        return self._for_display()._repr_html_()
 
 
 def _row(key: str, lang: str, **fields) -> dict:
@@ -71,7 +119,7 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              shortfall=max(0, int(facts["reserve_min"]) - plan.reserve),
              binding=bool(facts["reserve_min"] > 0 and plan.reserve == facts["reserve_min"]
                           and len(short_ids)),
-             schools_affected="", note=_loan_note(plan, lang)),
+             schools_affected=[], note=_loan_note(plan, lang)),
         _row("occupied_posts", lang, target=int(floor.sum()),
              achieved=int(np.minimum(q["new_quota"], floor).sum()), shortfall=0,
              binding=bool(len(at_floor) and len(short_ids)), schools_affected=_ids(at_floor),
@@ -116,7 +164,7 @@ def _one_more_row(plan: Plan, lang: str) -> dict:
                 "relative shortfall)" if lang == "en" else
                 f"可使加权目标降低{value:.1f};最紧迫缺编学校下一个编制的权重为{best:.0f}")
     return _row("one_more_post", lang, target=1, achieved=round(value, 2), shortfall=0,
-                binding=bool(value > 1e-6), schools_affected="", note=note)
+                binding=bool(value > 1e-6), schools_affected=[], note=note)
 
 
 def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
@@ -146,7 +194,7 @@ def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
              target=round(plan.policy.rotation_backbone_share_min
                           * f["rotated_from_duty_schools"], 2),
              achieved=f["backbone_rotated"], shortfall=round(share_short, 2),
-             binding=share_short > 1e-9, schools_affected="",
+             binding=share_short > 1e-9, schools_affected=[],
              note=("too few eligible backbone teachers at urban, town and quality schools"
                    if share_short > 1e-9 and not zh else
                    "城镇及优质学校可交流骨干教师不足" if share_short > 1e-9 else "")),
@@ -161,13 +209,14 @@ def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
 
 
 def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
-    """One row per policy rule: target, achieved, shortfall, binding, schools affected."""
+    """One row per policy rule: target, achieved, shortfall, binding, schools affected
+    (a list of school ids, shown shortened: :class:`RuleTable`)."""
     rows = _quota_rows(plan, lang)
     if plan.rotation:
         rows += _rotation_rows(plan, lang)
     if plan.horizon:
         rows += _year_rows(plan, lang)
-    return pd.DataFrame(rows)
+    return RuleTable(rows)
 
 
 def _years_text(years, lang: str) -> str:
@@ -191,7 +240,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
     if model is not None and "hiring" in model.blocks:
         rows.append(_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),
                          achieved=int(urgent.sum()), shortfall=0, binding=bool(tight),
-                         schools_affected="", note=_years_text(tight, lang)))
+                         schools_affected=[], note=_years_text(tight, lang)))
     hiring = model.blocks.get("hiring") if model is not None else None
     if hiring is not None and hiring.budget:
         cal = model.horizon.calendar
@@ -200,7 +249,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
         rows.append(_row("hiring_budget", lang, target=int(sum(budget.values())),
                          achieved=int(hires[list(budget)].sum()), shortfall=0,
                          binding=bool(full),
-                         schools_affected="", note=_years_text(full, lang)))
+                         schools_affected=[], note=_years_text(full, lang)))
     if model is not None and len(model.horizon.mentor_room):
         cal = model.horizon.calendar
         room = {cal[t]: int(n) for t, n in model.horizon.mentor_room.items()}
@@ -208,11 +257,11 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
         full = [c for c in later if trainees[c] >= room.get(c, 0) > 0]
         rows.append(_row("mentor_capacity", lang, target=int(max(room.values())),
                          achieved=int(trainees.max()), shortfall=0, binding=bool(full),
-                         schools_affected="", note=_years_text(full, lang)))
+                         schools_affected=[], note=_years_text(full, lang)))
     spread = bool(plan.projection.attrs.get("spread_evenly", False))
     pupils = plan.years.loc["pupils"]
     rows.append(_row("projection", lang, target=int(pupils.iloc[0]), achieved=int(pupils.iloc[-1]),
-                     shortfall=0, binding=False, schools_affected="",
+                     shortfall=0, binding=False, schools_affected=[],
                      note=(("pupils of schools without per-grade counts are spread evenly over "
                             "their grades" if lang == "en" else "无分年级数据的学校按年级平均分摊")
                            if spread else "")))
@@ -221,7 +270,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
         late = loans["repay_by"] > loans["year"] + plan.policy.pool_loan_years
         rows.append(_row("pool_loans", lang, target=int(loans["posts"].sum()),
                          achieved=int(loans["posts"].sum()), shortfall=int(late.sum()),
-                         binding=False, schools_affected="",
+                         binding=False, schools_affected=[],
                          note=(f"repaid by {int(loans['repay_by'].max())}" if lang == "en"
                                else f"{int(loans['repay_by'].max())}年前归还")))
     return rows

@@ -254,7 +254,7 @@ class Plan:
             "shadow": translate_columns(translate_values(
                 self.shadow, lang).rename(columns={"basis": "host_basis"}), lang),
             "transfers": translate_columns(translate_values(self.transfers, lang), lang),
-            "explain": translate_columns(self.explain(lang=lang), lang),
+            "explain": translate_columns(_ids_joined(self.explain(lang=lang)), lang),
             **(year_tables(self, lang) if self.horizon else {}),
         }
 
@@ -290,6 +290,12 @@ class Plan:
             f"short {s.iloc[2, 1]}→{s.iloc[2, 2]} posts, solver={self.solver.solver} "
             f"{self.solver.time_s:.2f}s)"
         )
+
+
+def _ids_joined(table: pd.DataFrame) -> pd.DataFrame:
+    """The rule table for a file: every id of ``schools_affected`` in one text cell."""
+    return pd.DataFrame(table).assign(schools_affected=[
+        ", ".join(map(str, v)) for v in table["schools_affected"]])
 
 
 def _reason_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
