@@ -11,8 +11,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo install has what the README's examples and docs/tutorial.md use, plots included
+# (tests/test_blocks_off.py checks their imports against it).
 $(STAMP_CORE): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[plot]"
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(PY)

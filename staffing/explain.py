@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
-           "binding_facts", "county_reason", "school_story", "RuleTable", "short_ids"]
+           "binding_facts", "county_reason", "school_story", "RuleTable", "short_ids",
+           "blocks_off", "off_text"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -216,7 +217,40 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
         rows += _rotation_rows(plan, lang)
     if plan.horizon:
         rows += _year_rows(plan, lang)
+    rows += _off_rows(plan, lang)
     return RuleTable(rows)
+
+
+def blocks_off(plan: Plan) -> pd.DataFrame:
+    """The rows of ``plan.blocks`` that explain() and summary() report: blocks the
+    county's data or the policy switched off (not those left off by the options of
+    ``optimize``, such as a one-year ``horizon`` or no transfer requests)."""
+    b = plan.blocks
+    return b[~b["on"].astype(bool) & b["cause"].isin(["data", "policy"])]
+
+
+def off_text(row, lang: str) -> str:
+    """"off — why; what would switch it on" for one row of ``plan.blocks``."""
+    if lang == "zh":
+        return f"未启用:{row['reason_zh']};{row['switch_on_zh']}"
+    return f"off — {row['reason']}; {row['switch_on']}"
+
+
+def _off_rows(plan: Plan, lang: str) -> list[dict]:
+    """One row per block switched off by the data or the policy, and one per message
+    said before solving (``plan.messages``)."""
+    zh = lang == "zh"
+    rows = [{"key": f"off:{r['block']}",
+             "rule": f"{r['name_zh']} ({r['name']})" if zh else f"{r['name']} ({r['name_zh']})",
+             "target": np.nan, "achieved": np.nan, "shortfall": np.nan, "binding": False,
+             "schools_affected": [], "note": off_text(r, lang)}
+            for _, r in blocks_off(plan).iterrows()]
+    rows += [{"key": f"message:{m['key']}",
+              "rule": "求解前提示 (before solving)" if zh else "before solving (求解前提示)",
+              "target": np.nan, "achieved": np.nan, "shortfall": np.nan, "binding": False,
+              "schools_affected": [], "note": m["message_zh"] if zh else m["message"]}
+             for _, m in plan.messages.iterrows()]
+    return rows
 
 
 def _years_text(years, lang: str) -> str:
@@ -521,7 +555,10 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     norm, quota moved through the pool, pool balance, quota assigned to schools;
     with rotation, moves and subject cover; in a multi-year plan, hires and
     retirements over the plan and the first and last years' shortfalls and unmet
-    need.
+    need; without rotation, zero moves; then one row per block the data or the policy
+    switched off (key ``off:<block>``, "after" = off, the reason and the input that
+    would switch it on in the measure's text) and one per message said before solving
+    (key ``message:<key>``).
     """
     q = plan.quotas
     rural = q["location"].eq("rural")
@@ -563,18 +600,35 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
              "乡村学校骨干教师缺口", round(plan.rotation["backbone_deficit_before"], 1),
              round(deficit, 1)),
         ]
+    elif plan.moves.empty:  # rotation off: nobody moved
+        rows += [("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0, 0),
+                 ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0, 0.0)]
     if plan.horizon:
         rows += _year_summary_rows(plan)
+    rows += _off_summary_rows(plan)
     col = 1 if check_lang(lang) == "en" else 2
     out = pd.DataFrame(
         {
             label("metric", lang): [r[col] for r in rows],
             label("before", lang): pd.Series([r[3] for r in rows], dtype=object),
-            label("after", lang): pd.Series([r[4] for r in rows], dtype=object),
+            label("after", lang): pd.Series(
+                ["未启用" if col == 2 and isinstance(r[4], str) and r[4] == "off" else r[4]
+                 for r in rows], dtype=object),
         },
     )
     out.index = pd.Index([r[0] for r in rows], name="key")
     return out
+
+
+def _off_summary_rows(plan: Plan) -> list[tuple]:
+    """Summary rows of the blocks the data or policy switched off ("after": off) and of
+    the messages said before solving."""
+    rows = [(f"off:{r['block']}", f"{r['name']} ({r['name_zh']}): {off_text(r, 'en')}",
+             f"{r['name_zh']}:{off_text(r, 'zh')}", "", "off")
+            for _, r in blocks_off(plan).iterrows()]
+    rows += [(f"message:{m['key']}", m["message"], m["message_zh"], "", "")
+             for _, m in plan.messages.iterrows()]
+    return rows
 
 
 def _year_summary_rows(plan: Plan) -> list[tuple]:

@@ -8,6 +8,7 @@ and each step is callable on its own for people who want the model itself.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,18 @@ class CountyModel:
         quotas = {v.name for v in self.quota_variables()}
         return [v for v in self.prob.variables()
                 if v.cat == pulp.LpInteger and v.name not in quotas]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the problem without its solver: PuLP keeps the solver object that ran
+        (a class made at run time) and HiGHS's in-memory model on the problem, neither
+        of which pickles; any later solve makes them afresh. The variables' values,
+        the constraints and every block handle are kept."""
+        state = self.__dict__.copy()
+        prob = copy.copy(self.prob)  # shallow: the same variables and constraints
+        prob.solver = None
+        prob.solverModel = None
+        state["prob"] = prob
+        return state
 
     def size(self) -> dict[str, int]:
         """Numbers of variables, integer variables and constraints."""
