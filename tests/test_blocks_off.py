@@ -135,6 +135,33 @@ def test_run_options_left_off_are_not_reported_as_missing_data(quota_only):
     assert blocks.loc["hiring", "switch_on"].startswith("optimize(horizon=")
 
 
+def test_block_table_follows_the_options_of_optimize():
+    from staffing.model.blocks import block_table
+
+    county = st.synth.county(seed=4, n_schools=6)
+
+    def on(**options) -> dict[str, bool]:
+        policy = options.pop("policy", None)
+        t = block_table(county, policy, **options).set_index("block")
+        return {b: bool(t.at[b, "on"]) for b in t.index} | {
+            f"{b}:cause": t.at[b, "cause"] for b in t.index}
+
+    one = on()
+    assert one["rotation"] and one["distances"] and not one["hiring"]
+    assert one["hiring:cause"] == "option"
+    five = on(horizon=5)
+    assert five["hiring"] and five["retirements"] and five["pool_loans"]
+    assert not five["hiring_budget"] and five["hiring_budget:cause"] == "option"
+    assert on(horizon=5, hiring_budget=10)["hiring_budget"]
+    requests = pd.DataFrame({"teacher_id": [], "rank": [], "school_id": []})
+    assert on(preferences=requests)["transfers"]
+    off = on(preferences=requests, policy=st.Policy(transfer_mode="off"))
+    assert not off["transfers"] and off["transfers:cause"] == "policy"
+    no_pool = on(horizon=5, policy=st.Policy(pool_enabled=False))
+    assert not no_pool["pool"] and not no_pool["pool_loans"]
+    assert no_pool["pool_loans:cause"] == "policy"
+
+
 def test_multi_year_quota_only_names_hiring_and_retirements(quota_only_5y):
     rules = quota_only_5y.explain().set_index("key")
     for block in ("hiring", "retirements"):

@@ -76,9 +76,11 @@ def block_table(
     -------
     DataFrame with :data:`BLOCK_COLUMNS`: ``block`` (key), ``name``/``name_zh``,
     ``on`` (bool), ``cause`` of an off block (``"data"``, ``"policy"``, or ``"option"``:
-    an argument of ``optimize``; empty when on), ``reason``/``reason_zh`` (why it is
-    off; empty when on) and
-    ``switch_on``/``switch_on_zh`` (the input that would switch it on; empty when on).
+    an argument of ``optimize``), ``reason``/``reason_zh`` (why it is off) and
+    ``switch_on``/``switch_on_zh`` (the input that would switch it on); the last five
+    are empty for a block that is on. Itinerant teaching and clusters run inside the
+    rotation block and share its reason when it is off; so does a hiring budget with
+    recruitment.
 
     Examples
     --------
@@ -116,9 +118,8 @@ def block_table(
     else:
         rotation = on
     rows["rotation"] = rows["subject_cover"] = rows["backbone_support"] = rotation
-    inside = rotation  # blocks that run only inside the rotation block share its reason
     if not rotation[0]:
-        rows["itinerant"] = inside
+        rows["itinerant"] = rotation
     elif not policy.itinerant_enabled:
         rows["itinerant"] = (False, "policy", "Policy(itinerant_enabled=False)",
                              "政策设定不启用走教(itinerant_enabled=False)",
@@ -126,7 +127,7 @@ def block_table(
                              "设 itinerant_enabled=True(默认)")
     else:
         rows["itinerant"] = on
-    rows["clusters"] = on if rotation[0] else inside
+    rows["clusters"] = rotation
     rows["distances"] = on if not no_xy else (
         False, "data", f"{no_xy} of {len(county.schools)} schools have no coordinates (lat/lon)",
         f"{len(county.schools)}所学校中有{no_xy}所没有经纬度",
@@ -134,7 +135,7 @@ def block_table(
     one_year = (False, "option", "a one-year plan (horizon = 0)", "单年度方案(horizon = 0)",
                 "optimize(horizon=5): five years ahead", "optimize(horizon=5):规划五年")
     rows["later_years"] = on if horizon else one_year
-    rows["pool_loans"] = (rows["pool"] if horizon else one_year)
+    rows["pool_loans"] = rows["pool"] if horizon else one_year
     with_teachers = (False, *no_teachers,
                      f"add a teachers sheet ({zh_sheet} / {en_sheet}) with birth dates",
                      f"补充教师表(工作表“{zh_sheet}”/{en_sheet}),含出生日期")
@@ -142,7 +143,7 @@ def block_table(
         rows[key] = one_year if not horizon else with_teachers if not has_teachers else on
     hiring = rows["hiring"]
     if not hiring[0]:
-        rows["hiring_budget"] = hiring  # no recruitment, no budget: the same reason
+        rows["hiring_budget"] = hiring
     elif hiring_budget is None:
         rows["hiring_budget"] = (
             False, "option",
