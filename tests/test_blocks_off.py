@@ -194,6 +194,16 @@ def test_total_equal_to_staff_message_in_plan_explain_and_summary():
     assert (q["new_quota"] == q["staff_in_post"]).all()
 
 
+def test_total_below_staff_names_the_excess_before_solving():
+    from staffing.model.blocks import pre_solve_messages
+
+    county = _equal_staff_county()
+    less = st.County(county.schools.reset_index(), county_total=county.county_total - 2)
+    message = pre_solve_messages(less).set_index("key").loc["pool_idle"]
+    assert f"exceed the county total ({county.county_total - 2}) by 2" in message["message"]
+    assert f"超出编制总量({county.county_total - 2})2个" in message["message_zh"]
+
+
 def test_one_post_more_than_staff_leaves_the_pool_something_to_move():
     county = _equal_staff_county()
     more = st.County(county.schools.reset_index(), county_total=county.county_total + 1)

@@ -200,19 +200,23 @@ def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataF
     reserve = reserve_minimum(total, policy)
     room = total - reserve - staying
     if policy.pool_enabled and room <= 0:
-        held = (f"the county total ({total}) leaves no post beyond the {staying} staff "
-                f"staying in post" + (f" and the {reserve} reserve posts" if reserve else ""))
-        held_zh = (f"编制总量({total})在{staying}名留任在编人员"
-                   + (f"和{reserve}个预留编制" if reserve else "") + "之外没有空余编制")
-        over = (f"; staff staying in post exceed it by {-room}" if room < 0 else "")
-        over_zh = (f";留任在编人员超出{-room}名" if room < 0 else "")
+        reserved = f" and the {reserve} reserve posts" if reserve else ""
+        reserved_zh = f"和{reserve}个预留编制" if reserve else ""
+        if room < 0:
+            held = (f"the {staying} staff staying in post{reserved} exceed the county total "
+                    f"({total}) by {-room}")
+            held_zh = f"{staying}名留任在编人员{reserved_zh}超出编制总量({total}){-room}个"
+        else:
+            held = (f"the county total ({total}) leaves no post beyond the {staying} staff "
+                    f"staying in post{reserved}")
+            held_zh = f"编制总量({total})在{staying}名留任在编人员{reserved_zh}之外没有空余编制"
         rows.append({
             "key": "pool_idle",
-            "message": (f"The turnover pool has nothing to move: {held}{over}, so each "
+            "message": (f"The turnover pool has nothing to move: {held}, so each "
                         "school's new quota will be the staff holding a post there. Give the "
                         "approved county total (核定编制总量) if it is larger, or mark teachers "
                         "leaving this year (status), to let the pool move posts."),
-            "message_zh": (f"周转池无编制可调剂:{held_zh}{over_zh},各校调整后编制即为本校占编人数。"
+            "message_zh": (f"周转池无编制可调剂:{held_zh},各校调整后编制即为本校占编人数。"
                            "如核定编制总量更大,请填写核定编制总量;或在教师表中标明本学年离岗人员。"),
         })
     return pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
