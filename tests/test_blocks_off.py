@@ -245,6 +245,16 @@ def rotation_plan():
     return st.optimize(st.synth.county(seed=2, n_schools=12), horizon=1)
 
 
+def test_unpickled_model_is_the_same_problem_and_solves_again():
+    plan = st.optimize(st.synth.county(seed=6, n_schools=10), horizon=1)
+    back = pickle.loads(pickle.dumps(plan))  # before the plan solves anything more
+    assert back.model.size() == plan.model.size()
+    values = {v.name: v.varValue for v in plan.model.prob.variables()}
+    assert {v.name: v.varValue for v in back.model.prob.variables()} == values
+    # the rebuilt problem re-solves (one more post: two LPs) to the same figure
+    assert back.value_of_one_more_post == pytest.approx(plan.value_of_one_more_post)
+
+
 def test_plan_pickles_and_deep_copies_equal(quota_only, rotation_plan):
     for plan in (quota_only[1], rotation_plan):
         back = pickle.loads(pickle.dumps(plan))

@@ -8,7 +8,6 @@ and each step is callable on its own for people who want the model itself.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from staffing.model.hiring import add_hiring, budget_by_year
 from staffing.model.horizon import HorizonInputs, prepare_horizon
 from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.itinerant import add_itinerant, arcs_for_model
+from staffing.model.pickling import attach, detach, problem_from_state, problem_state
 from staffing.model.pool import add_year_quotas
 from staffing.model.quota import QuotaHandles, add_quota
 from staffing.model.rotation import add_rotation
@@ -74,16 +74,16 @@ class CountyModel:
                 if v.cat == pulp.LpInteger and v.name not in quotas]
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle the problem without its solver: PuLP keeps the solver object that ran
-        (a class made at run time) and HiGHS's in-memory model on the problem, neither
-        of which pickles; any later solve makes them afresh. The variables' values,
-        the constraints and every block handle are kept."""
-        state = self.__dict__.copy()
-        prob = copy.copy(self.prob)  # shallow: the same variables and constraints
-        prob.solver = None
-        prob.solverModel = None
-        state["prob"] = prob
-        return state
+        """Pickle as plain data (:mod:`staffing.model.pickling`): the problem as
+        ``toDict()`` — variables with their values, constraints, objective — and every
+        PuLP object of the handles by name. Neither PuLP 4's compiled problems nor the
+        solver PuLP 3 keeps on a solved problem pickle; a later solve makes one afresh."""
+        state = {k: v for k, v in self.__dict__.items() if k != "prob"}
+        return {"prob": problem_state(self.prob), "rest": detach(state)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        prob, variables = problem_from_state(state["prob"])
+        self.__dict__.update(attach(state["rest"], prob, variables), prob=prob)
 
     def size(self) -> dict[str, int]:
         """Numbers of variables, integer variables and constraints."""
