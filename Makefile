@@ -12,8 +12,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo install has what the README's examples and docs/tutorial.md use, plots included
+# (tests/test_blocks_off.py checks their imports against it).
 $(STAMP_CORE): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[plot]"
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(PY)
@@ -49,7 +51,7 @@ PY312 ?= $(shell for c in python3.13 python3.12; do \
 	[ -n "$$v" ] && PYENV_VERSION=$$v pyenv which python 2>/dev/null)
 PULP4_TESTS := tests/test_policy.py tests/test_quota_model.py tests/test_rotation.py \
 	tests/test_partnerships.py tests/test_baseline.py tests/test_horizon.py tests/test_fair.py \
-	tests/test_post_holding.py tests/test_planner_controls.py
+	tests/test_post_holding.py tests/test_planner_controls.py tests/test_blocks_off.py
 
 test-pulp4:
 	@if [ -z "$(PY312)" ]; then echo "test-pulp4: no python3.12 here, skipped"; exit 0; fi; \

@@ -49,7 +49,8 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
        of norm, quota moved through the pool, teachers moved, unmet needs, …; rows
        that only some plans have (e.g. rotation rows when a scenario has no
        teachers table) are kept, with NaN for the others, in order of first
-       appearance;
+       appearance; blocks a plan's data or policy switched off (``off:<block>``,
+       "off") and its messages last, sorted by key;
     3. the "after" value of a few equity and coverage figures of
        :func:`staffing.metrics.plan_metrics` (:data:`COMPARE_METRICS`);
     4. objective value, solver, solver time and relative gap.
@@ -107,6 +108,10 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
         values["solver_time_s"] = round(float(stats.time_s), 2)
         values["gap"] = _number(stats.gap)
         columns[str(name)] = values
+    # Blocks switched off and messages ("off:…", "message:…") after the figures, sorted,
+    # so the rows do not depend on the order of the plans.
+    notes = sorted(k for k in keys if k.startswith(("off:", "message:")))
+    keys = [k for k in keys if k not in notes] + notes
 
     for key in metric_keys:
         keys.append(f"metric:{key}")

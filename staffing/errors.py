@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Problem", "StaffingDataError", "StaffingDataWarning", "SolverError"]
+__all__ = ["Problem", "StaffingDataError", "StaffingDataWarning", "StaffingPlanWarning",
+           "SolverError"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ class StaffingDataWarning(UserWarning):
         self.problems = list(problems)
         lines = "\n  ".join(str(p) for p in self.problems)
         super().__init__(f"{len(self.problems)} row(s) to check:\n  {lines}")
+
+
+class StaffingPlanWarning(UserWarning):
+    """Something the data leave a plan no room to do, said before solving (e.g. a county
+    total equal to the staff in post: the turnover pool has nothing to move). The plan
+    keeps the same text in ``plan.messages``."""
 
 
 class SolverError(RuntimeError):

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
-           "binding_facts", "county_reason", "school_story", "control_story"]
+           "binding_facts", "county_reason", "school_story", "control_story", "RuleTable",
+           "short_ids", "blocks_off", "off_text"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -50,8 +51,56 @@ RULES: dict[str, tuple[str, str]] = {
 _CAPPED_KINDS = ("rotation", "support", "exchange")
 
 
-def _ids(index) -> str:
-    return ", ".join(map(str, list(index)))
+def _ids(index) -> list[str]:
+    """School ids as a plain list (``schools_affected`` holds lists, never one string)."""
+    return [str(i) for i in index]
+
+
+#: Ids shown in a cell of the rule table's display before "… (+n)".
+SHOWN_IDS = 3
+
+
+def short_ids(ids, shown: int = SHOWN_IDS) -> str:
+    """A list of ids for display: the first ``shown`` and how many more.
+
+    Examples
+    --------
+    >>> short_ids(["S001", "S002", "S003", "S004", "S005"], shown=2)
+    'S001, S002, … (+3)'
+    >>> short_ids([])
+    ''
+    """
+    ids = [str(i) for i in ids]
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return ", ".join(ids[:shown]) + f", … (+{len(ids) - shown})"
+
+
+class RuleTable(pd.DataFrame):
+    """The table of :func:`rule_table`: an ordinary DataFrame whose ``schools_affected``
+    cells are lists of school ids, displayed shortened (``S001, S002, S003, … (+279)``)
+    in its repr, ``to_string`` and notebook view; the data keep every id."""
+
+    @property
+    def _constructor(self):
+        return RuleTable
+
+    def _for_display(self) -> pd.DataFrame:
+        out = pd.DataFrame(self)
+        if "schools_affected" in out.columns:
+            out = out.assign(schools_affected=[
+                short_ids(v) if isinstance(v, (list, tuple)) else v
+                for v in out["schools_affected"]])
+        return out
+
+    def __repr__(self) -> str:
+        return repr(self._for_display())
+
+    def to_string(self, *args, **kwargs):  # noqa: D102 (pandas' signature)
+        return self._for_display().to_string(*args, **kwargs)
+
+    def _repr_html_(self) -> str | None:
+        return self._for_display()._repr_html_()
 
 
 def _row(key: str, lang: str, **fields) -> dict:
@@ -77,7 +126,7 @@ def _quota_rows(plan: Plan, lang: str) -> list[dict]:
              shortfall=max(0, int(facts["reserve_min"]) - plan.reserve),
              binding=bool(facts["reserve_min"] > 0 and plan.reserve == facts["reserve_min"]
                           and len(short_ids)),
-             schools_affected="", note=_loan_note(plan, lang)),
+             schools_affected=[], note=_loan_note(plan, lang)),
         _row("occupied_posts", lang, target=int(floor.sum()),
              achieved=int(np.minimum(q["new_quota"], floor).sum()), shortfall=0,
              binding=bool(len(at_floor) and len(short_ids)), schools_affected=_ids(at_floor),
@@ -105,9 +154,9 @@ def _estimated_classes_note(plan: Plan, lang: str) -> str:
     if not len(by_class):
         return ""
     if lang == "zh":
-        return f"{len(by_class)}所学校的编制标准按估算班级数核定(班师比):{_ids(by_class)}"
+        return f"{len(by_class)}所学校的编制标准按估算班级数核定(班师比):{short_ids(by_class)}"
     return (f"the norms of {len(by_class)} schools rest on classes estimated from enrolment "
-            f"(class rule): {_ids(by_class)}")
+            f"(class rule): {short_ids(by_class)}")
 
 
 def _estimated_classes_story(plan: Plan, school_id: str, lang: str) -> str:
@@ -154,7 +203,7 @@ def _one_more_row(plan: Plan, lang: str) -> dict:
                 "relative shortfall)" if lang == "en" else
                 f"可使加权目标降低{value:.1f};最紧迫缺编学校下一个编制的权重为{best:.0f}")
     return _row("one_more_post", lang, target=1, achieved=round(value, 2), shortfall=0,
-                binding=bool(value > 1e-6), schools_affected="", note=note)
+                binding=bool(value > 1e-6), schools_affected=[], note=note)
 
 
 def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
@@ -184,7 +233,7 @@ def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
              target=round(plan.policy.rotation_backbone_share_min
                           * f["rotated_from_duty_schools"], 2),
              achieved=f["backbone_rotated"], shortfall=round(share_short, 2),
-             binding=share_short > 1e-9, schools_affected="",
+             binding=share_short > 1e-9, schools_affected=[],
              note=("too few eligible backbone teachers at urban, town and quality schools"
                    if share_short > 1e-9 and not zh else
                    "城镇及优质学校可交流骨干教师不足" if share_short > 1e-9 else "")),
@@ -243,9 +292,9 @@ def _control_rows(plan: Plan, lang: str) -> list[dict]:
             "move_caps", lang, target=int(sum(s[c].notna().sum() for c in capped)),
             achieved=int(len(reached)), shortfall=0, binding=bool(len(reached)),
             schools_affected=_ids(reached),
-            note=(f"已达上限:调入{_ids(full_in) or '无'};调出{_ids(full_out) or '无'}" if zh else
-                  f"cap reached: moves in at {_ids(full_in) or 'none'}; moves out at "
-                  f"{_ids(full_out) or 'none'}")))
+            note=(f"已达上限:调入{short_ids(full_in) or '无'};调出{short_ids(full_out) or '无'}" if zh else
+                  f"cap reached: moves in at {short_ids(full_in) or 'none'}; moves out at "
+                  f"{short_ids(full_out) or 'none'}")))
     rules = getattr(plan.county, "move_rules", None)
     if rules is not None and len(rules):
         who = rules["teacher_id"].unique()
@@ -292,22 +341,56 @@ def control_story(plan: Plan, school_id: str, lang: str = "en") -> str:
     if rules is not None and len(rules) and t is not None:
         here = sorted(set(rules["teacher_id"]) & set(t.index[t["school_id"].eq(school_id)]))
         if here:
-            parts.append(f"本校{len(here)}名教师的调动受规划人员限制({_ids(here)})" if zh else
+            parts.append(f"本校{len(here)}名教师的调动受规划人员限制({short_ids(here)})" if zh else
                          f"{len(here)} teachers here may move only as the planner's move rules "
-                         f"permit ({_ids(here)})")
+                         f"permit ({short_ids(here)})")
     if not parts:
         return ""
     return ";".join(parts) + "。" if zh else " " + "; ".join(parts) + "."
 
 
 def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
-    """One row per policy rule: target, achieved, shortfall, binding, schools affected."""
+    """One row per policy rule: target, achieved, shortfall, binding, schools affected
+    (a list of school ids, shown shortened: :class:`RuleTable`)."""
     rows = _quota_rows(plan, lang) + _control_rows(plan, lang)
     if plan.rotation:
         rows += _rotation_rows(plan, lang)
     if plan.horizon:
         rows += _year_rows(plan, lang)
-    return pd.DataFrame(rows)
+    rows += _off_rows(plan, lang)
+    return RuleTable(rows)
+
+
+def blocks_off(plan: Plan) -> pd.DataFrame:
+    """The rows of ``plan.blocks`` that explain() and summary() report: blocks the
+    county's data or the policy switched off (not those left off by the options of
+    ``optimize``, such as a one-year ``horizon`` or no transfer requests)."""
+    b = plan.blocks
+    return b[~b["on"].astype(bool) & b["cause"].isin(["data", "policy"])]
+
+
+def off_text(row, lang: str) -> str:
+    """"off — why; what would switch it on" for one row of ``plan.blocks``."""
+    if lang == "zh":
+        return f"未启用:{row['reason_zh']};{row['switch_on_zh']}"
+    return f"off — {row['reason']}; {row['switch_on']}"
+
+
+def _off_rows(plan: Plan, lang: str) -> list[dict]:
+    """One row per block switched off by the data or the policy, and one per message
+    said before solving (``plan.messages``)."""
+    zh = lang == "zh"
+    rows = [{"key": f"off:{r['block']}",
+             "rule": f"{r['name_zh']} ({r['name']})" if zh else f"{r['name']} ({r['name_zh']})",
+             "target": np.nan, "achieved": np.nan, "shortfall": np.nan, "binding": False,
+             "schools_affected": [], "note": off_text(r, lang)}
+            for _, r in blocks_off(plan).iterrows()]
+    rows += [{"key": f"message:{m['key']}",
+              "rule": "求解前提示 (before solving)" if zh else "before solving (求解前提示)",
+              "target": np.nan, "achieved": np.nan, "shortfall": np.nan, "binding": False,
+              "schools_affected": [], "note": m["message_zh"] if zh else m["message"]}
+             for _, m in plan.messages.iterrows()]
+    return rows
 
 
 def _years_text(years, lang: str) -> str:
@@ -345,7 +428,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
     if model is not None and "hiring" in model.blocks:
         rows.append(_row("urgent_share", lang, target=round(share * int(hires.sum()), 2),
                          achieved=int(urgent.sum()), shortfall=0, binding=bool(tight),
-                         schools_affected="", note=_years_text(tight, lang)))
+                         schools_affected=[], note=_years_text(tight, lang)))
     hiring = model.blocks.get("hiring") if model is not None else None
     if hiring is not None and hiring.budget:
         cal = model.horizon.calendar
@@ -354,7 +437,7 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
         rows.append(_row("hiring_budget", lang, target=int(sum(budget.values())),
                          achieved=int(hires[list(budget)].sum()), shortfall=0,
                          binding=bool(full),
-                         schools_affected="", note=_years_text(full, lang)))
+                         schools_affected=[], note=_years_text(full, lang)))
     if model is not None and len(model.horizon.mentor_room):
         cal = model.horizon.calendar
         room = {cal[t]: int(n) for t, n in model.horizon.mentor_room.items()}
@@ -362,21 +445,21 @@ def _year_rows(plan: Plan, lang: str) -> list[dict]:
         full = [c for c in later if trainees[c] >= room.get(c, 0) > 0]
         rows.append(_row("mentor_capacity", lang, target=int(max(room.values())),
                          achieved=int(trainees.max()), shortfall=0, binding=bool(full),
-                         schools_affected="", note=_years_text(full, lang)))
+                         schools_affected=[], note=_years_text(full, lang)))
     spread = bool(plan.projection.attrs.get("spread_evenly", False))
     pupils = plan.years.loc["pupils"]
     notes = [(("pupils of schools without per-grade counts are spread evenly over their "
                "grades" if lang == "en" else "无分年级数据的学校按年级平均分摊") if spread else ""),
              _grades_note(plan.policy, lang)]
     rows.append(_row("projection", lang, target=int(pupils.iloc[0]), achieved=int(pupils.iloc[-1]),
-                     shortfall=0, binding=False, schools_affected="",
+                     shortfall=0, binding=False, schools_affected=[],
                      note="; ".join(n for n in notes if n)))
     loans = plan.pool[plan.pool["entry"].eq("loan")]
     if len(loans):
         late = loans["repay_by"] > loans["year"] + plan.policy.pool_loan_years
         rows.append(_row("pool_loans", lang, target=int(loans["posts"].sum()),
                          achieved=int(loans["posts"].sum()), shortfall=int(late.sum()),
-                         binding=False, schools_affected="",
+                         binding=False, schools_affected=[],
                          note=(f"repaid by {int(loans['repay_by'].max())}" if lang == "en"
                                else f"{int(loans['repay_by'].max())}年前归还")))
     return rows
@@ -627,7 +710,10 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     norm, quota moved through the pool, pool balance, quota assigned to schools;
     with rotation, moves and subject cover; in a multi-year plan, hires and
     retirements over the plan and the first and last years' shortfalls and unmet
-    need.
+    need; without rotation, zero moves; then one row per block the data or the policy
+    switched off (key ``off:<block>``, "after" = off, the reason and the input that
+    would switch it on in the measure's text) and one per message said before solving
+    (key ``message:<key>``).
     """
     q = plan.quotas
     rural = q["location"].eq("rural")
@@ -669,18 +755,35 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
              "乡村学校骨干教师缺口", round(plan.rotation["backbone_deficit_before"], 1),
              round(deficit, 1)),
         ]
+    elif plan.moves.empty:  # rotation off: nobody moved
+        rows += [("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0, 0),
+                 ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0, 0.0)]
     if plan.horizon:
         rows += _year_summary_rows(plan)
+    rows += _off_summary_rows(plan)
     col = 1 if check_lang(lang) == "en" else 2
     out = pd.DataFrame(
         {
             label("metric", lang): [r[col] for r in rows],
             label("before", lang): pd.Series([r[3] for r in rows], dtype=object),
-            label("after", lang): pd.Series([r[4] for r in rows], dtype=object),
+            label("after", lang): pd.Series(
+                ["未启用" if col == 2 and isinstance(r[4], str) and r[4] == "off" else r[4]
+                 for r in rows], dtype=object),
         },
     )
     out.index = pd.Index([r[0] for r in rows], name="key")
     return out
+
+
+def _off_summary_rows(plan: Plan) -> list[tuple]:
+    """Summary rows of the blocks the data or policy switched off ("after": off) and of
+    the messages said before solving."""
+    rows = [(f"off:{r['block']}", f"{r['name']} ({r['name_zh']}): {off_text(r, 'en')}",
+             f"{r['name_zh']}:{off_text(r, 'zh')}", "", "off")
+            for _, r in blocks_off(plan).iterrows()]
+    rows += [(f"message:{m['key']}", m["message"], m["message_zh"], "", "")
+             for _, m in plan.messages.iterrows()]
+    return rows
 
 
 def _year_summary_rows(plan: Plan) -> list[tuple]:

@@ -135,7 +135,8 @@ def label(key: str, lang: str) -> str:
 
 def translate_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A copy of ``frame`` with its index reset and its headers in ``lang``."""
-    out = frame.reset_index() if frame.index.name else frame.copy()
+    named = any(n is not None for n in frame.index.names)  # (school_id, subject) too
+    out = frame.reset_index() if named else frame.copy()
     return out.rename(columns={c: label(c, lang) for c in out.columns})
 
 

@@ -12,11 +12,14 @@ Each step is public, for people who want the model itself.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from staffing.data.county import County
+from staffing.errors import StaffingPlanWarning
+from staffing.model.blocks import block_table, pre_solve_messages
 from staffing.model.build import build_model, solve_model
 from staffing.model.read import read_plan_tables
 from staffing.model.solve import HIGHS_MULTIYEAR, available_solvers
@@ -80,7 +83,11 @@ def optimize(
     Returns
     -------
     Plan
-        ``plan.status`` is ``optimal``, ``feasible``, ``infeasible`` or ``error``.
+        ``plan.status`` is ``optimal``, ``feasible``, ``infeasible`` or ``error``;
+        ``plan.blocks`` says which parts of the model the data and policy switched off,
+        and ``plan.messages`` what the data left the plan no room to do (each message
+        is also issued as a :class:`~staffing.errors.StaffingPlanWarning` before
+        solving).
 
     Examples
     --------
@@ -92,7 +99,11 @@ def optimize(
     True
     """
     policy = policy or Policy()
-    extra = {}
+    extra = {"blocks": block_table(county, policy, horizon=horizon, hiring_budget=hiring_budget,
+                                   preferences=preferences),
+             "messages": pre_solve_messages(county, policy)}
+    for text in extra["messages"]["message"]:  # said before the solver runs
+        warnings.warn(f"{county.name}: {text}", StaffingPlanWarning, stacklevel=2)
     if preferences is not None and policy.transfer_mode == "transfers_first":
         county, extra["transfers"] = settle_transfers(county, policy, preferences,
                                                       vacancies="leaving")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from staffing.clusters import CLUSTER_COLUMNS
 from staffing.explain import (
     county_reason,
     objective_breakdown,
@@ -18,11 +19,13 @@ from staffing.explain import (
 )
 from staffing.i18n import check_lang, translate_columns, translate_values
 from staffing.metrics import plan_metrics
+from staffing.model.blocks import block_table, pre_solve_messages
 from staffing.model.naming import MOVE_COLUMNS
 from staffing.model.read import HIRE_TABLE_COLUMNS, read_plan_tables
 from staffing.model.solve import marginal_value
 from staffing.multiyear import year_tables
 from staffing.training import SHADOW_COLUMNS, shadow_hosts
+from staffing.transfers import TRANSFER_COLUMNS
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -32,13 +35,17 @@ if TYPE_CHECKING:
 
 __all__ = ["Plan"]
 
+#: Columns of ``plan.coverage`` (indexed by school_id and subject).
+COVERAGE_COLUMNS = ["need", "covered_before", "covered_after", "unmet_before", "unmet_after"]
+
 
 class Plan:
     """A county's staffing plan.
 
     A Plan holds tables: :func:`staffing.optimize.optimize` builds and solves the model
     and :mod:`staffing.model.read` reads them back; the explanations are
-    :mod:`staffing.explain`'s.
+    :mod:`staffing.explain`'s. Plans pickle (for Dask, joblib and notebooks) and
+    compare equal by their tables (:meth:`__eq__`).
 
     Attributes
     ----------
@@ -80,6 +87,13 @@ class Plan:
         (0 for feasible data).
     model : the solved :class:`~staffing.model.build.CountyModel` (read-only; None
         without a solution).
+    blocks : each block of the model (rotation, subject cover, 走教, hiring, …): ``on``,
+        and for those off the ``reason`` and the input that would switch it on
+        (``switch_on``), in English and Chinese (``*_zh``). A county without a teachers
+        table gets quotas only; its tables of moves, cover, hires and retirements are
+        empty but keep their columns.
+    messages : what the data left the plan no room to do, known before solving (key,
+        message, message_zh), e.g. a county total equal to the staff in post.
     """
 
     def __init__(
@@ -107,9 +121,15 @@ class Plan:
         retirements: pd.DataFrame | None = None,
         early_retirement: pd.DataFrame | None = None,
         model: CountyModel | None = None,
+        blocks: pd.DataFrame | None = None,
+        messages: pd.DataFrame | None = None,
     ) -> None:
-        def table(frame: pd.DataFrame | None, columns: list[str] | None = None) -> pd.DataFrame:
-            return pd.DataFrame(columns=columns) if frame is None else frame
+        def table(frame: pd.DataFrame | None, columns: list[str] | None = None,
+                  index: list[str] | None = None) -> pd.DataFrame:
+            if frame is not None:
+                return frame
+            empty = pd.DataFrame(columns=[*(index or []), *(columns or [])])
+            return empty.set_index(index) if index else empty
 
         self.county = county
         self.policy = policy
@@ -121,11 +141,11 @@ class Plan:
         self.reserve = reserve
         self.over_county_total = over_county_total
         self.moves = table(moves, MOVE_COLUMNS)
-        self.coverage = table(coverage)
+        self.coverage = table(coverage, COVERAGE_COLUMNS, ["school_id", "subject"])
         self.rotation = rotation or {}
-        self.clusters = table(clusters)
+        self.clusters = table(clusters, list(CLUSTER_COLUMNS), ["school_id"])
         #: Voluntary transfers settled before planning (optimize(preferences=…)).
-        self.transfers = table(transfers)
+        self.transfers = table(transfers, TRANSFER_COLUMNS)
         self.horizon = horizon
         self.hires = table(hires, HIRE_TABLE_COLUMNS)
         self.quota_path = table(quota_path)
@@ -136,6 +156,41 @@ class Plan:
         self.early_retirement = table(early_retirement)
         self._model = model
         self._one_more: float | None = None
+        #: Each block of the model, on or off, why, and the input that would switch it
+        #: on (:func:`staffing.model.blocks.block_table`).
+        self.blocks = (block_table(county, policy, horizon=horizon) if blocks is None
+                       else blocks)
+        #: What the data left the plan no room to do, known before solving
+        #: (:func:`staffing.model.blocks.pre_solve_messages`): key, message, message_zh.
+        self.messages = pre_solve_messages(county, policy) if messages is None else messages
+
+    #: The tables two plans must share to be equal (:meth:`__eq__`).
+    COMPARED_TABLES: tuple[str, ...] = (
+        "quotas", "pool", "moves", "coverage", "clusters", "transfers", "hires", "quota_path",
+        "years", "cover_by_year", "projection", "retirements", "early_retirement", "blocks",
+        "messages")
+
+    def __eq__(self, other: object) -> bool:
+        """Two plans are equal when they plan the same county under the same policy
+        with the same result: equal ``county`` and ``policy``, the same ``status``,
+        ``objective`` (NaN equal to NaN), ``horizon``, ``reserve`` and
+        ``over_county_total``, and every table of :data:`COMPARED_TABLES` equal by
+        :meth:`pandas.DataFrame.equals` (same values, dtypes, index and columns; NaN
+        equal to NaN). The solver's record (times, log) and the model are not
+        compared: the same plan solved twice is equal. A pickled and unpickled plan
+        is equal to the original."""
+        if not isinstance(other, Plan):
+            return NotImplemented
+        same_objective = self.objective == other.objective or (
+            self.objective != self.objective and other.objective != other.objective)
+        return (same_objective and self.status == other.status
+                and self.horizon == other.horizon and self.reserve == other.reserve
+                and self.over_county_total == other.over_county_total
+                and self.policy == other.policy and self.county == other.county
+                and all(getattr(self, t).equals(getattr(other, t))
+                        for t in self.COMPARED_TABLES))
+
+    __hash__ = None  # type: ignore[assignment]  # a mutable container of tables
 
     @classmethod
     def from_model(cls, model: CountyModel, stats: SolveStats, **extra) -> Plan:
@@ -254,7 +309,7 @@ class Plan:
             "shadow": translate_columns(translate_values(
                 self.shadow, lang).rename(columns={"basis": "host_basis"}), lang),
             "transfers": translate_columns(translate_values(self.transfers, lang), lang),
-            "explain": translate_columns(self.explain(lang=lang), lang),
+            "explain": translate_columns(_ids_joined(self.explain(lang=lang)), lang),
             **(year_tables(self, lang) if self.horizon else {}),
         }
 
@@ -290,6 +345,12 @@ class Plan:
             f"short {s.iloc[2, 1]}→{s.iloc[2, 2]} posts, solver={self.solver.solver} "
             f"{self.solver.time_s:.2f}s)"
         )
+
+
+def _ids_joined(table: pd.DataFrame) -> pd.DataFrame:
+    """The rule table for a file: every id of ``schools_affected`` in one text cell."""
+    return pd.DataFrame(table).assign(schools_affected=[
+        ", ".join(map(str, v)) for v in table["schools_affected"]])
 
 
 def _reason_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

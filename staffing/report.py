@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from staffing._cells import csv_escape_frame
 from staffing._excel import write_frames
 from staffing._io import atomic_dir
@@ -13,7 +15,8 @@ from staffing.i18n import check_lang
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["write_plan_excel", "write_plan_dir", "SHEET_LABELS"]
+__all__ = ["write_plan_excel", "write_plan_dir", "SHEET_LABELS", "SHEET_BLOCKS",
+           "sheets_left_out"]
 
 #: Sheet names in each language, in the order they appear.
 SHEET_LABELS: dict[str, tuple[str, str]] = {
@@ -38,18 +41,56 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The block of the model (``plan.blocks``) each sheet comes from, for the sheets
+#: whose block a county's data, the policy or the options can switch off.
+SHEET_BLOCKS: dict[str, str] = {
+    "moves": "rotation", "coverage": "subject_cover", "unmet": "subject_cover",
+    "clusters": "clusters", "shadow": "clusters", "transfers": "transfers",
+    "hires": "hiring", "retirements": "retirements", "early_retirement": "early_retirement",
+    "cover_by_year": "hiring",
+}
+
+
 def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
 
     Sheets, in order: summary, quotas, pool, moves, coverage, unmet, clusters,
     shadow training, transfers, explain, and for a multi-year plan years, hires,
     quotas by year, retirements, subject cover by year, enrolment projection — with
-    Chinese sheet names, headers and labels when ``lang="zh"``.
+    Chinese sheet names, headers and labels when ``lang="zh"``. Every sheet has its
+    header row: a table that is empty because its block of the model was off (a
+    county without teachers has no moves, cover, hires or retirements; no transfer
+    requests, no transfers) is left out, with a line on the summary sheet saying why
+    and what would switch it on.
     """
     col = 0 if check_lang(lang) == "en" else 1
     tables = plan.tables(lang)
+    left_out = sheets_left_out(plan, tables)
+    notes = [_left_out_line(SHEET_LABELS[key][col], row, lang) for key, row in left_out.items()]
+    if notes:
+        summary = tables["summary"]
+        extra = pd.DataFrame({summary.columns[0]: notes, summary.columns[1]: "",
+                              summary.columns[2]: ""})
+        tables = {**tables, "summary": pd.concat([summary, extra], ignore_index=True)}
     write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS
-                        if key in tables})
+                        if key in tables and key not in left_out})
+
+
+def sheets_left_out(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """The sheets the workbook leaves out, each with its row of ``plan.blocks``: empty
+    tables whose block of the model was off."""
+    blocks = plan.blocks.set_index("block")
+    return {key: blocks.loc[block] for key, block in SHEET_BLOCKS.items()
+            if key in tables and tables[key].empty and block in blocks.index
+            and not bool(blocks.at[block, "on"])}
+
+
+def _left_out_line(sheet: str, row: pd.Series, lang: str) -> str:
+    if lang == "zh":
+        return (f"未输出工作表“{sheet}”:{row['name_zh']}未启用({row['reason_zh']});"
+                f"{row['switch_on_zh']}")
+    return (f"Sheet “{sheet}” left out: {row['name']} is off ({row['reason']}); "
+            f"to switch it on: {row['switch_on']}")
 
 
 def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",

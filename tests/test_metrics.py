@@ -315,11 +315,17 @@ def test_compare_puts_scenarios_in_columns_and_rows_in_a_stable_order(plan, quot
     table = compare({"with teachers": plan, "quotas only": quota_plan}, index="key")
     assert table.columns.tolist() == ["with teachers", "quotas only"]
     summary_keys = plan.summary().index.tolist()
-    expected = ["status", *summary_keys, *COMPARE_METRICS, *COMPARE_SOLVER_ROWS]
+    # the quota-only plan adds a row per block its missing teachers table switched off
+    off = sorted(k for k in quota_plan.summary().index if k.startswith("off:"))
+    assert "off:rotation" in off
+    expected = ["status", *summary_keys, *off, *COMPARE_METRICS, *COMPARE_SOLVER_ROWS]
     assert table.index.tolist() == expected
     assert table.loc["posts_short", "with teachers"] == plan.summary().loc["posts_short"].iloc[2]
     assert table.loc["status", "quotas only"] == quota_plan.status
-    assert pd.isna(table.loc["teachers_moved", "quotas only"])  # no rotation rows there
+    assert table.loc["teachers_moved", "quotas only"] == 0  # nobody moved
+    assert pd.isna(table.loc["unmet_need_fte", "quotas only"])  # no subject cover there
+    assert pd.isna(table.loc["off:rotation", "with teachers"])
+    assert table.loc["off:rotation", "quotas only"] == "off"
     # the order of the plans does not change the order of the rows
     again = compare({"quotas only": quota_plan, "with teachers": plan}, index="key")
     assert again.index.tolist() == expected

@@ -96,7 +96,7 @@ def test_rotation_volume_shortfall_is_named_when_moving_would_open_a_gap():
     rules = plan.explain().set_index("key")
     row = rules.loc["rotation_volume"]
     assert row["target"] == pytest.approx(0.1) and row["achieved"] == 0
-    assert row["binding"] and row["schools_affected"] == "U"
+    assert row["binding"] and row["schools_affected"] == ["U"]
     unmet = plan.unmet.set_index(["school_id", "subject"])
     assert unmet.loc[("R", "english"), "reason"] == (
         "teachers who could come are needed more where they are")

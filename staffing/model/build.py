@@ -24,6 +24,7 @@ from staffing.model.hiring import add_hiring, budget_by_year
 from staffing.model.horizon import HorizonInputs, prepare_horizon
 from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.itinerant import add_itinerant, arcs_for_model
+from staffing.model.pickling import attach, detach, problem_from_state, problem_state
 from staffing.model.pool import add_year_quotas
 from staffing.model.quota import QuotaHandles, add_quota, county_room, reserve_minimum
 from staffing.model.rotation import add_rotation
@@ -73,6 +74,18 @@ class CountyModel:
         quotas = {v.name for v in self.quota_variables()}
         return [v for v in self.prob.variables()
                 if v.cat == pulp.LpInteger and v.name not in quotas]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle as plain data (:mod:`staffing.model.pickling`): the problem as
+        ``toDict()`` — variables with their values, constraints, objective — and every
+        PuLP object of the handles by name. Neither PuLP 4's compiled problems nor the
+        solver PuLP 3 keeps on a solved problem pickle; a later solve makes one afresh."""
+        state = {k: v for k, v in self.__dict__.items() if k != "prob"}
+        return {"prob": problem_state(self.prob), "rest": detach(state)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        prob, variables = problem_from_state(state["prob"])
+        self.__dict__.update(attach(state["rest"], prob, variables), prob=prob)
 
     def size(self) -> dict[str, int]:
         """Numbers of variables, integer variables and constraints."""

@@ -87,6 +87,29 @@ class RotationInputs:
     restricted_staff: pd.DataFrame | None = None
 
 
+class StaffAfter:
+    """``staff_after(school_id, subject)``: teaching staff of that subject once the moves
+    are made, as an expression — staff now, less the moves out, plus the moves in —
+    built once per pair (callers only use it inside arithmetic, which copies).
+
+    A class rather than a closure, so that a solved model (and the Plan holding it)
+    pickles.
+    """
+
+    def __init__(self, staff_now: dict[str, dict[str, int]],
+                 out_by: dict[tuple[str, str], list[pulp.LpVariable]],
+                 in_by: dict[tuple[str, str], list[pulp.LpVariable]]) -> None:
+        self.staff_now, self.out_by, self.in_by = staff_now, out_by, in_by
+        self._cache: dict[tuple[str, str], pulp.LpAffineExpression] = {}
+
+    def __call__(self, s: str, k: str) -> pulp.LpAffineExpression:
+        if (s, k) not in self._cache:
+            self._cache[(s, k)] = (int(self.staff_now[s][k])
+                                   - pulp.lpSum(self.out_by.get((s, k), []))
+                                   + pulp.lpSum(self.in_by.get((s, k), [])))
+        return self._cache[(s, k)]
+
+
 @dataclass
 class RotationHandles:
     """The rotation block's variables, constraint names and objective terms."""
@@ -257,15 +280,7 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     out_school = flows.groupby("school_id")["var"].agg(list).to_dict()
     in_school = flows.groupby("target")["var"].agg(list).to_dict()
     staff_now = r.staff.to_dict("index")
-    after_cache: dict[tuple[str, str], pulp.LpAffineExpression] = {}
-
-    # Staff after moves by school and subject, as expressions (built once; callers
-    # only use them inside arithmetic, which copies).
-    def staff_after(s: str, k: str) -> pulp.LpAffineExpression:
-        if (s, k) not in after_cache:
-            after_cache[(s, k)] = (int(staff_now[s][k]) - pulp.lpSum(out_by.get((s, k), []))
-                                   + pulp.lpSum(in_by.get((s, k), [])))
-        return after_cache[(s, k)]
+    staff_after = StaffAfter(staff_now, out_by, in_by)
 
     itin_in = itinerant.into() if itinerant is not None else {}
     itin_out = itinerant.out_of() if itinerant is not None else {}
