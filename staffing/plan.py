@@ -283,7 +283,8 @@ class Plan:
 
     @property
     def plot(self):
-        """Plots of the plan: ``plan.plot.gaps()``, ``.ptr()``, ``.moves()`` (Axes)."""
+        """Plots of the plan: ``plan.plot.gaps()``, ``.ptr()``, ``.moves()``, ``.balance()``,
+        ``.balance_cv()`` (Axes)."""
         from staffing.plots import PlanPlots
 
         return PlanPlots(self)

@@ -385,3 +385,23 @@ def test_workbook_has_a_balance_sheet(plan, tmp_path, lang, sheet):
         assert "每百名学生拥有县级及以上骨干教师数(调整后)" in rows[0]
         assert {r[rows[0].index("调整后评估结论")] for r in rows[1:]} <= {
             "达标", "未达标", "无法评估(缺数据)"}
+
+
+def test_balance_plots_draw_each_school_part_and_each_indicator(plan):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = plan.plot.balance()
+    before, after = ax.collections[1], ax.collections[2]   # hlines, hollow, filled
+    b = plan.balance
+    assert sorted(after.get_offsets()[:, 0]) == sorted(b["met_after"])
+    assert sorted(before.get_offsets()[:, 0]) == sorted(b["met_before"])
+    assert ax.get_lines()[0].get_xdata()[0] == 6  # the rule's six of seven
+    plt.close(ax.figure)
+    ax = plan.plot.balance_cv()
+    assert [t.get_text() for t in ax.get_yticklabels()][1] == (
+        "Backbone teachers (county level +) per 100 pupils")
+    limits = sorted(line.get_xdata()[0] for line in ax.get_lines())
+    assert limits == [0.45, 0.50]
+    plt.close(ax.figure)
