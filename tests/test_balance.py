@@ -405,3 +405,32 @@ def test_balance_plots_draw_each_school_part_and_each_indicator(plan):
     limits = sorted(line.get_xdata()[0] for line in ax.get_lines())
     assert limits == [0.45, 0.50]
     plt.close(ax.figure)
+
+
+def test_a_bureau_workbook_with_every_column_gets_a_verdict_for_every_school(tmp_path):
+    # Chinese headers and labels (学历 本科; facilities in their own columns), read by
+    # load_county: with all seven indicators present no school is left unassessed.
+    path = tmp_path / "county.xlsx"
+    st.synth.county(seed=2, n_schools=8).to_excel(path, lang="zh")
+    wb = openpyxl.load_workbook(path)
+    for sheet, fill in (("学校", {"教学及辅助用房面积": 1e6, "体育运动场馆面积": 1e6,
+                                  "教学仪器设备值": 1e9, "网络多媒体教室数": 500}),
+                        ("教师", {"学历": "本科"})):
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        for name, value in fill.items():
+            col = header.index(name) + 1
+            for row in range(2, ws.max_row + 1):
+                ws.cell(row=row, column=col, value=value)
+    wb.save(path)
+    county = st.load_county(path)
+    assert set(county.teachers["education"]) == {"bachelor"}
+    table = school_balance(county)
+    assert table["missing"].eq(0).all()
+    assert set(table["rule"]) <= {"met", "not_met"}
+    # facilities are plentiful (4 of 7 met): a school meets the rule when at most one
+    # staff indicator misses its requirement and none falls below 85% of it
+    staff = table[[f"{k}_status" for k in ("qualified_per100", "backbone_per100",
+                                           "pe_arts_per100")]]
+    expected = staff.ne("met").sum(axis=1).le(1) & staff.ne("short").all(axis=1)
+    assert table["rule"].eq("met").tolist() == expected.tolist()
