@@ -57,7 +57,7 @@ import pandas as pd
 from staffing.i18n import check_lang
 from staffing.metrics import PE_ARTS_SUBJECTS, apply_moves, coefficient_of_variation
 from staffing.staff import in_post, is_backbone, level_staff
-from staffing.vocab import EDUCATION
+from staffing.vocab import EDUCATION, LEVELS
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -426,7 +426,7 @@ def county_cv(table: pd.DataFrame, policy: Policy | None = None) -> pd.DataFrame
     --------
     >>> import staffing as st
     >>> cv = county_cv(school_indicators(st.synth.county(seed=1, n_schools=20)))
-    >>> cv.loc[("primary", "equipment"), "schools_with_data"]
+    >>> int(cv.loc[("primary", "equipment"), "schools_with_data"])
     0
     """
     policy = _policy(policy)
@@ -664,9 +664,10 @@ def balance_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     part_words = {"primary": ("primary", "小学"), "junior": ("junior", "初中")}
     table["part"] = table["part"].map({k: v[i] for k, v in part_words.items()})
     if i == 1:
-        from staffing.vocab import LEVELS
-
         table["level"] = table["level"].map(LEVELS).fillna(table["level"])
+        for c in ("class_size_ok", "school_size_ok", "music_art_ok_before",
+                  "music_art_ok_after"):  # yes/no in Chinese; blank where unknown
+            table[c] = table[c].map({True: "是", False: "否"})
     headers = {c: v[i] for c, v in _HEADERS.items()}
     for key, names in INDICATORS.items():
         for suffix, words_ in _SUFFIX.items():
