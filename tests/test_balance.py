@@ -434,3 +434,19 @@ def test_a_bureau_workbook_with_every_column_gets_a_verdict_for_every_school(tmp
                                            "pe_arts_per100")]]
     expected = staff.ne("met").sum(axis=1).le(1) & staff.ne("short").all(axis=1)
     assert table["rule"].eq("met").tolist() == expected.tolist()
+
+
+def test_pupil_weighted_means_add_up_to_the_county_figures():
+    # a second formulation: Σ pᵢxᵢ / Σ pᵢ over every school part is 100 × county backbone
+    # (or PE/arts) teachers ÷ county pupils, as staffing.metrics counts them, because
+    # each school's teachers are shared out between its parts and nothing is lost
+    from staffing.metrics import backbone_per_100_pupils, pe_arts_per_100_pupils
+
+    county = st.synth.county(seed=4, n_schools=25)
+    policy = st.Policy(balance_teaching_point_min_pupils=0)  # every school with pupils
+    x = school_indicators(county, policy=policy)
+    w = x["pupils"]
+    assert (w * x["backbone_per100"]).sum() / w.sum() == pytest.approx(
+        backbone_per_100_pupils(county.teachers, county.schools))
+    assert (w * x["pe_arts_per100"]).sum() / w.sum() == pytest.approx(
+        pe_arts_per_100_pupils(county.teachers, county.schools))
