@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from staffing.balance import balance_metrics, balance_table, plan_balance
 from staffing.clusters import CLUSTER_COLUMNS
 from staffing.explain import (
     county_reason,
@@ -310,6 +311,7 @@ class Plan:
                 self.shadow, lang).rename(columns={"basis": "host_basis"}), lang),
             "transfers": translate_columns(translate_values(self.transfers, lang), lang),
             "explain": translate_columns(_ids_joined(self.explain(lang=lang)), lang),
+            "balance": balance_table(self, lang),
             **(year_tables(self, lang) if self.horizon else {}),
         }
 
@@ -323,12 +325,21 @@ class Plan:
 
     @property
     def metrics(self) -> pd.DataFrame:
-        """Equity and coverage figures before and after (metric, before, after)."""
-        return plan_metrics(self)
+        """Equity and coverage figures before and after (metric, before, after), then the
+        county's 优质均衡 figures (:func:`staffing.balance.balance_metrics`)."""
+        return pd.concat([plan_metrics(self), balance_metrics(self)])
+
+    @property
+    def balance(self) -> pd.DataFrame:
+        """优质均衡 per school part before and after the plan: the seven indicators of
+        教督〔2017〕6号, their requirement and status, the rule's verdict and the staffing
+        items of the government-guarantee part (:func:`staffing.balance.plan_balance`)."""
+        return plan_balance(self)
 
     @property
     def plot(self):
-        """Plots of the plan: ``plan.plot.gaps()``, ``.ptr()``, ``.moves()`` (Axes)."""
+        """Plots of the plan: ``plan.plot.gaps()``, ``.ptr()``, ``.moves()``, ``.balance()``,
+        ``.balance_cv()`` (Axes)."""
         from staffing.plots import PlanPlots
 
         return PlanPlots(self)

@@ -1,7 +1,8 @@
 """Plots of a plan: quota gaps, pupil–teacher ratios and the map of teacher moves.
 
 :class:`PlanPlots` is the accessor behind ``plan.plot`` (as ``DataFrame.plot`` is for
-pandas): ``plan.plot.gaps()``, ``plan.plot.ptr()``, ``plan.plot.moves()``. Each
+pandas): ``plan.plot.gaps()``, ``plan.plot.ptr()``, ``plan.plot.moves()``, and the
+优质均衡 plots ``plan.plot.balance()`` and ``plan.plot.balance_cv()``. Each
 method draws on ``ax`` (or a new figure) and returns the matplotlib Axes, so plots
 compose with ordinary matplotlib code. matplotlib is an optional dependency:
 ``pip install staffing[plot]``.
@@ -36,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from staffing.balance import INDICATORS, PARTS, county_cv, plan_balance, school_indicators
 from staffing.i18n import check_lang, label
-from staffing.metrics import pupil_teacher_ratios, staff_after_plan
+from staffing.metrics import apply_moves, pupil_teacher_ratios, staff_after_plan
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from staffing.data.county import County
     from staffing.plan import Plan
 
-__all__ = ["PlanPlots", "CJK_FONTS", "MOVE_COLOURS", "plot_clusters"]
+__all__ = ["PlanPlots", "CJK_FONTS", "MOVE_COLOURS", "RULE_COLOURS", "plot_clusters"]
 
 #: Common fonts with Simplified Chinese glyphs, in order of preference.
 CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "SimHei",
@@ -86,9 +88,25 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lead school": ("lead school", "牵头学校"),
     "member": ("member", "成员学校"),
     "standalone": ("standalone", "独立学校"),
+    "bal_x": ("indicators met (of 7)", "达标指标数(共7项)"),
+    "bal_title": ("High-quality balance: indicators met per school, before and after the plan",
+                  "优质均衡:各校达标指标数(调整前后)"),
+    "rule_met": ("meets the rule", "达标"),
+    "rule_not_met": ("fails the rule", "未达标"),
+    "rule_not_assessable": ("not assessable (data missing)", "无法评估(缺数据)"),
+    "bal_need": ("needed: {n} of 7", "要求:7项中{n}项"),
+    "cv_x": ("between-school coefficient of variation, pupil-weighted", "校际差异系数(按学生数加权)"),
+    "cv_title": ("Between-school variation of the balance indicators against the limits",
+                 "优质均衡各指标校际差异系数与标准"),
+    "cv_limit": ("limit {part} ≤ {v:g}", "{part}标准≤{v:g}"),
+    "no_data": ("no data", "无数据"),
 }
 
 _LOCATION_COLOURS: dict[str, str] = {"urban": "0.15", "town": "0.45", "rural": "0.75"}
+
+#: Colour of each verdict of the 优质均衡 rule (staffing.balance.assess).
+RULE_COLOURS: dict[str, str] = {"met": "tab:green", "not_met": "tab:red",
+                                "not_assessable": "0.6"}
 
 
 def _t(key: str, lang: str, **fmt: Any) -> str:
@@ -164,7 +182,8 @@ class PlanPlots:
         self.lang = check_lang(lang)
 
     def __repr__(self) -> str:
-        return f"PlanPlots({self._plan.county.name!r}: gaps, ptr, moves)"
+        return (f"PlanPlots({self._plan.county.name!r}: gaps, ptr, moves, balance, "
+                "balance_cv)")
 
     def _lang(self, lang: str | None) -> str:
         return self.lang if lang is None else check_lang(lang)
@@ -362,6 +381,116 @@ class PlanPlots:
         ax.set_title(_t("moves_title", lang, n=n_moves) if n_moves else _t("no_moves", lang))
         if handles:
             ax.legend(handles=handles, loc="best", fontsize="small")
+        _apply_font(ax, lang)
+        return ax
+
+
+    # ------------------------------------------------------------------ 优质均衡
+    def balance(self, ax: Axes | None = None, *, lang: str | None = None,
+                max_labels: int = 60) -> Axes:
+        """Strip of the school parts: indicators met (of 7) before (hollow) and after
+        (filled), the filled dot coloured by the rule's verdict after the plan (met
+        green, fails red, not assessable grey; :func:`staffing.balance.assess`).
+
+        One row per evaluated school part (a nine-year school has two), sorted by
+        indicators met after, then before, then id; a dotted line marks the
+        ``balance_indicators_required`` (6) the rule asks for.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        plt = _pyplot()
+        from matplotlib.lines import Line2D
+
+        lang = self._lang(lang)
+        b = plan_balance(self._plan)
+        part_text = {p: _t(p, lang) for p in PARTS}
+        table = pd.DataFrame({
+            "before": b["met_before"].to_numpy(), "after": b["met_after"].to_numpy(),
+            "rule": b["rule_after"].to_numpy(),
+            "id": [f"{s} ({part_text[p]})" for s, p in b.index],
+            "name": [f"{n}({part_text[p]})" for n, p in zip(b["name"], b.index.get_level_values(
+                "part"), strict=True)],
+        }).sort_values(["after", "before", "id"], kind="stable").reset_index(drop=True)
+        n = len(table)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, max(3.5, 0.22 * n + 1.2)))
+        y = np.arange(n)
+        ax.hlines(y, table["before"], table["after"], colors="0.75", linewidths=1.2, zorder=1)
+        ax.scatter(table["before"], y, s=28, facecolors="white", edgecolors="0.35",
+                   linewidths=1.0, zorder=2)
+        colour = table["rule"].map(RULE_COLOURS).to_numpy()
+        ax.scatter(table["after"], y, s=30, c=colour, zorder=3)
+        need = self._plan.policy.balance_indicators_required
+        ax.axvline(need, color="black", linestyle=":", linewidth=1)
+        if 0 < n <= max_labels:
+            ax.set_yticks(y, labels=table["name" if lang == "zh" else "id"].tolist(),
+                          fontsize="small" if n > 30 else "medium")
+        else:
+            ax.set_yticks([])
+        ax.set_xlim(-0.5, 7.5)
+        ax.set_ylim(-1, max(n, 1))
+        ax.set_xlabel(_t("bal_x", lang))
+        ax.set_title(_t("bal_title", lang))
+        handles = [Line2D([], [], marker="o", ls="", mfc="white", mec="0.35",
+                          label=_t("before", lang))]
+        handles += [Line2D([], [], marker="o", ls="", mfc=c, mec=c,
+                           label=f"{_t('after', lang)}: {_t('rule_' + r, lang)}")
+                    for r, c in RULE_COLOURS.items()]
+        handles.append(Line2D([], [], color="black", ls=":", label=_t("bal_need", lang, n=need)))
+        ax.legend(handles=handles, loc="best", fontsize="small")
+        ax.grid(axis="x", alpha=0.3)
+        _apply_font(ax, lang)
+        return ax
+
+    def balance_cv(self, ax: Axes | None = None, *, lang: str | None = None) -> Axes:
+        """The county's 差异系数 of each indicator, primary and junior, before (hollow)
+        and after (filled) the plan, against the limits (≤ 0.50 primary, ≤ 0.45
+        junior, dotted lines; :func:`staffing.balance.county_cv`). An indicator
+        without data has no dot and says so.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        plt = _pyplot()
+        lang = self._lang(lang)
+        plan = self._plan
+        county, policy = plan.county, plan.policy
+        after_t = (None if county.teachers is None
+                   else apply_moves(county.teachers, plan.moves))
+        before = county_cv(school_indicators(county, county.teachers, policy), policy)
+        after = county_cv(school_indicators(county, after_t, policy), policy)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, 5.5))
+        colours = {"primary": "tab:blue", "junior": "tab:orange"}
+        keys = list(INDICATORS)
+        names = [INDICATORS[k][0 if lang == "en" else 1] for k in keys]
+        y = np.arange(len(keys))
+        for offset, part in ((-0.15, "primary"), (0.15, "junior")):  # two levels
+            cv_b = before.loc[part, "cv"].reindex(keys).to_numpy(dtype=float)
+            cv_a = after.loc[part, "cv"].reindex(keys).to_numpy(dtype=float)
+            ax.scatter(cv_b, y + offset, s=28, facecolors="white", edgecolors=colours[part],
+                       zorder=2)
+            ax.scatter(cv_a, y + offset, s=30, c=colours[part], zorder=3,
+                       label=f"{_t(part, lang)}{', ' if lang == 'en' else '·'}"
+                             f"{_t('after', lang)}")
+            limit = before.loc[(part, keys[0]), "cv_max"]
+            ax.axvline(limit, color=colours[part], linestyle=":", linewidth=1,
+                       label=_t("cv_limit", lang, part=_t(part, lang), v=limit))
+        missing = [i for i, k in enumerate(keys)
+                   if np.isnan(after.loc[(slice(None), k), "cv"].to_numpy(dtype=float)).all()]
+        for i in missing:
+            ax.text(0.01, i, _t("no_data", lang), va="center", fontsize="small", color="0.5",
+                    transform=ax.get_yaxis_transform())
+        ax.set_yticks(y, labels=names, fontsize="small")
+        ax.set_ylim(len(keys) - 0.5, -0.5)  # the 办法's order, top to bottom
+        ax.set_xlim(left=-0.02)
+        ax.set_xlabel(_t("cv_x", lang))
+        ax.set_title(_t("cv_title", lang))
+        ax.legend(loc="lower right", fontsize="small")
+        ax.grid(axis="x", alpha=0.3)
         _apply_font(ax, lang)
         return ax
 

@@ -24,7 +24,7 @@ import tomli_w
 from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
 from staffing._io import atomic_write_bytes
-from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
+from staffing.vocab import EDUCATION, LEVELS, LOCATIONS, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
            "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS", "GRADE_RANGE",
@@ -87,6 +87,12 @@ _CLASS_SIZE = (0.0, 1_000.0, False, True)
 # A count of schools or classes (cluster members, mentees per host, extra classes).
 _COUNT = (0.0, 1_000.0, False, True)
 _COUNT_OR_NONE = (0.0, 1_000.0, True, True)
+# 优质均衡 resource indicators per pupil: m² of floor or ground (the requirements are
+# 4.5 – 10.2) and yuan of equipment (2,000 – 2,500); a thousand times more is a typo.
+_AREA_PER_PUPIL = (0.0, 1_000.0, False, True)
+_YUAN_PER_PUPIL = (0.0, 1e6, False, True)
+# A coefficient of variation (差异系数) limit: the requirements are 0.45 – 0.50.
+_CV = (0.0, 10.0, False, True)
 # Plausibility factors of input validation: staff up to this many times the norm.
 _FACTOR = (0.0, 1_000.0, False, True)
 
@@ -240,7 +246,8 @@ class Policy:
 
     # --- 县管校聘 rotation, national rule of 2014 (POLICY.md B) ----------------------------
     # 教育部 财政部 人社部 2014: 城镇 schools — urban (城区) and town (镇区) alike — and
-    # quality schools rotate ≥ 10% of their teachers eligible to rotate, every year.
+    # quality schools rotate ≥ 10% of their teachers eligible to rotate, every year;
+    # 教督〔2017〕6号 art. 6 asks the same of the county (staffing.balance reads it too).
     rotation_share_min: float = _f(0.10, _SHARE)
     # Same text: backbone teachers are ≥ 20% of those rotated (from the same schools).
     rotation_backbone_share_min: float = _f(0.20, _SHARE)
@@ -264,8 +271,9 @@ class Policy:
     # (FTE) in their subject; smaller gaps are for itinerant teaching (走教), and leaving
     # them out keeps the model small and its relaxation tight.
     rotation_min_gap_fte: float = _f(0.5, _FTE)
-    # 教督〔2017〕6号 (优质均衡): ≥ 1 backbone teacher at county level or above per 100
-    # pupils; the rotation block aims for it at rural schools.
+    # 教督〔2017〕6号 (优质均衡) art. 5, indicator 2: ≥ 1 backbone teacher at county level
+    # or above per 100 pupils, primary and junior; the evaluation's pass line
+    # (staffing.balance) and the rotation block's aim at rural schools.
     backbone_per_100_pupils_target: float = _f(1.0, _PER_100_PUPILS)
     # Whose post a moving teacher holds (issue 13): the kinds of move whose post (编制)
     # moves with the teacher. Every other kind keeps the post at the home school for the
@@ -457,6 +465,66 @@ class Policy:
     # whose leavers partly leave (another county, private schools; its own 初中升学率
     # from its statistical bulletin) sets its own.
     junior_transition_rate: float = _f(1.0, (0.0, 1.0, False, True))
+
+    # --- 优质均衡: the national evaluation (教督〔2017〕6号, POLICY.md D; docs/balance.md) ---
+    # The pass lines of 《县域义务教育优质均衡发展督导评估办法》(教育部 2017); read by
+    # staffing.balance only. Art. 5 (资源配置), indicator 1: teachers with a qualification
+    # above the statutory one per 100 pupils, primary ≥ 4.2, junior ≥ 5.3.
+    balance_qualified_per100_primary: float = _f(4.2, _PER_100_PUPILS)
+    balance_qualified_per100_junior: float = _f(5.3, _PER_100_PUPILS)
+    # 教师法 art. 11 sets the statutory qualification (primary 中等师范, junior 专科), so
+    # art. 5's "above" (高于规定学历) is 专科 or higher for primary teachers and 本科 or
+    # higher for junior ones: the lowest education (staffing.vocab.EDUCATION) that counts.
+    balance_above_qualification_primary: str = _f("associate", choices=tuple(EDUCATION))
+    balance_above_qualification_junior: str = _f("bachelor", choices=tuple(EDUCATION))
+    # Art. 5, indicator 2 (backbone teachers at county level or above per 100 pupils ≥ 1,
+    # primary and junior) is backbone_per_100_pupils_target above: one number, read by
+    # the evaluation and by the rotation block's aim at rural schools.
+    # Art. 5, indicator 3: PE and arts (music, art) full-time teachers per 100 pupils ≥ 0.9.
+    balance_pe_arts_per100: float = _f(0.9, _PER_100_PUPILS)
+    # Art. 5, indicator 4: teaching and auxiliary floor area per pupil, m² (4.5 / 5.8).
+    balance_teaching_area_primary: float = _f(4.5, _AREA_PER_PUPIL)
+    balance_teaching_area_junior: float = _f(5.8, _AREA_PER_PUPIL)
+    # Art. 5, indicator 5: sports ground and hall area per pupil, m² (7.5 / 10.2).
+    balance_sports_area_primary: float = _f(7.5, _AREA_PER_PUPIL)
+    balance_sports_area_junior: float = _f(10.2, _AREA_PER_PUPIL)
+    # Art. 5, indicator 6: teaching instruments and equipment per pupil, yuan (2,000 / 2,500).
+    balance_equipment_primary: float = _f(2000.0, _YUAN_PER_PUPIL)
+    balance_equipment_junior: float = _f(2500.0, _YUAN_PER_PUPIL)
+    # Art. 5, indicator 7: networked multimedia classrooms per 100 pupils (2.3 / 2.4).
+    balance_multimedia_per100_primary: float = _f(2.3, _PER_100_PUPILS)
+    balance_multimedia_per100_junior: float = _f(2.4, _PER_100_PUPILS)
+    # Art. 5: each school meets at least 6 of the 7 indicators ...
+    balance_indicators_required: int = _f(6, (1.0, 7.0, True, True))
+    # ... and the rest reach at least 85% of their requirement.
+    balance_near_share: float = _f(0.85, (0.0, 1.0, False, True))
+    # Art. 5: the between-school 差异系数 (pupil-weighted CV) of every indicator is ≤ 0.50
+    # among primary schools and ≤ 0.45 among junior schools.
+    balance_cv_max_primary: float = _f(0.50, _CV)
+    balance_cv_max_junior: float = _f(0.45, _CV)
+    # Art. 5 evaluates the county's schools "不含…不足50人的教学点": teaching points with
+    # fewer pupils than this are left out of the seven indicators and their 差异系数.
+    balance_teaching_point_min_pupils: int = _f(50, _PUPILS_OR_NONE)
+    # Library default from provincial practice (the 基本均衡 split rule counties used with
+    # the 2012 办法; no national text): a nine-year school's floor area, sports area,
+    # equipment and classrooms are split between its parts by pupils weighted primary :
+    # junior = 1 : 1.1, each part then counted as a school of its level. Teachers are
+    # split as staff are (staffing.staff.level_staff).
+    balance_junior_resource_weight: float = _f(1.1, (0.0, 10.0, False, True))
+    # Art. 6 (政府保障程度): every primary and junior school has at least one music and one
+    # art full-time teacher per 12 classes (each, ⌈classes / 12⌉).
+    balance_music_art_classes: int = _f(12, _COUNT)
+    # Art. 6: no school above 2,000 pupils; nine-year schools (九年一贯制) 2,500.
+    balance_school_size_max: int = _f(2000, _PUPILS)
+    balance_school_size_max_nine_year: int = _f(2500, _PUPILS)
+    # Art. 6 (each year ≥ 10% of the teachers eligible to rotate are exchanged, backbone
+    # teachers ≥ 20% of them) restates the 2014 rule: rotation_share_min and
+    # rotation_backbone_share_min above are its one home.
+    # Library default: the kinds of plan move counted as exchanged teachers — a term
+    # rotation, backbone support or learning exchange; itinerant teaching (走教, part
+    # time, the teacher stays in post) and voluntary transfers are not counted.
+    balance_exchange_kinds: tuple[str, ...] = _f(("rotation", "support", "exchange"),
+                                                 choices=(*POST_MOVE_KINDS, "itinerant"))
 
     # --- Plausibility limits for input validation (library defaults) -------------------
     # A school reporting more staff than this many times its pupil norm plus this

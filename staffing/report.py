@@ -30,6 +30,7 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "shadow": ("shadow training", "跟岗培训"),
     "transfers": ("transfers", "跨校竞聘"),
     "explain": ("explain", "规则说明"),
+    "balance": ("balance", "优质均衡"),
     # multi-year plans only (optimize(horizon=…))
     "years": ("years", "逐年概览"),
     "hires": ("hires", "招聘计划"),
@@ -55,7 +56,7 @@ def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     """Write ``plan`` to ``path`` as an .xlsx workbook (atomically).
 
     Sheets, in order: summary, quotas, pool, moves, coverage, unmet, clusters,
-    shadow training, transfers, explain, and for a multi-year plan years, hires,
+    shadow training, transfers, explain, balance (优质均衡), and for a multi-year plan years, hires,
     quotas by year, retirements, subject cover by year, enrolment projection — with
     Chinese sheet names, headers and labels when ``lang="zh"``. Every sheet has its
     header row: a table that is empty because its block of the model was off (a

@@ -71,6 +71,17 @@ BACKBONE_LEVELS: dict[str, str] = {
     "province": "省级",
 }
 
+#: Highest education (最高学历), lowest first: the order is the rank the 优质均衡 indicator
+#: "teachers above the statutory qualification" compares against (教师法 art. 11;
+#: ``Policy.balance_above_qualification_primary`` / ``_junior``).
+EDUCATION: dict[str, str] = {
+    "high_school": "高中及以下",
+    "secondary": "中专(中师)",
+    "associate": "专科",
+    "bachelor": "本科",
+    "master": "硕士研究生及以上",
+}
+
 #: Employment status this school year (在岗状态).
 STATUSES: dict[str, str] = {
     "in_post": "在岗",

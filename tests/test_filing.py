@@ -55,7 +55,9 @@ def _figures(schools: pd.DataFrame) -> pd.Series:
     """Each school's figures without its id, name and township (names, not figures):
     schools with equal figures are interchangeable, and a renaming may swap them."""
     cols = [c for c in schools.columns if c not in ("school_id", "name", "township")]
-    return schools[cols].astype(str).fillna("").agg("|".join, axis=1)  # blank controls
+    # DataFrame.map(str): a blank optional figure (NaN) is the text "nan", where
+    # astype(str) keeps it missing under pandas' string dtype and the join fails
+    return schools[cols].map(str).agg("|".join, axis=1)
 
 
 # --------------------------------------------------------------------------- the checker

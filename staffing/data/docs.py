@@ -55,6 +55,7 @@ _TYPE_NAMES_ZH: dict[str, str] = {
 _UNITS_ZH: dict[str, str] = {
     "": "", "pupils": "人", "classes": "班", "posts": "个编制", "degrees": "度", "years": "年",
     "teachers": "人",
+    "m²": "平方米", "yuan": "元", "rooms": "间",
 }
 _TITLES_ZH: dict[str, str] = {
     "schools": "学校表",
@@ -77,21 +78,24 @@ DESCRIPTIONS_ZH: dict[tuple[str, str], str] = {
     ("schools", "pupils_junior"): "初中在校生数（7–9 年级）。",
     ("schools", "classes_primary"): "小学教学班数。",
     ("schools", "classes_junior"): "初中教学班数。",
-    ("schools", "classes_estimated"): ("班级数是按在校生数估算的(staffing.estimate_classes),"
-                                       "不是实有数;explain() 说明哪些编制标准以此为据。默认否。"),
-    ("schools", "locked_quota"): ("规划人员为本校锁定的编制数:方案给本校的编制恰为此数,"
+    ("schools", "locked_quota"): ("规划人员为本校锁定的编制数：方案给本校的编制恰为此数，"
                                   "多年方案每年如此。空白表示不锁定。"),
-    ("schools", "max_moves_in"): "方案每年调入本校教师(轮岗、支教、交流)的最多人数。空白表示不设上限。",
+    ("schools", "max_moves_in"): "方案每年调入本校教师（轮岗、支教、交流）的最多人数。空白表示不设上限。",
     ("schools", "max_moves_out"): "方案每年从本校调出教师的最多人数。空白表示不设上限。",
     ("move_rules", "teacher_id"): "本条限制所指的教师。",
-    ("move_rules", "school_id"): "该教师可调往(允许)或不得调往(禁止)的学校;不能是其本校。",
-    ("move_rules", "rule"): ("允许:该教师只可调往其“允许”各行所列学校(或留任);"
-                             "禁止:不得调往此校。"),
+    ("move_rules", "school_id"): "该教师可调往（允许）或不得调往（禁止）的学校；不能是其本校。",
+    ("move_rules", "rule"): ("允许：该教师只可调往其“允许”各行所列学校（或留任）；"
+                             "禁止：不得调往此校。"),
     ("schools", "approved_quota"): "学校现有的核定并备案的编制数。",
     ("schools", "staff_in_post"): "占用编制、目前在本校工作的人数。",
     ("schools", "lat"): "纬度（WGS84）。",
     ("schools", "lon"): "经度（WGS84）。",
+    ("schools", "classes_estimated"): "班级数是按在校生数估算的（staffing.estimate_classes），不是实际班数；explain() 会说明哪些编制标准依据估算。默认否。",
     ("schools", "boarding_pupils"): "寄宿生数。默认 0。",
+    ("schools", "teaching_area_m2"): "全校教学及辅助用房面积（优质均衡指标 4，见 balance.md）。空白：不评估。",
+    ("schools", "sports_area_m2"): "全校体育运动场馆面积（优质均衡指标 5）。空白：不评估。",
+    ("schools", "equipment_value_yuan"): "全校教学仪器设备值（优质均衡指标 6）。空白：不评估。",
+    ("schools", "multimedia_classrooms"): "网络多媒体教室数（优质均衡指标 7）。空白：不评估。",
     ("teachers", "teacher_id"): "教师编号，唯一。",
     ("teachers", "school_id"): "教师编制所在学校的代码。",
     ("teachers", "subject"): "主要任教学科。",
@@ -106,6 +110,7 @@ DESCRIPTIONS_ZH: dict[tuple[str, str], str] = {
     ("teachers", "status"): "本学年状态；“本学年离岗”在本学年空出编制。",
     ("teachers", "pinned"): "方案从不调动（例如已公布的安排）。默认否。",
     ("teachers", "can_retire_early"): "已申请或可以提前退休（楚雄州方案第 12 条）；从不假定会退休。默认否。",
+    ("teachers", "education"): "最高学历，用于优质均衡指标“高于规定学历教师数”（见 balance.md）。空白：不评估。",
 }
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from staffing.vocab import (
     BACKBONE_LEVELS,
+    EDUCATION,
     LEVELS,
     LOCATIONS,
     SEXES,
@@ -146,6 +147,20 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
            "Most teachers the plan moves out of this school per year (rotation, support, "
            "exchange). Blank: no cap.", unit="teachers", min=0, max=400,
            aliases=("最多调出人数",)),
+    Column("teaching_area_m2", "教学及辅助用房面积", "float", False,
+           "Floor area of teaching and auxiliary rooms, whole school (优质均衡 indicator 4; "
+           "docs/balance.md). Blank: not assessed.", unit="m²", min=0, max=1_000_000,
+           aliases=("教学及辅助用房面积(平方米)",)),
+    Column("sports_area_m2", "体育运动场馆面积", "float", False,
+           "Sports ground and hall area, whole school (优质均衡 indicator 5). Blank: not "
+           "assessed.", unit="m²", min=0, max=1_000_000, aliases=("体育运动场馆面积(平方米)",)),
+    Column("equipment_value_yuan", "教学仪器设备值", "float", False,
+           "Value of teaching instruments and equipment, whole school (优质均衡 indicator 6). "
+           "Blank: not assessed.", unit="yuan", min=0, max=1e10,
+           aliases=("教学仪器设备值(元)",)),
+    Column("multimedia_classrooms", "网络多媒体教室数", "float", False,
+           "Networked multimedia classrooms (优质均衡 indicator 7). Blank: not assessed.",
+           unit="rooms", min=0, max=2_000, aliases=("多媒体教室数",)),
 )
 
 TEACHER_COLUMNS: tuple[Column, ...] = (
@@ -178,6 +193,10 @@ TEACHER_COLUMNS: tuple[Column, ...] = (
     Column("can_retire_early", "可提前退休", "bool", False,
            "Has applied for, or may take, early retirement (Chuxiong measure 12); "
            "never assumed. Default false.", aliases=("申请提前退休",)),
+    Column("education", "学历", "category", False,
+           "Highest education (最高学历), for the 优质均衡 indicator of teachers above the "
+           "statutory qualification (docs/balance.md). Blank: not assessed.",
+           vocab=EDUCATION, aliases=("最高学历",)),
 )
 
 #: Move rules (sheet ``move_rules`` / ``调动限制``, optional): per teacher, schools she

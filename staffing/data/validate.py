@@ -53,8 +53,9 @@ MIN_HIRE_AGE: int = 16
 LATEST_RETIREMENT_AGE: dict[str, int] = {"male": 63, "female_cadre": 58, "female_worker": 55}
 
 #: Value an optional column takes where it is absent or its cell is empty, by kind.
+# An optional category column left out, or a blank cell of one, is "" (not given).
 _DEFAULTS: dict[str, object] = {"bool": False, "int": 0, "float": np.nan, "date": pd.NaT,
-                                "int_or_blank": np.nan}
+                                "int_or_blank": np.nan, "category": ""}
 
 _DATE_RE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?"
@@ -1043,7 +1044,9 @@ def _finalise(t: _Table) -> pd.DataFrame:
 
 def _as_dtype(values: pd.Series, c: Column) -> pd.Series:
     default = _DEFAULTS.get(c.kind)
-    if c.kind in ("id", "text", "category"):
+    if c.kind == "category":
+        return values.astype(object).where(values.notna(), "").astype(str)
+    if c.kind in ("id", "text"):
         return values.astype(object).astype(str)
     if c.kind == "int":
         return values.astype("float64").fillna(default).astype("int64")

@@ -170,7 +170,8 @@ def _export(
 
 def _export_column(values: pd.Series, c: Column, lang: str, for_excel: bool) -> list[object]:
     if c.kind == "category" and lang == "zh":
-        return [(c.vocab or {})[v] for v in values]
+        vocab = {**(c.vocab or {}), "": ""}  # "": an optional category left blank
+        return [vocab[v] for v in values]
     if c.kind in ("id", "text", "category"):
         return [str(v) for v in values]
     if c.kind == "int":
