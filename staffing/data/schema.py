@@ -15,6 +15,7 @@ from staffing.vocab import (
     BACKBONE_LEVELS,
     LEVELS,
     LOCATIONS,
+    ROLES,
     SEXES,
     STATUSES,
     SUBJECTS,
@@ -178,6 +179,10 @@ TEACHER_COLUMNS: tuple[Column, ...] = (
     Column("can_retire_early", "可提前退休", "bool", False,
            "Has applied for, or may take, early retirement (Chuxiong measure 12); "
            "never assumed. Default false.", aliases=("申请提前退休",)),
+    Column("role", "职务", "category", False,
+           "Teacher, principal, vice principal or party secretary (Chuxiong measures 2 and "
+           "8: heads teach a minimum load and exchange between schools). Default teacher.",
+           vocab=ROLES, aliases=("岗位职务",)),
 )
 
 #: Move rules (sheet ``move_rules`` / ``调动限制``, optional): per teacher, schools she
