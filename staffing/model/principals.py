@@ -45,6 +45,7 @@ from staffing.model.edges import rotation_duty
 from staffing.model.names import name
 from staffing.model.solve import values
 from staffing.needs import _load
+from staffing.norms import small_school_mask
 from staffing.policy import Policy
 from staffing.vocab import ROLES
 
@@ -77,8 +78,9 @@ def head_cover(county: County, policy: Policy, heads: pd.DataFrame) -> pd.DataFr
     """Each head's teaching as FTE of one need: ``school_id``, ``need`` (subject), ``fte``.
 
     ``fte`` = the role's periods (``policy.<role>_teaching_periods``) ÷ a full teacher's
-    weekly load in that subject at the school's part (``policy.teaching_load``: junior
-    at junior schools, primary elsewhere), at most 1. A general (全科) head covers the
+    weekly load in that subject at the school's part (``policy.teaching_load``: the
+    small-school table at village schools and teaching points staffed by class, as for
+    needs; else junior at junior schools, primary elsewhere), at most 1. A general (全科) head covers the
     first need of ``policy.subject_cover['general']``.
 
     Examples
@@ -94,10 +96,12 @@ def head_cover(county: County, policy: Policy, heads: pd.DataFrame) -> pd.DataFr
     general = tuple(policy.subject_cover.get("general", ())) or ("general",)
     need = heads["subject"].where(heads["subject"].ne("general"), general[0])
     level = heads["school_id"].map(county.schools["level"])
+    small = heads["school_id"].map(small_school_mask(county.schools, policy)).fillna(False)
     loads = policy.teaching_load
-    load = np.array([_load(j, loads["junior"], loads["primary"]) if lv == "junior"
-                     else _load(j, loads["primary"], loads["junior"])
-                     for j, lv in zip(need, level, strict=True)], dtype=float)
+    load = np.array([_load(j, *((loads.get("small_school", {}),) if sm else ()),
+                           *((loads["junior"], loads["primary"]) if lv == "junior"
+                             else (loads["primary"], loads["junior"])))
+                     for j, lv, sm in zip(need, level, small, strict=True)], dtype=float)
     periods = np.array([_periods(policy, r) for r in heads["role"]], dtype=float)
     fte = np.minimum(np.where(np.isfinite(load) & (load > 0), periods / load, 0.0), 1.0)
     return pd.DataFrame({"school_id": heads["school_id"], "need": need,
