@@ -144,9 +144,9 @@ def _with_heads(county: st.County, rng: np.random.Generator) -> st.County:
     role[seconds] = rng.choice(["teacher", "vice_principal", "party_secretary"], len(seconds))
     t["role"] = role
     heads = role.ne("teacher")
-    t.loc[heads, "years_at_school"] = rng.integers(0, 15, int(heads.sum()))
-    latest = st.Policy().plan_year - t["years_at_school"]  # service covers the years there
-    t["hire_year"] = np.minimum(t["hire_year"], latest)
+    service = st.Policy().plan_year - t["hire_year"]  # years there never exceed service
+    drawn = pd.Series(rng.integers(0, 15, len(t)), index=t.index)
+    t.loc[heads, "years_at_school"] = np.minimum(drawn, service)[heads]
     return st.County(county.schools.reset_index(), t.reset_index(), name=county.name,
                      county_total=county.county_total)
 
