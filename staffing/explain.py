@@ -772,7 +772,7 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
         deficit = sum(plan.rotation["backbone_deficit"].values())
         rows += [
             ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0,
-             int(plan.moves["kind"].ne("itinerant").sum())),
+             int((~plan.moves["kind"].isin(("itinerant", "principal_exchange"))).sum())),
             ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0,
              round(float(plan.moves.loc[plan.moves["kind"].eq("itinerant"), "fte"].sum()),
                    1)),
@@ -785,6 +785,9 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
              "乡村学校骨干教师缺口", round(plan.rotation["backbone_deficit_before"], 1),
              round(deficit, 1)),
         ]
+        if plan.rotation.get("principals"):  # heads' exchange (Chuxiong measure 8)
+            rows.append(("heads_exchanged", "Heads exchanged (校长交流)", "交流校长",
+                         0, int(plan.moves["kind"].eq("principal_exchange").sum())))
     elif plan.moves.empty:  # rotation off: nobody moved
         rows += [("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0, 0),
                  ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0, 0.0)]
