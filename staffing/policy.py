@@ -311,6 +311,11 @@ class Policy:
     # Same 2014 text names principals; Beijing 2016 names 正、副校长. Roles that exchange.
     principal_exchange_roles: tuple[str, ...] = _f(("principal", "vice_principal"),
                                                    choices=tuple(ROLES)[1:])
+    # Library default: each due head's candidate posts are the nearest this many (by road
+    # km) that the rules allow. Keeps the block small (a 150-school county has ~30
+    # allowed posts per due head, and a binary for each); the nearest are also where an
+    # exchanged head can still reach her family and the schools of her cluster.
+    principal_exchange_max_targets: int = _f(8, (1, 1_000, True, True))
     # Library default: cost of one due head not exchanged. Half a full-time teacher of
     # unmet need (weight_unmet_need 1000): an exchange goes ahead even when the heads'
     # few periods (a tenth of a post or so) leave a little cover behind, but never at the

@@ -14,7 +14,8 @@ school should in principle exchange). Variables and constraints (stable names):
   of her role at school ``school``. Candidate targets are within ``max_travel_km`` and
   have a post of her role open (no holder) or held by another due head (a swap); from
   a 城镇 (urban, town) or quality school only rural and weak schools (measure 8:
-  principals flow to rural and weak schools).
+  principals flow to rural and weak schools); of those, the nearest
+  ``principal_exchange_max_targets``.
 * ``principal_out_{group}``: a head moves at most once.
 * ``{role}_slot_{school}``: holders now − moving out + moving in ≤ the school's posts
   of that role (one principal, one party secretary — a school without one has a
@@ -162,7 +163,9 @@ def prepare_principals(county: County, policy: Policy, in_post: pd.DataFrame,
         toward = arcs["target"].map(rural_or_weak).to_numpy(dtype=bool)
         keep = ((vacant.to_numpy() | swap.to_numpy()) & (~from_duty | toward)
                 & arcs["target"].ne(arcs["school_id"]).to_numpy())
-        arcs = arcs.loc[keep].sort_values(["head", "target"]).reset_index(drop=True)
+        arcs = arcs.loc[keep].sort_values(["head", "km", "target"], kind="stable")
+        arcs = arcs.groupby("head", sort=False).head(policy.principal_exchange_max_targets)
+        arcs = arcs.sort_values(["head", "target"]).reset_index(drop=True)
     return PrincipalInputs(heads=heads, arcs=arcs, slots=slots)
 
 
