@@ -37,6 +37,8 @@ RULES: dict[str, tuple[str, str]] = {
     "rotation_backbone_share": ("backbone ≥ 20% of those rotated", "骨干教师占交流比例"),
     "backbone_rural": ("backbone teachers per 100 pupils at rural schools",
                        "乡村学校每百名学生骨干教师数"),
+    "principal_exchange": ("heads due after principal_exchange_years exchange, into vacancies",
+                           "校长交流轮岗(任职期满,只到空缺岗位)"),
     "urgent_share": ("urgent-need subjects ≥ 30% of each year's hires", "紧缺学科招聘占比"),
     "hiring_budget": ("hires within the yearly budget", "年度招聘计划数"),
     "mentor_capacity": ("shadow-training places at host schools", "跟岗培训基地容量"),
@@ -247,6 +249,32 @@ def _rotation_rows(plan: Plan, lang: str) -> list[dict]:
     ]
 
 
+def _principal_rows(plan: Plan, lang: str) -> list[dict]:
+    """Heads due to exchange (Chuxiong measure 8), which schools they lead, who moved."""
+    f = plan.rotation.get("principals")
+    if not f:
+        return []
+    zh = lang == "zh"
+    moved = plan.moves[plan.moves["kind"].eq("principal_exchange")]
+    pairs = ", ".join(f"{a} → {b}" for a, b in zip(moved["from_school"], moved["to_school"],
+                                                    strict=True))
+    years = plan.policy.principal_exchange_years
+    if zh:
+        note = (f"{len(f['due'])}名校级领导在同一学校任职满{years}年,应交流;"
+                f"其所在学校:{short_ids(f['due_schools']) or '无'};已交流{len(moved)}名"
+                + (f"({pairs})" if pairs else "")
+                + (";其余没有对应岗位空缺" if f["short"] > 1e-9 else ""))
+    else:
+        note = (f"{len(f['due'])} heads served ≥ {years} years at their school and are due; "
+                f"their schools: {short_ids(f['due_schools']) or 'none'}; {len(moved)} moved"
+                + (f" ({pairs})" if pairs else "")
+                + ("; the others have no vacancy for their role within reach"
+                   if f["short"] > 1e-9 else ""))
+    return [_row("principal_exchange", lang, target=round(f["target"], 2), achieved=len(moved),
+                 shortfall=round(f["short"], 2), binding=f["short"] > 1e-9,
+                 schools_affected=_ids(f["due_schools"]), note=note)]
+
+
 def _capped_moves(plan: Plan) -> tuple[pd.Series, pd.Series]:
     """(moves in, moves out) per school of the kinds the planner's caps count."""
     m = plan.moves
@@ -354,7 +382,7 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     (a list of school ids, shown shortened: :class:`RuleTable`)."""
     rows = _quota_rows(plan, lang) + _control_rows(plan, lang)
     if plan.rotation:
-        rows += _rotation_rows(plan, lang)
+        rows += _rotation_rows(plan, lang) + _principal_rows(plan, lang)
     if plan.horizon:
         rows += _year_rows(plan, lang)
     rows += _off_rows(plan, lang)
@@ -514,6 +542,8 @@ OBJECTIVE_TERMS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("rotation_volume", ("rotation_volume_short",), "rotation below 10%", "交流轮岗不足10%"),
     ("rotation_backbone_share", ("rotation_backbone_share_short",),
      "backbone below 20% of rotated", "骨干教师交流不足20%"),
+    ("principal_exchange", ("principal_move", "principal_exchange_short"),
+     "heads' exchange: moves and due heads not moved", "校长交流(交流人数与未交流的到期校长)"),
     ("moves", ("move",), "moves and their travel (at the receiving school)",
      "交流人数与路程(计入调入学校)"),
     ("itinerant", ("itin",), "itinerant cover and travel (at the member school)",
@@ -742,7 +772,7 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
         deficit = sum(plan.rotation["backbone_deficit"].values())
         rows += [
             ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0,
-             int(plan.moves["kind"].ne("itinerant").sum())),
+             int((~plan.moves["kind"].isin(("itinerant", "principal_exchange"))).sum())),
             ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0,
              round(float(plan.moves.loc[plan.moves["kind"].eq("itinerant"), "fte"].sum()),
                    1)),
@@ -755,6 +785,9 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
              "乡村学校骨干教师缺口", round(plan.rotation["backbone_deficit_before"], 1),
              round(deficit, 1)),
         ]
+        if plan.rotation.get("principals"):  # heads' exchange (Chuxiong measure 8)
+            rows.append(("heads_exchanged", "Heads exchanged (校长交流)", "交流校长",
+                         0, int(plan.moves["kind"].eq("principal_exchange").sum())))
     elif plan.moves.empty:  # rotation off: nobody moved
         rows += [("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0, 0),
                  ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0, 0.0)]

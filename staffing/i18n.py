@@ -69,6 +69,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "support": ("backbone support", "骨干支教"),
     "exchange": ("exchange (learning)", "跟岗交流"),
     "itinerant": ("itinerant teaching", "走教"),
+    "principal_exchange": ("principal exchange", "校长交流"),
     "cluster_id": ("Cluster", "共同体编号"),
     "lead_school": ("Lead school", "牵头学校"),
     "role": ("Role", "角色"),

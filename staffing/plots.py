@@ -60,6 +60,7 @@ MOVE_COLOURS: dict[str, str] = {
     "support": "tab:red",
     "exchange": "tab:green",
     "itinerant": "tab:purple",
+    "principal_exchange": "tab:orange",
 }
 
 #: Plot text: key → (English, Chinese).

@@ -24,7 +24,7 @@ import tomli_w
 from staffing import curriculum
 from staffing._frozen import FrozenTable, freeze, thaw
 from staffing._io import atomic_write_bytes
-from staffing.vocab import EDUCATION, LEVELS, LOCATIONS, SUBJECTS
+from staffing.vocab import EDUCATION, LEVELS, LOCATIONS, ROLES, SUBJECTS
 
 __all__ = ["Policy", "PolicyError", "URGENT_SUBJECTS_DEFAULT", "ROUNDING_RULES", "POST_MOVE_KINDS",
            "MAX_WEIGHT_RATIO", "WEIGHT_MULTIPLIERS", "GRADE_RANGE",
@@ -292,6 +292,43 @@ class Policy:
         ("transfer",), choices=POST_MOVE_KINDS, required=("transfer",),
         why="transfers are settled before the model on posts of the receiving school "
             "(vacant, or given up in an exchange), so the post always moves with the teacher")
+
+    # --- 校长授课与交流: heads teach and exchange (Chuxiong measures 2 and 8) -------------
+    # Chuxiong measure 2 requires principals and party secretaries to teach but names no
+    # number, nor does any national text we found; library default 2 periods a week, the
+    # floor several provinces set for principals. A head counts in subject cover as these
+    # periods ÷ a full teacher's teaching_load in their subject (staffing.model.principals).
+    principal_teaching_periods: float = _f(2.0, _PERIODS)
+    # Library default, no text found: vice principals carry more teaching than the
+    # principal; 4 periods a week, twice the principal's floor.
+    vice_principal_teaching_periods: float = _f(4.0, _PERIODS)
+    # Chuxiong measure 2 (党组织书记 teach too); library default 2, as for principals.
+    party_secretary_teaching_periods: float = _f(2.0, _PERIODS)
+    # Library switch: plan the exchange of heads (校长交流, Chuxiong measure 8) when the
+    # teachers table names them (column role).
+    principal_exchange_enabled: bool = _f(True)
+    # 《关于推进县(区)域内义务教育学校校长教师交流轮岗的意见》(教育部 财政部 人社部 2014):
+    # principals who have served two full terms (届) at one school should in principle
+    # exchange. Terms run 3–6 years by province; 6 years (two 3-year terms) follows e.g.
+    # Beijing 2016 (正、副校长 满6年 原则上交流).
+    principal_exchange_years: int = _f(6, (0, 60, True, True))
+    # Same 2014 text: due heads "should in principle exchange" — all of them, as a soft
+    # target (a head moves only into a vacancy for their role, so some may not). Share of
+    # due heads the plan aims to exchange each year; a county may set its own.
+    principal_exchange_share_min: float = _f(1.0, _SHARE)
+    # Same 2014 text names principals; Beijing 2016 names 正、副校长. Roles that exchange.
+    principal_exchange_roles: tuple[str, ...] = _f(("principal", "vice_principal"),
+                                                   choices=tuple(ROLES)[1:])
+    # Library default: each due head's candidate posts are the nearest this many (by road
+    # km) that the rules allow. Keeps the block small (a 150-school county has ~30
+    # allowed posts per due head, and a binary for each); the nearest are also where an
+    # exchanged head can still reach her family and the schools of her cluster.
+    principal_exchange_max_targets: int = _f(8, (1, 1_000, True, True))
+    # Library default: cost of one due head not exchanged. Half a full-time teacher of
+    # unmet need (weight_unmet_need 1000): an exchange goes ahead even when the heads'
+    # few periods (a tenth of a post or so) leave a little cover behind, but never at the
+    # price of half a teacher's lessons.
+    weight_principal_exchange_shortfall: float = _f(500.0, _WEIGHT)
 
     # --- Subject needs (2022 curriculum, library loads; see staffing/curriculum.py) -----
     # Library default timetable inside the 义务教育课程方案 (2022) totals and share bands

@@ -572,6 +572,7 @@ def plan_violations(county: County, policy: Policy, plan, *,
                  f"after the moves" for i in s.index[over.to_numpy()]]
 
     problems += _move_violations(county, policy, plan, horizon, pinned)
+    problems += _head_violations(county, policy, plan, pinned)
     problems += _control_violations(county, plan, new, horizon)
     if horizon > 0:
         problems += _year_violations(county, policy, plan, horizon, fits)
@@ -611,7 +612,7 @@ def _move_violations(county: County, policy: Policy, plan, horizon: int,
     # The kind decides whose post a mover holds, so it must match the input tables: an
     # exchange takes a rural teacher to a quality school; a backbone teacher sent to a
     # rural or weak school is on support (骨干支教), anyone else on rotation.
-    known = {"rotation", "support", "exchange", "itinerant", "transfer"}
+    known = {"rotation", "support", "exchange", "itinerant", "transfer", "principal_exchange"}
     odd = ~m["kind"].isin(known)
     problems += [f"teacher {x}: unknown kind of move {k!r}"
                  for x, k in zip(tid[odd], m.loc[odd, "kind"], strict=True)]
@@ -638,14 +639,81 @@ def _move_violations(county: County, policy: Policy, plan, horizon: int,
                  for i, x, k in zip(m.index[wrong_subject], tid[wrong_subject],
                                     m.loc[wrong_subject, "subject"], strict=True)]
     why = _not_eligible(t, policy, horizon, pinned)
-    reasons = movers.map(why)
+    teacher = full & m["kind"].ne("principal_exchange")  # heads: _head_violations
+    reasons = tid[teacher].map(why)
     problems += [f"teacher {x} moves ({k}) but is not eligible: {r}"
-                 for x, k, r in zip(movers[reasons.ne("")], m.loc[full, "kind"][reasons.ne("")],
+                 for x, k, r in zip(tid[teacher][reasons.ne("")],
+                                    m.loc[teacher, "kind"][reasons.ne("")],
                                     reasons[reasons.ne("")], strict=True)]
     visiting = tid[~full]
     absent = visiting.map(t["status"]).ne("in_post") | visiting.isin(set(movers))
     problems += [f"teacher {x} teaches itinerant but is not in post at home this year"
                  for x in visiting[absent].unique()]
+    return problems
+
+
+def _head_violations(county: County, policy: Policy, plan, pinned: Iterable[str]) -> list[str]:
+    """Heads' exchanges (kind ``principal_exchange``, Chuxiong measure 8), from the tables.
+
+    The mover's ``role`` is one of ``principal_exchange_roles``; she is in post, not
+    pinned, with ≥ ``principal_exchange_years`` at her school; from an urban, town or
+    quality school she goes only to a rural or weak one; and no school ends with more
+    holders of a role than its posts: one principal and one party secretary per school
+    (an empty post is a vacancy), vice principals as many as there are now. Every other
+    teacher's move is a teacher's: only a head may make a head's move, and no head any
+    other.
+    """
+    m = plan.moves
+    t = county.teachers
+    if m is None or not len(m) or t is None or not len(t):
+        return []
+    s = county.schools
+    problems: list[str] = []
+    role = (t["role"].astype(object).where(t["role"].notna(), "teacher")
+            .replace({"": "teacher", "nan": "teacher"}) if "role" in t
+            else pd.Series("teacher", index=t.index))
+    tid = m["teacher_id"].astype(str)
+    known = tid.isin(t.index)
+    m, tid = m[known.to_numpy()], tid[known]
+    is_head_move = m["kind"].eq("principal_exchange").to_numpy()
+    mover_role = tid.map(role)
+    problems += [f"teacher {x} ({r}) makes a head's exchange but is no head of "
+                 f"{list(policy.principal_exchange_roles)}"
+                 for x, r in zip(tid[is_head_move], mover_role[is_head_move], strict=True)
+                 if r not in policy.principal_exchange_roles]
+    problems += [f"head {x} ({r}) moves as an ordinary teacher ({k})"
+                 for x, r, k in zip(tid[~is_head_move], mover_role[~is_head_move],
+                                    m.loc[~is_head_move, "kind"], strict=True)
+                 if r != "teacher" and k != "itinerant"]
+    heads = m[is_head_move]
+    ids = tid[is_head_move]
+    pinned_set = set(map(str, pinned))
+    for x, a, b in zip(ids, heads["from_school"], heads["to_school"], strict=True):
+        if t.at[x, "status"] != "in_post":
+            problems.append(f"head {x} exchanges but is not in post")
+        if bool(t.at[x, "pinned"]) or x in pinned_set:
+            problems.append(f"head {x} exchanges but is pinned")
+        if int(t.at[x, "years_at_school"]) < policy.principal_exchange_years:
+            problems.append(f"head {x} exchanges after {int(t.at[x, 'years_at_school'])} years "
+                            f"< principal_exchange_years {policy.principal_exchange_years}")
+        urban_or_quality = s.at[a, "location"] in ("urban", "town") or bool(s.at[a, "is_quality"])
+        toward = s.at[b, "location"] == "rural" or bool(s.at[b, "is_weak"])
+        if urban_or_quality and not toward:
+            problems.append(f"head {x}: {a} → {b} leaves an urban, town or quality school for "
+                            "one neither rural nor weak")
+    in_post = t[t["status"].eq("in_post")]
+    where = in_post["school_id"].astype(object).copy()
+    where.loc[ids.to_numpy()] = heads["to_school"].to_numpy()
+    for r in policy.principal_exchange_roles:
+        now = in_post["school_id"][role.reindex(in_post.index).eq(r)].value_counts()
+        after = where[role.reindex(in_post.index).eq(r)].value_counts()
+        posts = now.reindex(s.index, fill_value=0)
+        if r in ("principal", "party_secretary"):
+            posts = posts.clip(lower=1)
+        over = after.reindex(s.index, fill_value=0) > posts
+        problems += [f"school {i}: {int(after[i])} {r}s after the exchange, but "
+                     f"{int(posts[i])} post(s) for the role: no vacancy"
+                     for i in s.index[over.to_numpy()]]
     return problems
 
 

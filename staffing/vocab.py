@@ -90,6 +90,15 @@ STATUSES: dict[str, str] = {
     "seconded": "借调",
 }
 
+#: A teacher's role at the school (职务; Chuxiong measure 2: principals and party
+#: secretaries teach). Anyone not a head is an ordinary ``teacher``.
+ROLES: dict[str, str] = {
+    "teacher": "教师",
+    "principal": "校长",
+    "vice_principal": "副校长",
+    "party_secretary": "党组织书记",
+}
+
 #: Statuses whose teachers leave their post this year: their posts may be released.
 LEAVING_STATUSES: frozenset[str] = frozenset({"leaving"})
 

@@ -111,6 +111,7 @@ DESCRIPTIONS_ZH: dict[tuple[str, str], str] = {
     ("teachers", "pinned"): "方案从不调动（例如已公布的安排）。默认否。",
     ("teachers", "can_retire_early"): "已申请或可以提前退休（楚雄州方案第 12 条）；从不假定会退休。默认否。",
     ("teachers", "education"): "最高学历，用于优质均衡指标“高于规定学历教师数”（见 balance.md）。空白：不评估。",
+    ("teachers", "role"): "教师、校长、副校长或党组织书记（楚雄州方案第 2、8 条：校长等按最低课时授课，并在学校间交流）。默认教师。",
 }
 
 

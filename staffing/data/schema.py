@@ -16,6 +16,7 @@ from staffing.vocab import (
     EDUCATION,
     LEVELS,
     LOCATIONS,
+    ROLES,
     SEXES,
     STATUSES,
     SUBJECTS,
@@ -53,6 +54,8 @@ class Column:
     min, max : inclusive bounds for numbers (``None``: unbounded).
     description : one line for the docs.
     aliases : further accepted headers (English or Chinese).
+    default : for an optional ``category`` column, the code a table without the column
+        gets (``None``: blank, "not given" — e.g. no education data is not "no degree").
     """
 
     name: str
@@ -65,6 +68,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     aliases: tuple[str, ...] = ()
+    default: str | None = None
 
     def headers(self) -> tuple[str, ...]:
         """Every header this column is recognised by (case-insensitive for English)."""
@@ -197,6 +201,10 @@ TEACHER_COLUMNS: tuple[Column, ...] = (
            "Highest education (最高学历), for the 优质均衡 indicator of teachers above the "
            "statutory qualification (docs/balance.md). Blank: not assessed.",
            vocab=EDUCATION, aliases=("最高学历",)),
+    Column("role", "职务", "category", False,
+           "Teacher, principal, vice principal or party secretary (Chuxiong measures 2 and "
+           "8: heads teach a minimum load and exchange between schools). Default teacher.",
+           vocab=ROLES, aliases=("岗位职务",), default="teacher"),
 )
 
 #: Move rules (sheet ``move_rules`` / ``调动限制``, optional): per teacher, schools she

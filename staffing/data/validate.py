@@ -1034,8 +1034,9 @@ def _finalise(t: _Table) -> pd.DataFrame:
         values = t.value.get(c.name)
         if c.name == "birth_year":
             values = _birth_year(t)
-        elif values is None:
-            values = pd.Series([_DEFAULTS[c.kind]] * n, index=range(n), dtype=object)
+        elif values is None:  # an optional column left out: its default, else blank
+            fill = c.default if c.default is not None else _DEFAULTS[c.kind]
+            values = pd.Series([fill] * n, index=range(n), dtype=object)
         out[c.name] = _as_dtype(values, c)
     frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()})
     frame.index = pd.Index(_as_dtype(t.value[id_column], t.col(id_column)), name=id_column)

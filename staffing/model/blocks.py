@@ -25,6 +25,7 @@ import pandas as pd
 from staffing.data.county import County
 from staffing.data.schema import SHEET_NAMES
 from staffing.model.inputs import leavers_by_school
+from staffing.model.principals import roles_of
 from staffing.model.quota import reserve_minimum
 from staffing.policy import Policy
 
@@ -44,6 +45,8 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "subject_cover": ("subject cover (2022 curriculum)", "学科教师需求"),
     "backbone_support": ("rural backbone teachers (≥ 1 per 100 pupils)", "乡村学校骨干教师"),
     "itinerant": ("itinerant teaching", "走教"),
+    "head_teaching": ("heads teach their minimum load", "校长授课"),
+    "principal_exchange": ("heads' exchange into vacancies", "校长交流轮岗"),
     "clusters": ("partnership clusters", "城乡学校共同体(集团化办学/学区制)"),
     "distances": ("road distances between schools", "学校间道路距离"),
     "later_years": ("later years' quotas (multi-year plan)", "逐年编制(多年规划)"),
@@ -128,6 +131,7 @@ def block_table(
     else:
         rows["itinerant"] = on
     rows["clusters"] = rotation
+    rows["head_teaching"], rows["principal_exchange"] = _head_rows(county, policy, rotation)
     rows["distances"] = on if not no_xy else (
         False, "data", f"{no_xy} of {len(county.schools)} schools have no coordinates (lat/lon)",
         f"{len(county.schools)}所学校中有{no_xy}所没有经纬度",
@@ -168,6 +172,27 @@ def block_table(
           "switch_on": row[4], "switch_on_zh": row[5]}
          for key in BLOCK_NAMES for row in [rows[key]]],
         columns=BLOCK_COLUMNS)
+
+
+def _head_rows(county: County, policy: Policy, rotation: tuple) -> tuple[tuple, tuple]:
+    """Heads' teaching (Chuxiong measure 2) and exchange (measure 8): inside the rotation
+    block, and only when the teachers table names heads (column role / 职务)."""
+    if not rotation[0]:
+        return rotation, rotation
+    roles = roles_of(county.teachers)
+    if not roles.ne("teacher").any():
+        none = (False, "data", "the teachers table names no heads (column role / 职务)",
+                "教师表未标明校长、副校长或党组织书记(“职务”列)",
+                "fill the column role (职务) of the teachers table",
+                "在教师表“职务”列填写校长、副校长、党组织书记")
+        return none, none
+    on = (True, "", "", "", "", "")
+    if not policy.principal_exchange_enabled:
+        return on, (False, "policy", "Policy(principal_exchange_enabled=False)",
+                    "政策设定不启用校长交流(principal_exchange_enabled=False)",
+                    "Policy(principal_exchange_enabled=True), the default",
+                    "设 principal_exchange_enabled=True(默认)")
+    return on, on
 
 
 def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataFrame:

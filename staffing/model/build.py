@@ -26,6 +26,7 @@ from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.itinerant import add_itinerant, arcs_for_model
 from staffing.model.pickling import attach, detach, problem_from_state, problem_state
 from staffing.model.pool import add_year_quotas
+from staffing.model.principals import add_principals
 from staffing.model.quota import QuotaHandles, add_quota, county_room, reserve_minimum
 from staffing.model.rotation import add_rotation
 from staffing.model.solve import (
@@ -147,7 +148,7 @@ def build_model(
         budget_by_year(hiring_budget, {})  # checks the numbers before any work
     announced = getattr(previous, "moves", previous)
     if announced is not None and "kind" in announced:  # itinerant cover is replanned freely
-        announced = announced[announced["kind"].ne("itinerant")]
+        announced = announced[~announced["kind"].isin(("itinerant", "principal_exchange"))]
     inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters,
                             previous=announced, horizon=int(horizon))
     _check_locks(inputs, policy)
@@ -159,8 +160,12 @@ def build_model(
         itinerant = add_itinerant(prob, arcs, policy) if len(arcs) else None
         if itinerant is not None:
             model.blocks["itinerant"] = itinerant
+        heads = None
+        if inputs.rotation.principals is not None:  # heads teach and exchange (measures 2, 8)
+            heads = add_principals(prob, inputs.rotation.principals, inputs.schools, policy)
+            model.blocks["principals"] = heads
         model.blocks["rotation"] = add_rotation(prob, inputs, policy, model.blocks["quota"],
-                                                itinerant)
+                                                itinerant, heads)
     if horizon > 0:
         hz = prepare_horizon(inputs, int(horizon))
         model.horizon = hz

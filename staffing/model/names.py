@@ -89,6 +89,14 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rotation_backbone_target": ("rotation", ("rotation_backbone_target_{school}",)),
     "rotation_backbone_round": ("rotation", ("rotation_backbone_round_{school}",)),
     "rotation_cover_round": ("rotation", ("rotation_cover_round_{school}",)),
+    # -- heads' exchange (model/principals.py)
+    "principal_move": ("principals", ("principal_move_{group}_{school}",)),
+    "principal_out": ("principals", ("principal_out_{group}",)),
+    "principal_slot": ("principals", ("principal_slot_{school}",)),
+    "vice_principal_slot": ("principals", ("vice_principal_slot_{school}",)),
+    "party_secretary_slot": ("principals", ("party_secretary_slot_{school}",)),
+    "principal_exchange_short": ("principals", ("principal_exchange_short",)),
+    "principal_exchange": ("principals", ("principal_exchange",)),
     # -- itinerant cover (model/itinerant.py)
     "itin": ("itinerant", ("itin_{arc}",)),
     # -- hiring block (model/hiring.py)

@@ -31,6 +31,7 @@ from staffing.model.hiring import HIRE_COLUMNS, cover_by_year, read_hires, staff
 from staffing.model.naming import name_itinerant, name_moves
 from staffing.model.pool import LOAN_COLUMNS, loan_table, read_year_quotas
 from staffing.model.posts import move_kinds, post_moves, posts_held
+from staffing.model.principals import read_principals
 from staffing.model.quota import pool_ledger, quota_table, read_quota
 from staffing.model.rotation import coverage_table, read_rotation, staff_after_moves
 from staffing.model.solve import values
@@ -148,7 +149,7 @@ def _moves_delta(model: CountyModel, moves: pd.DataFrame | None) -> pd.DataFrame
     r = model.inputs.rotation
     if r is None or moves is None or moves.empty:
         return pd.DataFrame(0.0, index=index, columns=list(model.horizon.teaching[1].columns))
-    permanent = moves[moves["kind"].ne("itinerant")]
+    permanent = moves[~moves["kind"].isin(("itinerant", "principal_exchange"))]
     return staff_after_moves(r.staff, permanent) - r.staff
 
 
@@ -293,7 +294,11 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
                                 with_rules=with_rules)
         if len(visits):
             moves = pd.concat([moves, visits], ignore_index=True)
-    cover = coverage_table(r, moves, inputs.policy)
+    heads = model.blocks.get("principals")
+    heads_moved = None
+    if heads is not None and solved:  # heads' exchange (Chuxiong measure 8)
+        heads_moved = _moved_heads(heads)
+    cover = coverage_table(r, moves, inputs.policy, heads_moved)
 
     duty_out = moves[moves["from_school"].isin(r.duty.index) & moves["kind"].ne("itinerant")]
     policy = inputs.policy
@@ -322,7 +327,34 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
                                                r.flows["target"], inputs.schools), policy),
                         ["target", "subject"]].drop_duplicates()),
     }
+    if heads is not None:
+        figures["principals"] = _head_figures(heads, heads_moved)
+        if heads_moved is not None and len(heads_moved):
+            moves = pd.concat([moves, read_principals(heads, inputs.schools)],
+                              ignore_index=True)
     return moves, cover, figures
+
+
+def _moved_heads(h) -> pd.DataFrame:
+    """The heads' exchanges the solver chose (head, school_id, target, role, km)."""
+    arcs = h.inputs.arcs
+    if not len(arcs):
+        return arcs
+    return arcs.loc[np.rint(values(h.moves)) > 0].reset_index(drop=True)
+
+
+def _head_figures(h, moved: pd.DataFrame | None) -> dict:
+    """Heads due to exchange, those moved and the target (for explain())."""
+    heads = h.inputs.heads
+    due = heads[heads["due"]]
+    return {
+        "heads": int(len(heads)),
+        "due": sorted(due.index.astype(str)),
+        "due_schools": sorted(due["school_id"].unique().tolist()),
+        "moved": [] if moved is None else sorted(moved["head"].astype(str)),
+        "target": float(h.target),
+        "short": float(h.short.varValue or 0) if h.short is not None else 0.0,
+    }
 
 
 def _positive(variables: dict) -> dict[str, float]:

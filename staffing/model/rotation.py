@@ -48,6 +48,12 @@ from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
 from staffing.model.names import name
 from staffing.model.posts import move_kinds, post_moves
+from staffing.model.principals import (
+    PrincipalInputs,
+    head_cover_after,
+    prepare_principals,
+    roles_of,
+)
 from staffing.model.solve import values
 from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
@@ -58,6 +64,7 @@ from staffing.vocab import SUBJECTS
 if TYPE_CHECKING:  # model.inputs imports this module
     from staffing.model.inputs import ModelInputs
     from staffing.model.itinerant import ItinerantHandles
+    from staffing.model.principals import PrincipalHandles
     from staffing.model.quota import QuotaHandles
 
 __all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
@@ -85,6 +92,10 @@ class RotationInputs:
     #: Teachers with move rules among ``staff`` (school × subject): they give no
     #: itinerant cover (走教), whose targets the model does not choose per teacher.
     restricted_staff: pd.DataFrame | None = None
+    #: Heads (principals, vice principals, party secretaries; teachers column role):
+    #: never in ``staff`` or the groups; they cover their minimum load and exchange
+    #: in their own block (:mod:`staffing.model.principals`).
+    principals: PrincipalInputs | None = None
 
 
 class StaffAfter:
@@ -151,6 +162,11 @@ def prepare_rotation(
     # teachers spend their first year at a host school; they still hold their post).
     training = new_rural_teachers(county, policy).index
     in_post = teachers[teachers["status"].eq("in_post") & ~teachers.index.isin(training)]
+    # Heads teach their minimum load only (Chuxiong measure 2) and exchange in their own
+    # block (measure 8): they are neither whole teachers here nor rotation groups.
+    pinned = eligible["reason"].reindex(in_post.index).eq("pinned")
+    principals = prepare_principals(county, policy, in_post, pinned)
+    in_post = in_post[roles_of(in_post).eq("teacher").to_numpy()]
     staff = pd.crosstab(in_post["school_id"], in_post["subject"]).reindex(
         index=index, columns=list(SUBJECTS), fill_value=0)
     backbone = eligible["backbone"].reindex(in_post.index)
@@ -177,7 +193,8 @@ def prepare_rotation(
     keyed = flows["rule_key"].ne("")
     barred = keyed.to_numpy() & ~move_permitted(rules, flows["rule_key"], flows["target"])
     flows = flows.loc[~barred].reset_index(drop=True)
-    cover_need = needs_gap(needs, staff, policy)
+    heads_now = head_cover_after(principals.heads, None, index, list(SUBJECTS))
+    cover_need = needs_gap(needs, staff + heads_now, policy)
     gap = cover_need.stack().rename("gap")
     gap.index.names = ["target", "subject"]
     flows = flows.join(gap, on=["target", "subject"])
@@ -222,11 +239,13 @@ def prepare_rotation(
         index=index, columns=list(SUBJECTS), fill_value=0)
     return RotationInputs(groups=groups, flows=flows, staff=staff,
                           backbone_staff=backbone_staff, needs=needs, duty=duty,
-                          restricted_staff=restricted_staff)
+                          restricted_staff=restricted_staff,
+                          principals=principals if len(principals.heads) else None)
 
 
 def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota: QuotaHandles,
-                 itinerant: ItinerantHandles | None = None) -> RotationHandles:
+                 itinerant: ItinerantHandles | None = None,
+                 heads: PrincipalHandles | None = None) -> RotationHandles:
     """Add the rotation block to ``prob``; ``quota`` are the quota block's handles.
 
     Parameters
@@ -238,6 +257,8 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         the staff after moves).
     itinerant : :class:`~staffing.model.itinerant.ItinerantHandles`, optional: its
         cover counts at the member school and uses the source's teachers.
+    heads : :class:`~staffing.model.principals.PrincipalHandles`, optional: the heads'
+        minimum load counts as cover received where they teach after the exchange.
     """
     r: RotationInputs = data.rotation
     schools = data.schools
@@ -283,6 +304,10 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     staff_after = StaffAfter(staff_now, out_by, in_by)
 
     itin_in = itinerant.into() if itinerant is not None else {}
+    if heads is not None:  # heads' periods: cover received, like itinerant visits
+        itin_in = {**itin_in}
+        for key, exprs in heads.cover.items():
+            itin_in[key] = [*itin_in.get(key, []), *exprs]
     itin_out = itinerant.out_of() if itinerant is not None else {}
     if itinerant is not None:
         caps = itinerant.arcs.groupby(["source", "subject"])["cap_fte"].first()
@@ -470,10 +495,21 @@ def read_rotation(h: RotationHandles) -> pd.DataFrame:
     return flows.loc[flows["count"] > 0].reset_index(drop=True)
 
 
-def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Per school and subject with a need: need, covered before, covered after (FTE)."""
-    before = coverage(r.needs, r.staff, policy)
-    after = coverage(r.needs, staff_after_moves(r.staff, moves), policy)
+def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy,
+                   heads_moved: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per school and subject with a need: need, covered before, covered after (FTE).
+
+    Heads (``r.principals``) count at their minimum load, where they teach before and
+    after the exchange (``heads_moved``: head, target; :mod:`staffing.model.principals`).
+    """
+    cols = list(r.staff.columns)
+    head_before = head_after = 0.0
+    if r.principals is not None:
+        head_before = head_cover_after(r.principals.heads, None, r.staff.index, cols)
+        head_after = head_cover_after(r.principals.heads, heads_moved, r.staff.index, cols)
+    teachers = moves[moves["kind"].ne("principal_exchange")] if "kind" in moves else moves
+    before = coverage(r.needs, r.staff + head_before, policy)
+    after = coverage(r.needs, staff_after_moves(r.staff, teachers) + head_after, policy)
     table = pd.DataFrame({
         "need": r.needs.stack(),
         "covered_before": before.stack(),
