@@ -301,6 +301,19 @@ class Policy:
     # general (全科) primary teacher covers the primary core subjects.
     subject_cover: FrozenTable = _f(FrozenTable(curriculum.SUBJECT_COVER), table="names")
 
+    # --- Class teachers teach less (班主任减课时), Chuxiong measure 16 ---------------------
+    # Periods a week by which a class teacher's (班主任) teaching load is cut. Measure 16
+    # says only "根据承担班级管理任务的情况适当减少班主任课时" (no number); the national
+    # 《中小学班主任工作规定》(教基一〔2009〕12号, art. 15) counts a class teacher's duties as
+    # half of a standard teaching workload (班主任工作量按当地教师标准课时工作量的一半计入
+    # 教师基本工作量) — a proportion of the workload, not periods taught; one district
+    # rule (成都市青羊区, 2008, 中国教育报 2008-01-08) counts them as ≥ 6 periods a week in
+    # primary and ≥ 7 in secondary school. Library default 0 (off): no text fixes how many
+    # periods fewer a class teacher teaches, so a county sets its own (e.g. 2–4); it must
+    # stay below the smallest teaching load (checked), so no load is negative. One class
+    # teacher per class (staffing.needs.subject_needs says how the need rises).
+    head_teacher_load_reduction: float = _f(0.0, _PERIODS)
+
     # --- Voluntary transfers (跨校竞聘), 县管校聘 practice; see docs/transfers.md --------------
     # Priority at a school = points on the county points scale (积分), highest first.
     # No national or Chuxiong text fixes the items' weights; library defaults in the
@@ -492,7 +505,7 @@ class Policy:
             object.__setattr__(self, f.name, value)
         problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
         if not problems:
-            problems = _check_weights(self)
+            problems = _check_weights(self) + _check_head_teacher_load(self)
         if problems:
             raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
 
@@ -668,6 +681,22 @@ def _check_weights(policy: Any) -> list[str]:
             f"{small} = {positive[small]:g}; the largest positive objective weight may be "
             f"at most {MAX_WEIGHT_RATIO:g} times the smallest, or the solvers' tolerances "
             "(1e-7 – 1e-6) lose the small one (set a weight to 0 to switch its term off)"]
+
+
+def _check_head_teacher_load(policy: Any) -> list[str]:
+    """A class teacher still teaches: ``head_teacher_load_reduction`` is below every
+    weekly teaching load (``teaching_load``), so no reduced load is zero or negative."""
+    cut = policy.head_teacher_load_reduction
+    loads = [(part, subject, float(v)) for part, table in policy.teaching_load.items()
+             for subject, v in table.items()]
+    if not cut or not loads:
+        return []
+    part, subject, low = min(loads, key=lambda x: (x[2], x[0], x[1]))
+    if cut < low:
+        return []
+    return [f"head_teacher_load_reduction = {cut:g} periods a week is not below the smallest "
+            f"teaching load (teaching_load.{part}.{subject} = {low:g}): a class teacher "
+            "(班主任) would teach nothing or less than nothing"]
 
 
 def _unknown_message(keys: list[str]) -> str:
