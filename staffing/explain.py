@@ -13,7 +13,7 @@ from staffing.i18n import check_lang, label
 from staffing.model.fair import post_multiplier
 from staffing.model.names import parse as parse_name
 from staffing.model.quota import reserve_minimum
-from staffing.needs import class_teacher_shortfall, head_teacher_factor, subject_needs
+from staffing.needs import class_teacher_shortfall, subject_needs
 from staffing.staff import moves_by_school
 from staffing.vocab import SUBJECTS
 
@@ -254,9 +254,8 @@ def _head_teacher_row(plan: Plan, lang: str) -> dict:
     the schools flagging fewer class teachers than classes."""
     policy, county = plan.policy, plan.county
     cut = policy.head_teacher_load_reduction
-    needs = subject_needs(county, policy)
-    factor = head_teacher_factor(county, policy)
-    extra = float((needs.sum(axis=1) * (1.0 - 1.0 / factor)).sum())
+    full = policy.replace(head_teacher_load_reduction=0.0)
+    extra = float((subject_needs(county, policy) - subject_needs(county, full)).sum().sum())
     short = class_teacher_shortfall(county)
     flagged = short.index[short > 0] if county.teachers is not None else short.index[:0]
     classes = int((county.schools["classes_primary"] + county.schools["classes_junior"]).sum())

@@ -314,6 +314,23 @@ class Policy:
     # teacher per class (staffing.needs.subject_needs says how the need rises).
     head_teacher_load_reduction: float = _f(0.0, _PERIODS)
 
+    # --- Mental-health teachers (心理健康教育教师), Chuxiong measure 17 -------------------
+    # Measure 17: 配齐心理健康教育教师. National: 《中小学心理健康教育指导纲要(2012年修订)》
+    # and the 2023 《全面加强和改进新时代学生心理健康工作专项行动计划(2023—2025年)》 (教育部等
+    # 十七部门) ask every school for a full- or part-time (专(兼)职) mental-health teacher
+    # (target: 95% of schools by 2025; provincial texts, e.g. Hunan's 实施意见 of the 纲要,
+    # "每所学校至少要配备一名专职或兼职心理健康教育教师"). Pupils from which a school needs
+    # a full-time (专职) one: Shaanxi 陕教〔2024〕17号, "1000人以上的中小学校" (以上 includes
+    # 1,000) — a provincial rule; our stored copy of the sentence is cut after "至少要",
+    # so check your province's text. Below it, the need is a part-time teacher's share.
+    mental_health_full_time_pupils: float = _f(1000.0, _PUPILS)
+    # Library default, no text found: the FTE a part-time (兼职) mental-health teacher
+    # gives — the need of a school below the threshold, and the most that other subjects'
+    # teachers (Policy.subject_cover) may cover of any school's mental-health need, so a
+    # school at or above the threshold needs a mental-health teacher (in post or
+    # itinerant) for the rest. 0.25 ≈ 4–5 periods of an 18-period week.
+    mental_health_part_time_fte: float = _f(0.25, (0.0, 1.0, True, True))
+
     # --- Voluntary transfers (跨校竞聘), 县管校聘 practice; see docs/transfers.md --------------
     # Priority at a school = points on the county points scale (积分), highest first.
     # No national or Chuxiong text fixes the items' weights; library defaults in the
