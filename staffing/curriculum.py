@@ -64,19 +64,28 @@ _JUNIOR_LOAD = (
 
 #: Weekly teaching periods of one full-time teacher, by school part and subject.
 #: ``small_school``: village schools and teaching points (the class-rule schools).
+#: Mental health (心理健康) has no periods in the timetable (its need is a teacher per
+#: school, staffing.needs.mental_health_need); its load only converts itinerant periods
+#: (走教) into FTE: library default, that of the other non-exam subjects (primary 18,
+#: junior 16, like music, art and IT).
 TEACHING_LOAD: dict[str, dict[str, float]] = {
-    "primary": _PRIMARY_LOAD,
-    "junior": _JUNIOR_LOAD,
-    "small_school": {s: 18.0 for s in _PRIMARY_LOAD},
+    "primary": _PRIMARY_LOAD | {"mental_health": 18.0},
+    "junior": _JUNIOR_LOAD | {"mental_health": 16.0},
+    "small_school": {s: 18.0 for s in _PRIMARY_LOAD} | {"mental_health": 18.0},
 }
 
 #: Needs a teacher of each subject can cover besides their own, in order. A general
 #: (全科) primary teacher covers the primary core subjects; labour and integrated
 #: practice (劳动/综合实践) is commonly taught by class and subject teachers with spare
-#: periods, so every subject's spare time may cover it.
+#: periods, so every subject's spare time may cover it. Mental health (心理健康,
+#: Chuxiong measure 17) may be covered part-time (兼职, up to
+#: ``Policy.mental_health_part_time_fte`` a school) by morality-and-law and general
+#: teachers: library default — the national texts allow 兼职 mental-health teachers
+#: without naming their subjects; 德育 and class teachers are the usual 兼职 in practice.
 SUBJECT_COVER: dict[str, tuple[str, ...]] = {
-    "general": ("chinese", "maths", "morality_law", "science", "labour"),
-    **{s: ("labour",) for s in ("chinese", "maths", "english", "morality_law", "science",
+    "general": ("chinese", "maths", "morality_law", "science", "labour", "mental_health"),
+    **{s: ("labour",) for s in ("chinese", "maths", "english", "science",
                                 "physics", "chemistry", "biology", "history", "geography",
-                                "it", "pe", "music", "art")},
+                                "it", "pe", "music", "art", "mental_health")},
+    "morality_law": ("labour", "mental_health"),
 }

@@ -13,6 +13,7 @@ from staffing.i18n import check_lang, label
 from staffing.model.fair import post_multiplier
 from staffing.model.names import parse as parse_name
 from staffing.model.quota import reserve_minimum
+from staffing.needs import class_teacher_shortfall, subject_needs
 from staffing.staff import moves_by_school
 from staffing.vocab import SUBJECTS
 
@@ -32,6 +33,7 @@ RULES: dict[str, tuple[str, str]] = {
     "norm_coverage": ("quota norm coverage", "编制标准"),
     "one_more_post": ("what one more post (编制) would buy", "增加一个编制的价值"),
     "subject_need": ("subject needs covered", "学科教师需求"),
+    "head_teacher_load": ("class teachers teach less (measure 16)", "减少班主任课时"),
     "rotation_volume": ("rotation ≥ 10% of eligible at urban, town and quality schools",
                         "城镇及优质学校交流轮岗比例"),
     "rotation_backbone_share": ("backbone ≥ 20% of those rotated", "骨干教师占交流比例"),
@@ -275,6 +277,30 @@ def _principal_rows(plan: Plan, lang: str) -> list[dict]:
                  schools_affected=_ids(f["due_schools"]), note=note)]
 
 
+def _head_teacher_row(plan: Plan, lang: str) -> dict:
+    """What class teachers' lighter load (Chuxiong measure 16) added to the needs, and
+    the schools flagging fewer class teachers than classes."""
+    policy, county = plan.policy, plan.county
+    cut = policy.head_teacher_load_reduction
+    full = policy.replace(head_teacher_load_reduction=0.0)
+    extra = float((subject_needs(county, policy) - subject_needs(county, full)).sum().sum())
+    short = class_teacher_shortfall(county)
+    flagged = short.index[short > 0] if county.teachers is not None else short.index[:0]
+    classes = int((county.schools["classes_primary"] + county.schools["classes_junior"]).sum())
+    if lang == "zh":
+        note = (f"每个班配1名班主任({classes}个班),班主任每周少上{cut:g}节课,"
+                f"学科需求因此增加{extra:.1f}人")
+        if len(flagged):
+            note += f";{len(flagged)}所学校标注的班主任少于班级数"
+    else:
+        note = (f"one class teacher per class ({classes} classes), each teaching {cut:g} "
+                f"periods a week fewer: subject needs rise by {extra:.1f} FTE")
+        if len(flagged):
+            note += f"; {len(flagged)} schools flag fewer class teachers than classes"
+    return _row("head_teacher_load", lang, target=np.nan, achieved=round(extra, 2),
+                shortfall=np.nan, binding=False, schools_affected=_ids(flagged), note=note)
+
+
 def _capped_moves(plan: Plan) -> tuple[pd.Series, pd.Series]:
     """(moves in, moves out) per school of the kinds the planner's caps count."""
     m = plan.moves
@@ -383,6 +409,8 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     rows = _quota_rows(plan, lang) + _control_rows(plan, lang)
     if plan.rotation:
         rows += _rotation_rows(plan, lang) + _principal_rows(plan, lang)
+    if plan.policy.head_teacher_load_reduction > 0:
+        rows.append(_head_teacher_row(plan, lang))
     if plan.horizon:
         rows += _year_rows(plan, lang)
     rows += _off_rows(plan, lang)

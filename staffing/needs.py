@@ -12,7 +12,9 @@ from staffing.policy import Policy
 from staffing.staff import in_post
 from staffing.vocab import SUBJECTS
 
-__all__ = ["subject_needs", "band_of_grade", "teachers_by_subject", "coverage", "needs_gap"]
+__all__ = ["subject_needs", "band_of_grade", "teachers_by_subject", "coverage", "needs_gap",
+           "head_teacher_factor", "class_teacher_shortfall", "mental_health_need",
+           "part_time_caps"]
 
 
 def band_of_grade(grade: int) -> str:
@@ -54,6 +56,14 @@ def subject_needs(county: County, policy: Policy | None = None) -> pd.DataFrame:
       (taught in junior school), ``small_school`` for village schools and teaching
       points under the small-school threshold. A subject that part's table does not
       list (science in junior school) takes the load of the band's own part.
+    * **Class teachers** (班主任, Chuxiong measure 16) teach
+      ``policy.head_teacher_load_reduction`` (r) periods a week fewer than the load:
+      every need is multiplied by :func:`head_teacher_factor`, 1 + r × classes ÷ the
+      school's weekly periods (one class teacher per class; see there).
+    * **Mental health** (心理健康, Chuxiong measure 17) has no periods of its own: every
+      school with pupils needs :func:`mental_health_need` — a full-time teacher (1.0)
+      from ``policy.mental_health_full_time_pupils`` pupils, a part-time share
+      (``policy.mental_health_part_time_fte``) below.
 
     Parameters
     ----------
@@ -92,8 +102,98 @@ def subject_needs(county: County, policy: Policy | None = None) -> pd.DataFrame:
                                    for j in subjects])
             load = np.where(small[:, None], load_small[None, :], load_part[None, :])
             total += classes[:, None] * row[None, :] / load
+    total *= head_teacher_factor(county, policy).to_numpy()[:, None]
+    k = subjects.index("mental_health")
+    total[:, k] = np.maximum(total[:, k], mental_health_need(county, policy).to_numpy())
     out = pd.DataFrame(total, index=s.index, columns=pd.Index(subjects, name="subject"))
     return out
+
+
+def mental_health_need(county: County, policy: Policy | None = None) -> pd.Series:
+    """Mental-health teachers (FTE) each school needs (Chuxiong measure 17).
+
+    Every school with pupils needs at least a part-time (兼职) mental-health teacher,
+    ``policy.mental_health_part_time_fte``; a school with
+    ``policy.mental_health_full_time_pupils`` pupils or more (以上 includes the number)
+    needs a full-time (专职) one, 1.0. A school without pupils needs none.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> c = st.synth.county(seed=1, n_schools=4, teachers=False)
+    >>> bool(mental_health_need(c).between(0.25, 1.0).all())
+    True
+    """
+    policy = policy or Policy()
+    s = county.schools
+    pupils = s["pupils_primary"].to_numpy(dtype=float) + s["pupils_junior"].to_numpy(dtype=float)
+    need = np.where(pupils >= policy.mental_health_full_time_pupils, 1.0,
+                    policy.mental_health_part_time_fte)
+    return pd.Series(np.where(pupils > 0, need, 0.0), index=s.index, name="mental_health")
+
+
+def part_time_caps(policy: Policy) -> dict[str, float]:
+    """Need → the most FTE of it that other subjects' teachers may cover at one school
+    (part-time, 兼职): mental health up to ``policy.mental_health_part_time_fte``, so a
+    full-time need is left for a mental-health teacher. Needs not listed have no cap."""
+    return {"mental_health": float(policy.mental_health_part_time_fte)}
+
+
+def head_teacher_factor(county: County, policy: Policy | None = None) -> pd.Series:
+    """How much class teachers' lighter load (Chuxiong measure 16) raises each school's
+    subject needs: need × this factor = the need with class teachers teaching less.
+
+    A school with C classes has C class teachers (one per class: the need follows the
+    classes, not the ``is_head_teacher`` flags, so it is the same before and after
+    moves and without a teachers table; :func:`class_teacher_shortfall` lists schools
+    flagging fewer). Each teaches r = ``policy.head_teacher_load_reduction`` periods a
+    week fewer, so r × C periods of the school's P weekly periods must be taught by
+    other teachers. Library default: the class teachers come from the subjects in
+    proportion to their periods, so each subject's periods need grows by the same share,
+    factor = 1 + r × C ÷ P (P = Σ classes × weekly periods per class). Equivalently a
+    class teacher counts as (load − r) ÷ load of a teacher in cover: the extra need is
+    written once, here, and rotation, recruitment, coverage and the checks all read it.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> c = st.synth.county(seed=1, n_schools=3, teachers=False)
+    >>> bool((head_teacher_factor(c) == 1.0).all())  # default: no reduction
+    True
+    """
+    policy = policy or Policy()
+    s = county.schools
+    periods = np.zeros(len(s))
+    for part, grades in {"primary": policy.primary_grades,
+                         "junior": policy.junior_grades}.items():
+        classes = s[f"classes_{part}"].to_numpy(dtype=float) / len(grades)
+        for grade in grades:
+            periods += classes * sum(policy.periods_per_week.get(band_of_grade(grade),
+                                                                 {}).values())
+    classes = (s["classes_primary"].to_numpy(dtype=float)
+               + s["classes_junior"].to_numpy(dtype=float))
+    cut = policy.head_teacher_load_reduction * classes
+    factor = 1.0 + np.divide(cut, periods, out=np.zeros_like(cut), where=periods > 0)
+    return pd.Series(factor, index=s.index, name="head_teacher_factor")
+
+
+def class_teacher_shortfall(county: County) -> pd.Series:
+    """Classes without a flagged class teacher, per school: classes − teachers in post
+    with ``is_head_teacher`` (never negative; all classes when there is no teachers
+    table). The need counts one class teacher per class whatever the flags say
+    (:func:`head_teacher_factor`); a positive value is a school whose flags are
+    incomplete or whose classes share a class teacher.
+    """
+    s = county.schools
+    classes = (s["classes_primary"] + s["classes_junior"]).astype("int64")
+    t = county.teachers
+    if t is None or t.empty:
+        flagged = pd.Series(0, index=s.index)
+    else:
+        staying = in_post(t)
+        heads = staying[staying["is_head_teacher"].fillna(False).astype(bool)]
+        flagged = heads.groupby("school_id").size().reindex(s.index, fill_value=0)
+    return (classes - flagged).clip(lower=0).rename("classes_without_class_teacher")
 
 
 def teachers_by_subject(county: County, teachers: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -118,20 +218,26 @@ def coverage(needs: pd.DataFrame, staff: pd.DataFrame, policy: Policy) -> pd.Dat
 
     Each subject's own teachers cover its need first; teachers whose subject covers
     other needs (``policy.subject_cover``, e.g. general 全科 teachers) fill what is
-    left, in the order of the cover list. Returns covered FTE in the shape of
-    ``needs`` (never above the need).
+    left, in the order of the cover list, never more of a need than its part-time cap
+    (:func:`part_time_caps`). Returns covered FTE in the shape of ``needs`` (never
+    above the need).
     """
     need = needs.to_numpy(dtype=float)
     have = staff.reindex(columns=needs.columns, fill_value=0).to_numpy(dtype=float)
     own = np.minimum(need, have)  # each subject's own teachers first
     covered = own.copy()
     cols = list(needs.columns)
+    room = {cols.index(j): np.full(len(need), cap) for j, cap in part_time_caps(policy).items()
+            if j in cols}
     for teacher_subject, covers in policy.subject_cover.items():
         k_own = cols.index(teacher_subject)
         spare = have[:, k_own] - own[:, k_own]
         for j in covers:
             k = cols.index(j)
             take = np.clip(np.minimum(spare, need[:, k] - covered[:, k]), 0.0, None)
+            if k in room:
+                take = np.minimum(take, room[k])
+                room[k] -= take
             covered[:, k] += take
             spare -= take
     return pd.DataFrame(covered, index=needs.index, columns=needs.columns)

@@ -346,6 +346,36 @@ class Policy:
     # general (全科) primary teacher covers the primary core subjects.
     subject_cover: FrozenTable = _f(FrozenTable(curriculum.SUBJECT_COVER), table="names")
 
+    # --- Class teachers teach less (班主任减课时), Chuxiong measure 16 ---------------------
+    # Periods a week by which a class teacher's (班主任) teaching load is cut. Measure 16
+    # says only "根据承担班级管理任务的情况适当减少班主任课时" (no number); the national
+    # 《中小学班主任工作规定》(教基一〔2009〕12号, art. 15) counts a class teacher's duties as
+    # half of a standard teaching workload (班主任工作量按当地教师标准课时工作量的一半计入
+    # 教师基本工作量) — a proportion of the workload, not periods taught; one district
+    # rule (成都市青羊区, 2008, 中国教育报 2008-01-08) counts them as ≥ 6 periods a week in
+    # primary and ≥ 7 in secondary school. Library default 0 (off): no text fixes how many
+    # periods fewer a class teacher teaches, so a county sets its own (e.g. 2–4); it must
+    # stay below the smallest teaching load (checked), so no load is negative. One class
+    # teacher per class (staffing.needs.subject_needs says how the need rises).
+    head_teacher_load_reduction: float = _f(0.0, _PERIODS)
+
+    # --- Mental-health teachers (心理健康教育教师), Chuxiong measure 17 -------------------
+    # Measure 17: 配齐心理健康教育教师. National: 《中小学心理健康教育指导纲要(2012年修订)》
+    # and the 2023 《全面加强和改进新时代学生心理健康工作专项行动计划(2023—2025年)》 (教育部等
+    # 十七部门) ask every school for a full- or part-time (专(兼)职) mental-health teacher
+    # (target: 95% of schools by 2025; provincial texts, e.g. Hunan's 实施意见 of the 纲要,
+    # "每所学校至少要配备一名专职或兼职心理健康教育教师"). Pupils from which a school needs
+    # a full-time (专职) one: Shaanxi 陕教〔2024〕17号, "1000人以上的中小学校" (以上 includes
+    # 1,000) — a provincial rule; our stored copy of the sentence is cut after "至少要",
+    # so check your province's text. Below it, the need is a part-time teacher's share.
+    mental_health_full_time_pupils: float = _f(1000.0, _PUPILS)
+    # Library default, no text found: the FTE a part-time (兼职) mental-health teacher
+    # gives — the need of a school below the threshold, and the most that other subjects'
+    # teachers (Policy.subject_cover) may cover of any school's mental-health need, so a
+    # school at or above the threshold needs a mental-health teacher (in post or
+    # itinerant) for the rest. 0.25 ≈ 4–5 periods of an 18-period week.
+    mental_health_part_time_fte: float = _f(0.25, (0.0, 1.0, True, True))
+
     # --- Voluntary transfers (跨校竞聘), 县管校聘 practice; see docs/transfers.md --------------
     # Priority at a school = points on the county points scale (积分), highest first.
     # No national or Chuxiong text fixes the items' weights; library defaults in the
@@ -597,7 +627,7 @@ class Policy:
             object.__setattr__(self, f.name, value)
         problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
         if not problems:
-            problems = _check_weights(self)
+            problems = _check_weights(self) + _check_head_teacher_load(self)
         if problems:
             raise PolicyError("invalid policy:\n  " + "\n  ".join(problems))
 
@@ -773,6 +803,22 @@ def _check_weights(policy: Any) -> list[str]:
             f"{small} = {positive[small]:g}; the largest positive objective weight may be "
             f"at most {MAX_WEIGHT_RATIO:g} times the smallest, or the solvers' tolerances "
             "(1e-7 – 1e-6) lose the small one (set a weight to 0 to switch its term off)"]
+
+
+def _check_head_teacher_load(policy: Any) -> list[str]:
+    """A class teacher still teaches: ``head_teacher_load_reduction`` is below every
+    weekly teaching load (``teaching_load``), so no reduced load is zero or negative."""
+    cut = policy.head_teacher_load_reduction
+    loads = [(part, subject, float(v)) for part, table in policy.teaching_load.items()
+             for subject, v in table.items()]
+    if not cut or not loads:
+        return []
+    part, subject, low = min(loads, key=lambda x: (x[2], x[0], x[1]))
+    if cut < low:
+        return []
+    return [f"head_teacher_load_reduction = {cut:g} periods a week is not below the smallest "
+            f"teaching load (teaching_load.{part}.{subject} = {low:g}): a class teacher "
+            "(班主任) would teach nothing or less than nothing"]
 
 
 def _unknown_message(keys: list[str]) -> str:

@@ -222,6 +222,11 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
                 cap = float(arcs.loc[arcs["source"].eq(i) & arcs["subject"].eq(k),
                                      "cap_fte"].iloc[0])
                 prob += pulp.lpSum(away) <= cap * after[k]
+        # Part-time cover (兼职) of mental health by other subjects: at most a part-time
+        # teacher's share (Policy.mental_health_part_time_fte), read here on its own.
+        borrowed = [v for (k, j), v in share.items() if j == "mental_health" and k != j]
+        if borrowed:
+            prob += pulp.lpSum(borrowed) <= policy.mental_health_part_time_fte
         for j in SUBJECTS:
             need = float(r.needs.at[i, j])
             if need <= 0:

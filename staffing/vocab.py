@@ -39,6 +39,7 @@ SUBJECTS: dict[str, str] = {
     "music": "音乐",
     "art": "美术",
     "labour": "劳动与综合实践",
+    "mental_health": "心理健康",
     "general": "全科",
 }
 

@@ -31,6 +31,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fair_reference import need_cost, need_pieces, school_premium, step_multipliers  # noqa: E402
 from rotation_builders import english_county, school_row, staff_school  # noqa: E402
 
+#: The hand-built counties below were worked out without mental-health teachers (measure
+#: 17, tests/test_mental_health.py): no school of theirs needs one under these values.
+NO_MENTAL_HEALTH = {"mental_health_part_time_fte": 0.0, "mental_health_full_time_pupils": 10_000.0}
+
 DEMO = Path(__file__).parents[1] / "examples" / "data" / "demo_county.xlsx"
 CORE = ("chinese", "maths", "morality_law", "science")  # what a general (全科) teacher covers
 
@@ -684,7 +688,7 @@ CASES = [
 @pytest.mark.parametrize("changes, budget, shape", CASES)
 def test_objective_equals_brute_force_over_every_hire_plan(mode, changes, budget, shape):
     county = music_county(**shape)
-    policy = st.Policy(**mode, **changes)
+    policy = st.Policy(**mode, **changes, **NO_MENTAL_HEALTH)
     plan = st.optimize(county, policy, horizon=2, mip_gap=0, hiring_budget=budget)
     assert plan.status == "optimal" and plan.moves.empty
     model = plan.model
@@ -703,7 +707,7 @@ def test_urgent_share_keeps_out_a_labour_hire_that_would_pay_for_itself():
     # With cheap hires U's 0.59 FTE labour gap is worth a hire. Only two urgent hires
     # are worth making (R music, U English), and 2 of 3 is below a 70% urgent share, so
     # the labour hire goes, in every year, and the plan costs more.
-    policy = st.Policy(itinerant_enabled=False, weight_hire=100.0)
+    policy = st.Policy(itinerant_enabled=False, weight_hire=100.0, **NO_MENTAL_HEALTH)
     free = st.optimize(music_county(), policy, horizon=2, mip_gap=0)
     assert sorted(free.hires["subject"]) == ["english", "labour", "music"]
     assert free.years.loc["urgent_share", 2027] == pytest.approx(2 / 3, abs=1e-3)
@@ -738,7 +742,8 @@ def test_teacher_who_retires_within_the_plan_does_not_rotate():
     # she is, and R's gap is left to a hire; a one-year plan may still move her.
     county = english_county(birth_date=pd.Timestamp("1971-09-15"), birth_year=1971,
                             hire_year=1992)
-    policy = st.Policy(rotation_exclude_years_to_retirement=0, itinerant_enabled=False)
+    policy = st.Policy(rotation_exclude_years_to_retirement=0, itinerant_enabled=False,
+                       **NO_MENTAL_HEALTH)
     single = st.optimize(county, policy)
     assert "U-900" in set(single.moves["teacher_id"])
     plan = st.optimize(county, policy, horizon=2)

@@ -43,6 +43,7 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "pool": ("turnover pool", "周转池"),
     "rotation": ("rotation: named teacher moves", "交流轮岗"),
     "subject_cover": ("subject cover (2022 curriculum)", "学科教师需求"),
+    "head_teacher_load": ("class teachers teach less (measure 16)", "减少班主任课时"),
     "backbone_support": ("rural backbone teachers (≥ 1 per 100 pupils)", "乡村学校骨干教师"),
     "itinerant": ("itinerant teaching", "走教"),
     "head_teaching": ("heads teach their minimum load", "校长授课"),
@@ -78,8 +79,9 @@ def block_table(
     Returns
     -------
     DataFrame with :data:`BLOCK_COLUMNS`: ``block`` (key), ``name``/``name_zh``,
-    ``on`` (bool), ``cause`` of an off block (``"data"``, ``"policy"``, or ``"option"``:
-    an argument of ``optimize``), ``reason``/``reason_zh`` (why it is off) and
+    ``on`` (bool), ``cause`` of an off block (``"data"``, ``"policy"``, ``"option"``:
+    an argument of ``optimize``, or ``"default"``: a Policy default that leaves a rule
+    off, not listed by explain()), ``reason``/``reason_zh`` (why it is off) and
     ``switch_on``/``switch_on_zh`` (the input that would switch it on); the last five
     are empty for a block that is on. Itinerant teaching and clusters run inside the
     rotation block and share its reason when it is off; so does a hiring budget with
@@ -121,6 +123,7 @@ def block_table(
     else:
         rotation = on
     rows["rotation"] = rows["subject_cover"] = rows["backbone_support"] = rotation
+    rows["head_teacher_load"] = _head_teacher_load_row(policy)
     if not rotation[0]:
         rows["itinerant"] = rotation
     elif not policy.itinerant_enabled:
@@ -193,6 +196,20 @@ def _head_rows(county: County, policy: Policy, rotation: tuple) -> tuple[tuple, 
                     "Policy(principal_exchange_enabled=True), the default",
                     "设 principal_exchange_enabled=True(默认)")
     return on, on
+
+
+def _head_teacher_load_row(policy: Policy) -> tuple[bool, str, str, str, str, str]:
+    """Class teachers' lighter load (measure 16): on when the Policy cuts it. Off by the
+    Policy's own default (cause ``"default"``: no text fixes the number of periods), which
+    explain() does not list among the blocks switched off."""
+    if policy.head_teacher_load_reduction > 0:
+        return (True, "", "", "", "", "")
+    return (False, "default",
+            "Policy(head_teacher_load_reduction=0), the default: class teachers teach a full "
+            "load (measure 16 names no number of periods)",
+            "默认不减少班主任课时(head_teacher_load_reduction=0,措施16未规定减少节数)",
+            "Policy(head_teacher_load_reduction=…): periods a week fewer per class teacher",
+            "设 head_teacher_load_reduction=…(每名班主任每周减少的节数)")
 
 
 def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataFrame:

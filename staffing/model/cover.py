@@ -10,6 +10,9 @@ Variables and constraints, for school position ``i`` (``block`` is ``rotation`` 
   staff of subject ``k``;
 * ``unmet_{i}_{j}{suffix}`` ≥ 0; ``{block}_need_{i}_{j}{suffix}``: need − unmet ≤
   Σ_k use + itinerant cover received;
+* ``{block}_part_time_{i}_{j}{suffix}``: Σ_{k ≠ j} use ≤ the need's part-time cap
+  (:func:`staffing.needs.part_time_caps`: other subjects' teachers give a mental-health
+  need at most a part-time teacher's share);
 * ``{block}_need_round_{i}_{j}{suffix}``: for a need only its own subject covers,
   unmet + cover received ≥ frac × (⌈need⌉ − staff), valid because teachers are whole
   (an MIR cut that makes the LP relaxation of the row integral).
@@ -29,6 +32,7 @@ import pulp
 
 from staffing.model.fair import unmet_weight
 from staffing.model.names import convex_label, name
+from staffing.needs import part_time_caps
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
 
@@ -94,6 +98,11 @@ def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present
         if used:
             prob += (pulp.lpSum(used) <= staff(k)
                      ), name(f"{block}_staff", school=i, cover=k, year=year)
+    for j, cap in part_time_caps(policy).items():
+        others = [v for (k, jj), v in use.items() if jj == j and k != j]
+        if others and cap < float(need_row.get(j, 0.0)):
+            prob += (pulp.lpSum(others) <= cap
+                     ), name(f"{block}_part_time", school=i, subject=j, year=year)
     out = []
     for j in SUBJECTS:
         n = float(need_row.get(j, 0.0))

@@ -121,6 +121,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hire_staff": ("hire", ("hire_staff_{school}_{cover}" + _Y,)),
     "hire_need": ("hire", ("hire_need_{school}_{subject}" + _Y,)),
     "hire_need_round": ("hire", ("hire_need_round_{school}_{subject}" + _Y,)),
+    # Part-time cover of a need from other subjects' teachers, capped (mental health).
+    "rotation_part_time": ("rotation", ("rotation_part_time_{school}_{subject}",)),
+    "hire_part_time": ("hire", ("hire_part_time_{school}_{subject}" + _Y,)),
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")
