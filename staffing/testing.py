@@ -163,7 +163,8 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
     candidates = r.flows[["school_id", "subject", "backbone", "rule_key", "target", "km",
                           "kind"]].merge(
         movers.reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key"]],
-        on=["school_id", "subject", "backbone", "rule_key"])
+        on=["school_id", "subject", "backbone", "rule_key"]
+    ).drop_duplicates(["teacher_id", "target"])  # groups split by post level share targets
     # Whose post a mover holds: a backbone teacher rotating to a rural or weak school is
     # on backbone support (骨干支教); the post goes with her only for the kinds listed
     # in policy.post_moves_with, else it stays at home (a term move).
@@ -492,6 +493,9 @@ def plan_violations(county: County, policy: Policy, plan, *,
       ``forbidden`` one, and gives no itinerant cover; moves (rotation, support,
       exchange) into and out of a school stay within ``max_moves_in`` and
       ``max_moves_out``;
+    * post levels (``post_level_caps``): a move whose post goes with the teacher never
+      takes a school's senior or intermediate posts above ⌊share × approved quota⌋,
+      nor above the holders staying where those exceed it already;
     * multi-year plans: hires are whole numbers ≥ 0 for years 1 … horizon, urgent-need
       subjects are ≥ ``urgent_share_min`` of each year's hires, each year's quotas fit
       the county total, and staff holding a post (after retirements and moves) plus
@@ -572,6 +576,7 @@ def plan_violations(county: County, policy: Policy, plan, *,
                  f"after the moves" for i in s.index[over.to_numpy()]]
 
     problems += _move_violations(county, policy, plan, horizon, pinned)
+    problems += _post_level_violations(county, policy, plan)
     problems += _control_violations(county, plan, new, horizon)
     if horizon > 0:
         problems += _year_violations(county, policy, plan, horizon, fits)
@@ -646,6 +651,48 @@ def _move_violations(county: County, policy: Policy, plan, horizon: int,
     absent = visiting.map(t["status"]).ne("in_post") | visiting.isin(set(movers))
     problems += [f"teacher {x} teaches itinerant but is not in post at home this year"
                  for x in visiting[absent].unique()]
+    return problems
+
+
+def _post_level_violations(county: County, policy: Policy, plan) -> list[str]:
+    """Post levels (岗位结构比例): a move whose post goes with the teacher never takes a
+    school's senior or intermediate posts above ⌊share × approved quota⌋ (the share of
+    the school's part: junior schools junior, nine-year schools split by their pupil
+    norms, every other school primary), nor above the holders staying in post where
+    those exceed that already. Written out again from the Policy's wording."""
+    if not getattr(policy, "post_level_caps", False):
+        return []
+    t = county.teachers
+    m = plan.moves
+    if t is None or not len(t) or m is None or not len(m):
+        return []
+    s = county.schools
+    kinds = set(getattr(policy, "post_moves_with", _ALL_POST_KINDS)) - {"itinerant"}
+    carry = m[m["kind"].isin(kinds)]
+    if not len(carry):
+        return []
+    p_norm = s["pupils_primary"] / policy.primary_ratio
+    j_norm = s["pupils_junior"] / policy.junior_ratio
+    junior_part = pd.Series(np.where(s["level"].eq("junior"), 1.0, 0.0), index=s.index)
+    both = p_norm + j_norm
+    junior_part = junior_part.where(both == 0, j_norm / both.where(both > 0, 1.0))
+    q = s["approved_quota"].astype(float)
+    shares = {"senior": (policy.post_senior_share_primary, policy.post_senior_share_junior),
+              "intermediate": (policy.post_intermediate_share_primary,
+                               policy.post_intermediate_share_junior)}
+    staying = t[~t["status"].isin(LEAVING_STATUSES)]
+    title_of = carry["teacher_id"].astype(str).map(t["title"])
+    problems = []
+    for level, (primary, junior) in shares.items():
+        cap = np.floor(q * ((1 - junior_part) * primary + junior_part * junior) + 1e-9)
+        stay = staying[staying["title"].eq(level)]["school_id"].value_counts().reindex(
+            s.index, fill_value=0)
+        mine = carry[title_of.eq(level).to_numpy()]
+        after = (stay - mine["from_school"].value_counts().reindex(s.index, fill_value=0)
+                 + mine["to_school"].value_counts().reindex(s.index, fill_value=0))
+        over = after > np.maximum(cap, stay)
+        problems += [f"school {i}: {int(after[i])} {level} posts after the moves > its cap "
+                     f"{int(cap[i])} (staying {int(stay[i])})" for i in s.index[over.to_numpy()]]
     return problems
 
 
