@@ -296,14 +296,19 @@ class Policy:
     # own province's. Each is the most a school's senior (intermediate) posts may be, as
     # a share of its approved quota (核定编制数; a nine-year school's quota split between
     # its parts as staff_primary/staff_junior); junior posts hold the rest, uncapped.
-    # With post_level_caps on, a move whose post moves with the teacher
-    # (post_moves_with) never takes a school above its cap at her level (nor further
-    # above, where it is above already); a term move keeps her post, and its level, at
-    # home. Off: plan.posts_by_level still reports the structure, nothing is enforced.
-    post_level_caps: bool = _f(True)
+    # Library default off, because the shares are not sourced: the caps are inputs a
+    # county switches on with its province's ratios. On: a move whose post moves with
+    # the teacher (post_moves_with) never takes a school above its cap at her level
+    # (nor further above, where it is above already); a term move keeps her post, and
+    # its level, at home. Off or on, plan.posts_by_level reports the structure.
+    post_level_caps: bool = _f(False)
+    # Library default (quoted, untraced): primary senior posts ≤ 10% of the quota.
     post_senior_share_primary: float = _f(0.10, _SHARE)
+    # Library default (quoted, untraced): primary intermediate posts ≤ 45%.
     post_intermediate_share_primary: float = _f(0.45, _SHARE)
+    # Library default (quoted, untraced): junior-school senior posts ≤ 20%.
     post_senior_share_junior: float = _f(0.20, _SHARE)
+    # Library default (quoted, untraced): junior-school intermediate posts ≤ 40%.
     post_intermediate_share_junior: float = _f(0.40, _SHARE)
 
     # --- Subject needs (2022 curriculum, library loads; see staffing/curriculum.py) -----

@@ -108,7 +108,8 @@ def caps_enforced(policy: Policy) -> bool:
 
     Examples
     --------
-    >>> caps_enforced(Policy()), caps_enforced(Policy(post_moves_with=("rotation", "transfer")))
+    >>> on = Policy(post_level_caps=True)
+    >>> caps_enforced(on), caps_enforced(on.replace(post_moves_with=("rotation", "transfer")))
     (False, True)
     """
     return bool(policy.post_level_caps
@@ -124,7 +125,8 @@ def post_key(titles: pd.Series, policy: Policy) -> np.ndarray:
     --------
     >>> import pandas as pd
     >>> t = pd.Series(["senior", "junior", "intermediate"])
-    >>> post_key(t, Policy(post_moves_with=("rotation", "transfer"))).tolist()
+    >>> post_key(t, Policy(post_level_caps=True, post_moves_with=("rotation", "transfer"))
+    ...          ).tolist()
     ['senior', '', 'intermediate']
     >>> post_key(t, Policy()).tolist()
     ['', '', '']

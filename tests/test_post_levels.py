@@ -19,7 +19,7 @@ from staffing.testing import county_of, plan_violations, school, teachers
 
 #: Every rotation kind carries its post: the caps then bind on rotation.
 EVERY = st.Policy(post_moves_with=("rotation", "support", "exchange", "transfer"),
-                  itinerant_enabled=False)
+                  itinerant_enabled=False, post_level_caps=True)
 
 
 def _county(a_music: list[tuple[str, int]]):

@@ -167,9 +167,11 @@ def block_table(
         rows["post_levels"] = (False, *no_teachers, *add_teachers)
     elif not policy.post_level_caps:
         rows["post_levels"] = (
-            False, "policy", "Policy(post_level_caps=False): posts by level are reported, "
-            "not enforced", "政策设定不执行岗位结构比例(post_level_caps=False),仅报告各级岗位",
-            "Policy(post_level_caps=True), the default", "设 post_level_caps=True(默认)")
+            False, "policy", "Policy(post_level_caps=False), the default: posts by level "
+            "are reported, not enforced", "政策默认不执行岗位结构比例(post_level_caps=False),"
+            "仅报告各级岗位", "Policy(post_level_caps=True) with the province's shares "
+            "(post_senior_share_primary, …)", "设 post_level_caps=True 并填写本省岗位结构比例"
+            "(post_senior_share_primary 等)")
     else:
         rows["post_levels"] = on
     return pd.DataFrame(
