@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st_
 
@@ -150,3 +151,39 @@ def test_caps_kept_after_moves_wherever_kept_before(seed, senior):
     capped = by[by["cap"].notna()]
     kept_before = capped["room_before"] >= 0
     assert (capped.loc[kept_before, "room_after"] >= 0).all()
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_teacher_level_model_with_caps_reaches_the_same_optimum(seed):
+    # A second formulation: one binary per teacher and target, the caps written out
+    # again in staffing.testing from the Policy's wording (not the model's rows).
+    from staffing.model.solve import solve
+    from staffing.testing import teacher_level_model
+
+    county = st.synth.county(seed=seed, n_schools=12)
+    policy = st.Policy(post_moves_with=EVERY.post_moves_with, post_level_caps=True,
+                       post_senior_share_primary=0.05, post_senior_share_junior=0.1)
+    plan = st.optimize(county, policy, mip_gap=0.0)
+    stats = solve(teacher_level_model(county, policy), time_limit=120, mip_gap=0.0)
+    assert plan.status == stats.status == "optimal"
+    assert plan.objective == pytest.approx(stats.objective, rel=1e-6, abs=1e-4)
+    uncapped = st.optimize(county, policy.replace(post_level_caps=False), mip_gap=0.0)
+    # the caps bind on this county: without them the plan is cheaper
+    assert uncapped.objective < plan.objective - 1e-6
+
+
+def test_explain_reports_schools_above_their_structure_in_both_languages():
+    from staffing.explain import rule_table
+
+    # A holds 19 intermediate posts against a cap of ⌊0.45 × 24⌋ = 10, before and after;
+    # B is within both caps: of the 4 capped (school, level) pairs, 3 are within.
+    plan = st.optimize(_county([("senior", 12), ("intermediate", 8), ("intermediate", 7)]),
+                       EVERY)
+    en = rule_table(plan).set_index("key").loc["post_levels"]
+    assert (en["target"], en["achieved"], en["shortfall"]) == (4, 3, 1)
+    assert list(en["schools_affected"]) == ["A"]
+    assert en["note"].startswith("1 schools above their senior or intermediate cap before, 1 after")
+    zh = rule_table(plan, lang="zh").set_index("key").loc["post_levels"]
+    assert zh["note"].startswith("调整前1所、调整后1所学校的高级或中级岗位超出结构比例")
+    off = st.optimize(_county([("senior", 12)]), EVERY.replace(post_level_caps=False))
+    assert "post_levels" not in rule_table(off)["key"].tolist()
