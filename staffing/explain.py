@@ -14,6 +14,7 @@ from staffing.model.fair import post_multiplier
 from staffing.model.names import parse as parse_name
 from staffing.model.quota import reserve_minimum
 from staffing.needs import class_teacher_shortfall, subject_needs
+from staffing.post_levels import caps_enforced
 from staffing.staff import moves_by_school
 from staffing.vocab import SUBJECTS
 
@@ -48,6 +49,8 @@ RULES: dict[str, tuple[str, str]] = {
     "projection": ("enrolment projection", "学生数预测"),
     "locked_quota": ("quotas locked by the planner", "规划锁定编制"),
     "move_caps": ("moves in and out within the planner's caps", "每年调入调出人数上限"),
+    "post_levels": ("senior and intermediate posts within each school's structure",
+                    "高级、中级岗位不超过学校岗位结构比例"),
     "move_rules": ("teachers' move rules (allowed / forbidden schools)", "教师调动限制"),
 }
 
@@ -403,6 +406,34 @@ def control_story(plan: Plan, school_id: str, lang: str = "en") -> str:
     return ";".join(parts) + "。" if zh else " " + "; ".join(parts) + "."
 
 
+def _post_level_rows(plan: Plan, lang: str) -> list[dict]:
+    """Posts by level (岗位结构比例): schools above their senior or intermediate cap
+    before and after the moves, and whether the moves carry the post level."""
+    by = plan.posts_by_level
+    if not len(by) or not plan.policy.post_level_caps:
+        return []
+    capped = by[by["cap"].notna()]
+    above_before = capped.loc[capped["room_before"] < 0, "school_id"].unique()
+    above_after = capped.loc[capped["room_after"] < 0, "school_id"].unique()
+    carried = caps_enforced(plan.policy)
+    if lang == "zh":
+        how = ("随编制调动的教师带走其岗位等级,调入学校须有该级空余岗位" if carried else
+               "交流为任期交流,岗位等级保留在原校,不占调入学校岗位")
+        note = (f"调整前{len(above_before)}所、调整后{len(above_after)}所学校的高级或中级岗位"
+                f"超出结构比例;{how}")
+    else:
+        how = ("a teacher whose post moves takes her post level along, into a school with "
+               "room at that level" if carried else
+               "moves are term moves: the post level stays at the home school")
+        note = (f"{len(above_before)} schools above their senior or intermediate cap before, "
+                f"{len(above_after)} after; {how}")
+    return [_row("post_levels", lang, target=int(len(capped)),
+                 achieved=int((capped["room_after"] >= 0).sum()),
+                 shortfall=int((capped["room_after"] < 0).sum()),
+                 binding=bool(carried and (capped["room_after"] <= 0).any()),
+                 schools_affected=_ids(above_after), note=note)]
+
+
 def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     """One row per policy rule: target, achieved, shortfall, binding, schools affected
     (a list of school ids, shown shortened: :class:`RuleTable`)."""
@@ -411,6 +442,7 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
         rows += _rotation_rows(plan, lang) + _principal_rows(plan, lang)
     if plan.policy.head_teacher_load_reduction > 0:
         rows.append(_head_teacher_row(plan, lang))
+    rows += _post_level_rows(plan, lang)
     if plan.horizon:
         rows += _year_rows(plan, lang)
     rows += _off_rows(plan, lang)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS
+from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
 
 __all__ = ["LANGS", "label", "translate_columns", "translate_values", "check_lang"]
 
@@ -41,6 +41,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "draw": ("drawn from pool", "从池调剂"),
     "metric": ("Measure", "指标"),
     "before": ("Before", "调整前"),
+    # posts by level (岗位结构, plan.posts_by_level)
+    "title": ("Post level", "岗位等级"),
+    "cap": ("Cap (post structure)", "岗位结构上限"),
+    "room_before": ("Room under the cap before", "调整前剩余岗位"),
+    "room_after": ("Room under the cap after", "调整后剩余岗位"),
+    "structure": ("Against the structure after moves", "调整后与岗位结构比较"),
+    "above": ("above", "超出"),
+    "at": ("at", "达到"),
+    "below": ("below", "低于"),
     "after": ("After", "调整后"),
     "rule": ("Rule", "规则"),
     "target": ("Target", "目标"),
@@ -151,9 +160,12 @@ def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                                           "release", "draw", "rotation", "support",
                                           "exchange", "itinerant", "transfer", "loan",
                                           "repayment", "male", "female", "female_cadre",
-                                          "female_worker", "flag", "scenario")}}
+                                          "female_worker", "flag", "scenario", "above",
+                                          "at", "below")}}
+    if "title" in out.columns:  # post levels: "junior" is 初级 here, not 初中
+        out["title"] = out["title"].map(lambda v: TITLES.get(v, v))
     for col in ("level", "location", "subject", "basis", "entry", "kind", "sex", "track",
-                "listed_because"):
+                "listed_because", "structure"):
         if col in out.columns:
             out[col] = out[col].map(lambda v: vocab.get(v, v))
     return out

@@ -25,6 +25,7 @@ from staffing.model.naming import MOVE_COLUMNS
 from staffing.model.read import HIRE_TABLE_COLUMNS, read_plan_tables
 from staffing.model.solve import marginal_value
 from staffing.multiyear import year_tables
+from staffing.post_levels import posts_by_level
 from staffing.training import SHADOW_COLUMNS, shadow_hosts
 from staffing.transfers import TRANSFER_COLUMNS
 
@@ -310,6 +311,8 @@ class Plan:
             "shadow": translate_columns(translate_values(
                 self.shadow, lang).rename(columns={"basis": "host_basis"}), lang),
             "transfers": translate_columns(translate_values(self.transfers, lang), lang),
+            "posts_by_level": translate_columns(translate_values(self.posts_by_level, lang),
+                                                lang),
             "explain": translate_columns(_ids_joined(self.explain(lang=lang)), lang),
             "balance": balance_table(self, lang),
             **(year_tables(self, lang) if self.horizon else {}),
@@ -322,6 +325,14 @@ class Plan:
     def unmet_for(self, lang: str) -> pd.DataFrame:
         """Unmet needs with the reason in ``lang`` only."""
         return _reason_in(self.unmet, lang)
+
+    @property
+    def posts_by_level(self) -> pd.DataFrame:
+        """Professional posts by level (岗位结构, Chuxiong measure 10) per school, before
+        and after the moves, against each school's cap: where a school is above, at or
+        below its structure (:func:`staffing.post_levels.posts_by_level`)."""
+        return posts_by_level(self.county.schools, self.county.teachers, self.moves,
+                              self.policy)
 
     @property
     def metrics(self) -> pd.DataFrame:

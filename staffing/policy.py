@@ -330,6 +330,32 @@ class Policy:
     # price of half a teacher's lessons.
     weight_principal_exchange_shortfall: float = _f(500.0, _WEIGHT)
 
+    # --- Posts by level (岗位结构比例), Chuxiong measure 10 (岗位能上能下) --------------------
+    # Chuxiong measure 10 asks for post management in which professional posts "can go up
+    # or down"; the national guidance (人社部 教育部《关于深化中小学教师职称制度改革的指导
+    # 意见》, 2015) maps the titles to three post levels (正高级/高级 = senior, 一级 =
+    # intermediate, 二级/三级 = junior) and leaves each level's share of a school's posts
+    # (岗位结构比例) to the provinces. We found no provincial text we could cite, so the
+    # shares below are library defaults: the figures often quoted for some provinces
+    # (primary 高级 10% : 中级 45% : 初级 45%, junior 20% : 40% : 40%); a county sets its
+    # own province's. Each is the most a school's senior (intermediate) posts may be, as
+    # a share of its approved quota (核定编制数; a nine-year school's quota split between
+    # its parts as staff_primary/staff_junior); junior posts hold the rest, uncapped.
+    # Library default off, because the shares are not sourced: the caps are inputs a
+    # county switches on with its province's ratios. On: a move whose post moves with
+    # the teacher (post_moves_with) never takes a school above its cap at her level
+    # (nor further above, where it is above already); a term move keeps her post, and
+    # its level, at home. Off or on, plan.posts_by_level reports the structure.
+    post_level_caps: bool = _f(False)
+    # Library default (quoted, untraced): primary senior posts ≤ 10% of the quota.
+    post_senior_share_primary: float = _f(0.10, _SHARE)
+    # Library default (quoted, untraced): primary intermediate posts ≤ 45%.
+    post_intermediate_share_primary: float = _f(0.45, _SHARE)
+    # Library default (quoted, untraced): junior-school senior posts ≤ 20%.
+    post_senior_share_junior: float = _f(0.20, _SHARE)
+    # Library default (quoted, untraced): junior-school intermediate posts ≤ 40%.
+    post_intermediate_share_junior: float = _f(0.40, _SHARE)
+
     # --- Subject needs (2022 curriculum, library loads; see staffing/curriculum.py) -----
     # Library default timetable inside the 义务教育课程方案 (2022) totals and share bands
     # (26/30/34 periods a week, 9,522 over nine years): weekly periods per class, by grade

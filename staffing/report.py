@@ -29,6 +29,7 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "clusters": ("clusters", "学校共同体"),
     "shadow": ("shadow training", "跟岗培训"),
     "transfers": ("transfers", "跨校竞聘"),
+    "posts_by_level": ("posts by level", "岗位结构"),
     "explain": ("explain", "规则说明"),
     "balance": ("balance", "优质均衡"),
     # multi-year plans only (optimize(horizon=…))
@@ -48,7 +49,7 @@ SHEET_BLOCKS: dict[str, str] = {
     "moves": "rotation", "coverage": "subject_cover", "unmet": "subject_cover",
     "clusters": "clusters", "shadow": "clusters", "transfers": "transfers",
     "hires": "hiring", "retirements": "retirements", "early_retirement": "early_retirement",
-    "cover_by_year": "hiring",
+    "cover_by_year": "hiring", "posts_by_level": "post_levels",
 }
 
 

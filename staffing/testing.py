@@ -162,8 +162,10 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
     movers = movers.assign(rule_key=np.where(keyed, movers.index.astype(str), ""))
     candidates = r.flows[["school_id", "subject", "backbone", "rule_key", "target", "km",
                           "kind"]].merge(
-        movers.reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key"]],
-        on=["school_id", "subject", "backbone", "rule_key"])
+        movers.reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key",
+                              "title"]],
+        on=["school_id", "subject", "backbone", "rule_key"]
+    ).drop_duplicates(["teacher_id", "target"])  # groups split by post level share targets
     # Whose post a mover holds: a backbone teacher rotating to a rural or weak school is
     # on backbone support (骨干支教); the post goes with her only for the kinds listed
     # in policy.post_moves_with, else it stays at home (a term move).
@@ -173,6 +175,7 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
                     & candidates["backbone"].to_numpy(dtype=bool) & to_rural,
                     "support", candidates["kind"].to_numpy())
     candidates["carries_post"] = [k in policy.post_moves_with for k in kind]
+    level_limits = _level_limits_by_hand(county, policy) if policy.post_level_caps else None
     y = [prob.add_variable(f"y_{n}", cat=pulp.LpBinary) for n in range(len(candidates))]
     candidates = candidates.assign(var=y)
     for _, block in candidates.groupby("teacher_id")["var"]:
@@ -248,6 +251,14 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
             prob += holding <= q[i]
         elif moved(school_id=i, carries_post=True) or moved(target=i, carries_post=True):
             prob += holding <= max(int(s.at[i, "approved_quota"]), int(staying[i]))
+        # Post levels (岗位结构比例): a teacher carrying her post takes its level along;
+        # a school's senior / intermediate holders stay within max(cap, those staying).
+        for level in (level_limits.columns if level_limits is not None else ()):
+            arriving = moved(target=i, carries_post=True, title=level)
+            if arriving:
+                stay, limit = level_limits.at[i, level]
+                prob += (stay - pulp.lpSum(moved(school_id=i, carries_post=True, title=level))
+                         + pulp.lpSum(arriving) <= limit)
         if rural or bool(s.at[i, "is_weak"]):
             pupils = int(county.schools.at[i, "pupils_primary"] + county.schools.at[i, "pupils_junior"])
             target = policy.backbone_per_100_pupils_target * pupils / 100.0
@@ -497,6 +508,9 @@ def plan_violations(county: County, policy: Policy, plan, *,
       ``forbidden`` one, and gives no itinerant cover; moves (rotation, support,
       exchange) into and out of a school stay within ``max_moves_in`` and
       ``max_moves_out``;
+    * post levels (``post_level_caps``): a move whose post goes with the teacher never
+      takes a school's senior or intermediate posts above ⌊share × approved quota⌋,
+      nor above the holders staying where those exceed it already;
     * multi-year plans: hires are whole numbers ≥ 0 for years 1 … horizon, urgent-need
       subjects are ≥ ``urgent_share_min`` of each year's hires, each year's quotas fit
       the county total, and staff holding a post (after retirements and moves) plus
@@ -578,6 +592,7 @@ def plan_violations(county: County, policy: Policy, plan, *,
 
     problems += _move_violations(county, policy, plan, horizon, pinned)
     problems += _head_violations(county, policy, plan, pinned)
+    problems += _post_level_violations(county, policy, plan)
     problems += _control_violations(county, plan, new, horizon)
     if horizon > 0:
         problems += _year_violations(county, policy, plan, horizon, fits)
@@ -719,6 +734,69 @@ def _head_violations(county: County, policy: Policy, plan, pinned: Iterable[str]
         problems += [f"school {i}: {int(after[i])} {r}s after the exchange, but "
                      f"{int(posts[i])} post(s) for the role: no vacancy"
                      for i in s.index[over.to_numpy()]]
+    return problems
+
+
+def _level_caps_by_hand(schools: pd.DataFrame, policy: Policy) -> dict[str, pd.Series]:
+    """⌊share × approved quota⌋ per school for senior and intermediate posts, the share
+    of the school's part: junior schools junior, nine-year schools split by their pupil
+    norms (pupils / ratio), every other school primary."""
+    s = schools
+    p_norm = s["pupils_primary"] / policy.primary_ratio
+    j_norm = s["pupils_junior"] / policy.junior_ratio
+    junior_part = pd.Series(np.where(s["level"].eq("junior"), 1.0, 0.0), index=s.index)
+    both = p_norm + j_norm
+    junior_part = junior_part.where(both == 0, j_norm / both.where(both > 0, 1.0))
+    q = s["approved_quota"].astype(float)
+    shares = {"senior": (policy.post_senior_share_primary, policy.post_senior_share_junior),
+              "intermediate": (policy.post_intermediate_share_primary,
+                               policy.post_intermediate_share_junior)}
+    return {level: np.floor(q * ((1 - junior_part) * p + junior_part * j) + 1e-9)
+            for level, (p, j) in shares.items()}
+
+
+def _level_limits_by_hand(county: County, policy: Policy) -> pd.DataFrame:
+    """(holders staying, most allowed after the moves) per school × capped level."""
+    s = county.schools
+    t = county.teachers
+    staying = t[~t["status"].isin(LEAVING_STATUSES)]
+    out = {}
+    for level, cap in _level_caps_by_hand(s, policy).items():
+        stay = staying[staying["title"].eq(level)]["school_id"].value_counts().reindex(
+            s.index, fill_value=0)
+        out[level] = [(int(a), int(max(a, c))) for a, c in zip(stay, cap, strict=True)]
+    return pd.DataFrame(out, index=s.index)
+
+
+def _post_level_violations(county: County, policy: Policy, plan) -> list[str]:
+    """Post levels (岗位结构比例): a move whose post goes with the teacher never takes a
+    school's senior or intermediate posts above ⌊share × approved quota⌋ (the share of
+    the school's part: junior schools junior, nine-year schools split by their pupil
+    norms, every other school primary), nor above the holders staying in post where
+    those exceed that already. Written out again from the Policy's wording."""
+    if not getattr(policy, "post_level_caps", False):
+        return []
+    t = county.teachers
+    m = plan.moves
+    if t is None or not len(t) or m is None or not len(m):
+        return []
+    s = county.schools
+    kinds = set(getattr(policy, "post_moves_with", _ALL_POST_KINDS)) - {"itinerant"}
+    carry = m[m["kind"].isin(kinds)]
+    if not len(carry):
+        return []
+    staying = t[~t["status"].isin(LEAVING_STATUSES)]
+    title_of = carry["teacher_id"].astype(str).map(t["title"])
+    problems = []
+    for level, cap in _level_caps_by_hand(s, policy).items():
+        stay = staying[staying["title"].eq(level)]["school_id"].value_counts().reindex(
+            s.index, fill_value=0)
+        mine = carry[title_of.eq(level).to_numpy()]
+        after = (stay - mine["from_school"].value_counts().reindex(s.index, fill_value=0)
+                 + mine["to_school"].value_counts().reindex(s.index, fill_value=0))
+        over = after > np.maximum(cap, stay)
+        problems += [f"school {i}: {int(after[i])} {level} posts after the moves > its cap "
+                     f"{int(cap[i])} (staying {int(stay[i])})" for i in s.index[over.to_numpy()]]
     return problems
 
 

@@ -25,7 +25,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: ``_frozen``, ``_io``, ``_cells``, ``_excel`` and ``_sphere`` (file, cell and
 #: great-circle helpers with no domain knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
 #: not written yet), ``synth`` (synthetic counties) and ``classes`` (classes estimated
-#: from enrolment, issue 15) with the domain rules;
+#: from enrolment, issue 15) and ``post_levels`` (posts by level, issue 17) with the
+#: domain rules;
 #: ``baseline`` (the hand-made plan to compare against, built on the model's inputs)
 #: and ``multiyear`` (the multi-year tables for output) with ``plan``; ``testing``
 #: (fixtures and builders for tests, which may use anything) on top.
@@ -34,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
      "_checks", "_sphere"),
     ("data",),
     ("norms", "needs", "staff", "geo", "retirement", "training", "projection", "clusters",
-     "transfers", "metrics", "balance", "synth", "classes"),
+     "transfers", "metrics", "balance", "synth", "classes", "post_levels"),
     ("model",),
     ("plan", "explain", "multiyear", "baseline"),
     ("html", "plots", "report", "compare"),

@@ -57,6 +57,7 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "retirements": ("retirements", "退休"),
     "early_retirement": ("early retirement list", "提前退休名单"),
     "transfers": ("voluntary transfers (cross-school hiring)", "跨校竞聘"),
+    "post_levels": ("posts by level (post structure caps)", "岗位结构比例"),
 }
 
 
@@ -169,6 +170,17 @@ def block_table(
                              "设 transfer_mode='transfers_first'(默认)")
     else:
         rows["transfers"] = on
+    if not has_teachers:
+        rows["post_levels"] = (False, *no_teachers, *add_teachers)
+    elif not policy.post_level_caps:
+        rows["post_levels"] = (
+            False, "policy", "Policy(post_level_caps=False), the default: posts by level "
+            "are reported, not enforced", "政策默认不执行岗位结构比例(post_level_caps=False),"
+            "仅报告各级岗位", "Policy(post_level_caps=True) with the province's shares "
+            "(post_senior_share_primary, …)", "设 post_level_caps=True 并填写本省岗位结构比例"
+            "(post_senior_share_primary 等)")
+    else:
+        rows["post_levels"] = on
     return pd.DataFrame(
         [{"block": key, "name": BLOCK_NAMES[key][0], "name_zh": BLOCK_NAMES[key][1],
           "on": bool(row[0]), "cause": row[1], "reason": row[2], "reason_zh": row[3],

@@ -78,6 +78,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rotation_group": ("rotation", ("rotation_group_{group}",)),
     "move_cap_in": ("rotation", ("move_cap_in_{school}",)),
     "move_cap_out": ("rotation", ("move_cap_out_{school}",)),
+    # post-level caps (岗位结构比例, staffing.model.post_caps)
+    "post_cap_senior": ("rotation", ("post_cap_senior_{school}",)),
+    "post_cap_intermediate": ("rotation", ("post_cap_intermediate_{school}",)),
     "itinerant_cap": ("rotation", ("itinerant_cap_{school}_{subject}",)),
     "rotation_school_need_round": ("rotation", ("rotation_school_need_round_{school}",)),
     "rotation_capacity": ("rotation", ("rotation_capacity_{school}",)),

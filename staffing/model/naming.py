@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from staffing.model.posts import move_kinds
+from staffing.policy import Policy
+from staffing.post_levels import post_key
 from staffing.staff import is_backbone
 from staffing.vocab import SUBJECTS
 
@@ -25,6 +27,7 @@ def name_moves(
     gaps: pd.DataFrame,
     keep: pd.DataFrame | None = None,
     with_rules: Iterable[str] = (),
+    policy: Policy | None = None,
 ) -> pd.DataFrame:
     """Turn solved group flows into named teacher moves.
 
@@ -44,6 +47,8 @@ def name_moves(
     keep : previous moves (teacher_id, to_school) to name first where they fit.
     with_rules : teachers with move rules (:func:`staffing.staff.restricted`): each is a
         group of her own (``rule_key`` in the flows), never named for another group's flow.
+    policy : the plan's policy: with post-level caps enforced, senior and intermediate
+        teachers are groups of their level (``post_key``); None: no such groups.
 
     Returns
     -------
@@ -51,16 +56,21 @@ def name_moves(
     """
     if flows.empty:
         return pd.DataFrame(columns=MOVE_COLUMNS)
-    key = ["school_id", "subject", "backbone", "rule_key"]
+    key = ["school_id", "subject", "backbone", "rule_key", "post_key"]
     pool = teachers.loc[eligible["eligible"].reindex(teachers.index).to_numpy()].copy()
     pool["backbone"] = eligible["backbone"].reindex(pool.index).to_numpy()
     if "rule_key" not in flows:  # flows of a model without move rules
         flows = flows.assign(rule_key="")
+    # Senior and intermediate teachers are groups of their level when post-level caps
+    # are enforced (staffing.post_levels.post_key): named only for their level's flows.
+    if "post_key" not in flows:
+        flows = flows.assign(post_key="")
+    pool["post_key"] = post_key(pool["title"], policy) if policy is not None else ""
     # A teacher with move rules is a group of her own: rule_key = her id.
     own = pool.index.isin(pd.Index(list(map(str, with_rules))))
     pool["rule_key"] = np.where(own, pool.index.astype(str), "")
     pool = pool.reset_index().sort_values(
-        [*key, "years_at_school", "teacher_id"], ascending=[True, True, True, True, False, True],
+        [*key, "years_at_school", "teacher_id"], ascending=[*[True] * len(key), False, True],
         kind="stable")
     f = flows.sort_values([*key, "target"], kind="stable").reset_index(drop=True)
 

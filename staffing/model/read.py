@@ -284,7 +284,7 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
     flows = read_rotation(h) if solved else r.flows.iloc[:0].assign(count=0)
     with_rules = restricted(getattr(inputs.county, "move_rules", None))
     moves = name_moves(flows, inputs.county.teachers, inputs.eligibility, inputs.schools,
-                       gaps, keep=inputs.previous, with_rules=with_rules)
+                       gaps, keep=inputs.previous, with_rules=with_rules, policy=inputs.policy)
     if "itinerant" in model.blocks and solved:
         arcs = model.blocks["itinerant"].arcs
         arcs = arcs.assign(fte=values(arcs["var"].tolist()).round(6))

@@ -47,6 +47,7 @@ from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
 from staffing.model.names import name
+from staffing.model.post_caps import add_post_level_caps
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.principals import (
     PrincipalInputs,
@@ -57,6 +58,7 @@ from staffing.model.principals import (
 from staffing.model.solve import values
 from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
+from staffing.post_levels import post_key
 from staffing.staff import move_permitted, restricted, staff_after_moves
 from staffing.training import new_rural_teachers
 from staffing.vocab import SUBJECTS
@@ -180,9 +182,12 @@ def prepare_rotation(
     rules = getattr(county, "move_rules", None)
     own = movable.index.isin(restricted(rules))
     movable = movable.assign(rule_key=np.where(own, movable.index.astype(str), ""))
+    # With post-level caps enforced (staffing.post_levels), senior and intermediate
+    # teachers form groups of their level, so that a flow knows the level it carries.
+    movable = movable.assign(post_key=post_key(movable["title"], policy))
     groups = (
         movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-        .groupby(["school_id", "subject", "backbone", "rule_key"], sort=True).size()
+        .groupby(["school_id", "subject", "backbone", "rule_key", "post_key"], sort=True).size()
         .rename("size").reset_index()
     )
     groups.index.name = "group"
@@ -219,16 +224,17 @@ def prepare_rotation(
         # with a lower bound of how many were announced on that (group, target).
         announced = previous[["teacher_id", "from_school", "to_school"]].merge(
             movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-            .reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key"]],
+            .reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key",
+                            "post_key"]],
             left_on=["teacher_id", "from_school"], right_on=["teacher_id", "school_id"])
-        key = ["school_id", "subject", "backbone", "rule_key"]
+        key = ["school_id", "subject", "backbone", "rule_key", "post_key"]
         counts = announced.groupby([*key, "to_school"]).size()
         counts.index.names = [*key, "target"]
         flows["announced"] = flows.join(counts.rename("n"), on=[*key, "target"]
                                         )["n"].fillna(0).astype(int).to_numpy()
         relevant |= flows["announced"] > 0
     flows = flows.loc[relevant, ["group", "school_id", "subject", "backbone", "rule_key",
-                                 "target", "km", "kind", "announced"]].sort_values(["group", "target"]
+                                 "post_key", "target", "km", "kind", "announced"]].sort_values(["group", "target"]
                                                                    ).reset_index(drop=True)
 
     duty_mask = rotation_duty(schools)
@@ -294,6 +300,9 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
             prob += pulp.lpSum(block) <= int(capped[s]), name(kind, school=pos[s])
     if clashes:
         raise StaffingDataError(clashes)
+
+    # Post-level caps (岗位结构比例): a move carrying its post takes its level along.
+    add_post_level_caps(prob, flows, r.groups["size"], schools, data.county, policy)
 
     # Plain dicts: pandas lookups by a (school, subject) key cost ~20 µs each.
     out_by = flows.groupby(["school_id", "subject"])["var"].agg(list).to_dict()
