@@ -95,3 +95,48 @@ def test_rule_table_counts_school_parts_meeting_the_rule(plan):
         assert row["shortfall"] == len(b) - row["achieved"]
         failing = sorted({s for (s, _), r in b["rule_after"].items() if r != "met"})
         assert sorted(row["schools_affected"]) == failing
+
+
+# --- the backbone aim of 办法 indicator 2 at a rural school, worked by hand --------------
+
+
+def backbone_county() -> st.County:
+    """U (urban, quality) has a spare eligible county-level backbone English teacher,
+    U-900; rural R (190 pupils: 1.9 backbone teachers wanted, none in post) already has
+    the English teacher its 0.67 FTE need asks for, so no subject gap calls him there.
+    Moving him cuts R's backbone deficit from 1.9 to 0.9: worth ``weight_backbone_deficit``
+    (30) against a move cost of 0.05 + 0.002 × ~10 km."""
+    from staffing.testing import school as school_row
+    from staffing.testing import teachers as staff_school
+
+    u_subjects = {"chinese": 16, "maths": 13, "english": 2, "morality_law": 4, "science": 4,
+                  "it": 2, "pe": 6, "music": 5, "art": 5, "labour": 8}
+    r_subjects = {"general": 6, "chinese": 3, "maths": 2, "english": 1, "pe": 1, "music": 1,
+                  "art": 1}
+    teachers = (staff_school("U", u_subjects)
+                + staff_school("U", {"english": 1}, start=900, years_at_school=10,
+                               backbone="county")
+                + staff_school("R", r_subjects))
+    n_u, n_r = sum(u_subjects.values()) + 1, sum(r_subjects.values())
+    schools = [
+        school_row("U", is_quality=True, pupils_primary=1080, classes_primary=24,
+                   approved_quota=n_u, staff_in_post=n_u),
+        school_row("R", location="rural", township="碧城镇", pupils_primary=190,
+                   classes_primary=9, approved_quota=n_r + 2, staff_in_post=n_r,
+                   lat=25.03, lon=101.62),
+    ]
+    return st.County(pd.DataFrame(schools), pd.DataFrame(teachers), name="hand-built")
+
+
+@pytest.mark.parametrize(("weight", "moves"), [(30.0, 1), (0.0, 0)])
+def test_rural_school_below_one_backbone_per_100_gets_one_when_the_weight_matters(weight,
+                                                                                   moves):
+    # the 10% rotation volume and 20% backbone share are priced at 0 so only the aim acts
+    policy = st.Policy(weight_backbone_deficit=weight, weight_rotation_shortfall=0.0)
+    plan = st.optimize(backbone_county(), policy)
+    moved = plan.moves[plan.moves["teacher_id"] == "U-900"]
+    assert len(moved) == moves
+    after = plan.balance.loc[("R", "primary"), "backbone_per100_after"]
+    assert after == pytest.approx(100 * moves / 190)
+    if moves:
+        assert moved.iloc[0]["to_school"] == "R"
