@@ -957,11 +957,11 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
     "backbone_not_moved": ("no backbone teacher moved here: none eligible within reach, or "
                            "the move costs more than weight_backbone_deficit",
                            "未调入骨干教师:可交流范围内无符合条件者,或调动代价高于骨干缺口权重"),
-    "not_aimed": ("the plan does not aim for this indicator at this school (the model prices "
-                  "backbone per 100 pupils only at rural and weak schools, and the other staff "
-                  "indicators not at all)",
-                  "规划未以此校此项为目标(模型只对乡村及薄弱学校计每百名学生骨干教师数,"
-                  "其余教师指标未计)"),
+    "not_aimed": ("the plan does not aim for this indicator at this school (moves go only to "
+                  "rural and weak schools, where the model prices backbone per 100 pupils; "
+                  "the other staff indicators it does not price at all)",
+                  "规划未以此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
+                  "学生骨干教师数;其余教师指标未计)"),
 }
 
 #: Columns of :func:`balance_failures`.
