@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing.balance import INDICATORS, STAFF_INDICATORS
 from staffing.i18n import check_lang, label
 from staffing.model.fair import post_multiplier
 from staffing.model.names import parse as parse_name
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RULES",
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
            "binding_facts", "county_reason", "school_story", "control_story", "RuleTable",
-           "short_ids", "blocks_off", "off_text"]
+           "short_ids", "blocks_off", "off_text", "balance_failures", "balance_reasons",
+           "BALANCE_REASONS"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -52,6 +54,8 @@ RULES: dict[str, tuple[str, str]] = {
     "post_levels": ("senior and intermediate posts within each school's structure",
                     "高级、中级岗位不超过学校岗位结构比例"),
     "move_rules": ("teachers' move rules (allowed / forbidden schools)", "教师调动限制"),
+    "balance_rule": ("优质均衡: school parts meeting 6 of 7 indicators after the plan",
+                     "优质均衡:规划后7项指标中6项达标的学校(学段)"),
 }
 
 #: Kinds of move the planner's caps count (itinerant cover is not a change of school).
@@ -445,6 +449,7 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     rows += _post_level_rows(plan, lang)
     if plan.horizon:
         rows += _year_rows(plan, lang)
+    rows += _balance_rows(plan, lang)
     rows += _off_rows(plan, lang)
     return RuleTable(rows)
 
@@ -1030,3 +1035,113 @@ def _unmet_at(plan: Plan, school_id: str) -> list:
     """The school's unmet subject needs (rows of :attr:`unmet`), largest first."""
     unmet = plan.unmet
     return list(unmet[unmet["school_id"] == school_id].itertuples())
+
+
+# ---------------------------------------------------------------- 优质均衡 after the plan
+#: Why a school part still fails an indicator after the plan → (English, Chinese).
+BALANCE_REASONS: dict[str, tuple[str, str]] = {
+    "no_data": ("no data: the indicator cannot be judged (a facility column is blank, or a "
+                "teacher's education is)",
+                "缺数据:无法评估(办学条件列为空,或有教师学历为空)"),
+    "facility": ("a facility (floor area, grounds, equipment, classrooms): no staffing plan "
+                 "changes it", "办学条件指标:教师调配无法改变"),
+    "rotation_off": ("the rotation block is off: the plan moves no teacher",
+                     "交流轮岗未启用:规划不调动教师"),
+    "backbone_not_moved": ("no backbone teacher moved here: none eligible within reach, or "
+                           "the move costs more than weight_backbone_deficit",
+                           "未调入骨干教师:可交流范围内无符合条件者,或调动代价高于骨干缺口权重"),
+    "not_aimed": ("the plan does not aim for this indicator at this school (moves go only to "
+                  "rural and weak schools, where the model prices backbone per 100 pupils; "
+                  "the other staff indicators it does not price at all)",
+                  "规划未以此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
+                  "学生骨干教师数;其余教师指标未计)"),
+}
+
+#: Columns of :func:`balance_failures`.
+BALANCE_FAILURE_COLUMNS = ["school_id", "part", "name", "indicator", "status", "value",
+                           "required", "reason_key", "reason"]
+
+
+def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index) -> pd.DataFrame:
+    """Each indicator not met at a school part that fails the evaluation's rule after the
+    plan, with the reason key (one of :data:`BALANCE_REASONS`).
+
+    Parameters
+    ----------
+    table : DataFrame like ``plan.balance`` (indexed by ``school_id``, ``part``).
+    rotation_on : whether the plan could move teachers at all.
+    aimed : school ids where the model prices the backbone per 100 pupils target
+        (rural and weak schools).
+
+    Returns
+    -------
+    DataFrame with ``school_id``, ``part``, ``name``, ``indicator``, ``status``,
+    ``value``, ``required`` and ``reason_key``; one row per (school part, indicator).
+    """
+    failing = table[table["rule_after"] != "met"]
+    frames = []
+    for key in INDICATORS:
+        status = failing[f"{key}_status_after"]
+        rows = failing[status != "met"]
+        if rows.empty:
+            continue
+        st = rows[f"{key}_status_after"]
+        sid = pd.Series(rows.index.get_level_values("school_id"), index=rows.index)
+        if key not in STAFF_INDICATORS:
+            reason = np.where(st == "missing", "no_data", "facility")
+        elif not rotation_on:
+            reason = np.where(st == "missing", "no_data", "rotation_off")
+        elif key == "backbone_per100":
+            reason = np.where(st == "missing", "no_data",
+                              np.where(sid.isin(aimed), "backbone_not_moved", "not_aimed"))
+        else:
+            reason = np.where(st == "missing", "no_data", "not_aimed")
+        frames.append(pd.DataFrame({
+            "school_id": sid.to_numpy(), "part": rows.index.get_level_values("part"),
+            "name": rows["name"].to_numpy(), "indicator": key, "status": st.to_numpy(),
+            "value": rows[f"{key}_after"].to_numpy(dtype=float),
+            "required": rows[f"{key}_required"].to_numpy(dtype=float),
+            "reason_key": reason}))
+    if not frames:
+        return pd.DataFrame(columns=BALANCE_FAILURE_COLUMNS[:-1])
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["school_id", "part"], kind="stable").reset_index(drop=True)
+
+
+def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
+    """Which school parts still fail the 优质均衡 rule after the plan, which indicators, and
+    why (:data:`BALANCE_REASONS`): facilities no staffing plan changes, data missing, the
+    rotation block off, no backbone teacher moved in reach, or an indicator the model does
+    not aim for.
+
+    Returns
+    -------
+    DataFrame with the columns :data:`BALANCE_FAILURE_COLUMNS`; ``reason`` in ``lang``.
+    """
+    lang = check_lang(lang)
+    schools = plan.county.schools
+    aimed = schools.index[schools["location"].eq("rural")
+                          | schools.get("is_weak", pd.Series(False, index=schools.index))
+                          .fillna(False).astype(bool)]
+    out = balance_reasons(plan.balance, bool(plan.rotation), aimed)
+    pick = 1 if lang == "zh" else 0
+    out["reason"] = [BALANCE_REASONS[k][pick] for k in out["reason_key"]]
+    return out[BALANCE_FAILURE_COLUMNS]
+
+
+def _balance_rows(plan: Plan, lang: str) -> list[dict]:
+    """One rule-table row: school parts meeting the 优质均衡 rule after the plan, with the
+    reasons the others fail counted."""
+    table = plan.balance
+    if table.empty:
+        return []
+    fails = balance_failures(plan, lang)
+    failing = table.index[table["rule_after"] != "met"]
+    counts = fails.groupby("reason", sort=False).size()
+    sep = ";" if lang == "zh" else "; "
+    note = sep.join(f"{r}: {n}" for r, n in counts.items())
+    return [_row("balance_rule", lang, target=float(len(table)),
+                 achieved=float(len(table) - len(failing)), shortfall=float(len(failing)),
+                 binding=False,
+                 schools_affected=_ids(pd.unique(failing.get_level_values("school_id"))),
+                 note=note)]
