@@ -58,6 +58,7 @@ MOVE_COLOURS: dict[str, str] = {
     "support": "tab:red",
     "exchange": "tab:green",
     "itinerant": "tab:purple",
+    "remote": "tab:cyan",
 }
 
 #: Plot text: key → (English, Chinese).

@@ -44,6 +44,7 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "subject_cover": ("subject cover (2022 curriculum)", "学科教师需求"),
     "backbone_support": ("rural backbone teachers (≥ 1 per 100 pupils)", "乡村学校骨干教师"),
     "itinerant": ("itinerant teaching", "走教"),
+    "remote": ("remote lessons for small schools", "专递课堂(同步课堂/名师课堂)"),
     "clusters": ("partnership clusters", "城乡学校共同体(集团化办学/学区制)"),
     "distances": ("road distances between schools", "学校间道路距离"),
     "later_years": ("later years' quotas (multi-year plan)", "逐年编制(多年规划)"),
@@ -127,6 +128,7 @@ def block_table(
                              "设 itinerant_enabled=True(默认)")
     else:
         rows["itinerant"] = on
+    rows["remote"] = _remote_row(rotation, policy)
     rows["clusters"] = rotation
     rows["distances"] = on if not no_xy else (
         False, "data", f"{no_xy} of {len(county.schools)} schools have no coordinates (lat/lon)",
@@ -220,3 +222,15 @@ def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataF
                            "如核定编制总量更大,请填写核定编制总量;或在教师表中标明本学年离岗人员。"),
         })
     return pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
+
+
+def _remote_row(rotation: tuple, policy: Policy) -> tuple[bool, str, str, str, str, str]:
+    """The remote-classroom block (专递课堂): inside the rotation block, off by policy."""
+    if not rotation[0]:
+        return rotation
+    if not policy.remote_enabled or policy.remote_periods_per_lead <= 0:
+        return (False, "policy", "Policy(remote_enabled=False or remote_periods_per_lead=0)",
+                "政策设定不启用专递课堂(remote_enabled=False 或 remote_periods_per_lead=0)",
+                "Policy(remote_enabled=True, remote_periods_per_lead=10), the defaults",
+                "设 remote_enabled=True、remote_periods_per_lead=10(默认)")
+    return (True, "", "", "", "", "")

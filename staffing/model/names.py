@@ -91,6 +91,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rotation_cover_round": ("rotation", ("rotation_cover_round_{school}",)),
     # -- itinerant cover (model/itinerant.py)
     "itin": ("itinerant", ("itin_{arc}",)),
+    # -- remote classrooms (model/remote.py)
+    "remote": ("remote", ("remote_{arc}",)),
+    "remote_cap": ("remote", ("remote_cap_{school}_{subject}",)),
     # -- hiring block (model/hiring.py)
     "hire": ("hire", ("hire_{school}_{subject}" + _Y,)),
     "hire_cap": ("hire", ("hire_cap_{school}_{subject}",)),

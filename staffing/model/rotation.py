@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # model.inputs imports this module
     from staffing.model.inputs import ModelInputs
     from staffing.model.itinerant import ItinerantHandles
     from staffing.model.quota import QuotaHandles
+    from staffing.model.remote import RemoteHandles
 
 __all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
            "read_rotation"]
@@ -226,7 +227,8 @@ def prepare_rotation(
 
 
 def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota: QuotaHandles,
-                 itinerant: ItinerantHandles | None = None) -> RotationHandles:
+                 itinerant: ItinerantHandles | None = None, *,
+                 remote: RemoteHandles | None = None) -> RotationHandles:
     """Add the rotation block to ``prob``; ``quota`` are the quota block's handles.
 
     Parameters
@@ -238,6 +240,8 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         the staff after moves).
     itinerant : :class:`~staffing.model.itinerant.ItinerantHandles`, optional: its
         cover counts at the member school and uses the source's teachers.
+    remote : :class:`~staffing.model.remote.RemoteHandles`, optional: remote lessons
+        (专递课堂), linked in like itinerant cover (quality × FTE counts at the site).
     """
     r: RotationInputs = data.rotation
     schools = data.schools
@@ -296,6 +300,13 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
                 givers = givers - int(held.at[src, k]) + pulp.lpSum(keyed_out.get((src, k), []))
             prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * givers
                      ), name("itinerant_cap", school=pos[src], subject=k)
+
+    if remote is not None:  # remote lessons: cover at the site, teaching time at the lead
+        itin_in, itin_out = dict(itin_in), dict(itin_out)
+        for (t, j), zs in remote.into().items():
+            itin_in[(t, j)] = itin_in.get((t, j), []) + zs
+        for (src, k), zs in remote.out_of().items():
+            itin_out[(src, k)] = itin_out.get((src, k), []) + zs
 
     cover = covers_of(policy)
     given_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
@@ -473,7 +484,7 @@ def read_rotation(h: RotationHandles) -> pd.DataFrame:
 def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Per school and subject with a need: need, covered before, covered after (FTE)."""
     before = coverage(r.needs, r.staff, policy)
-    after = coverage(r.needs, staff_after_moves(r.staff, moves), policy)
+    after = coverage(r.needs, staff_after_moves(r.staff, moves, policy.remote_quality), policy)
     table = pd.DataFrame({
         "need": r.needs.stack(),
         "covered_before": before.stack(),
