@@ -51,7 +51,8 @@ PY312 ?= $(shell for c in python3.13 python3.12; do \
 	[ -n "$$v" ] && PYENV_VERSION=$$v pyenv which python 2>/dev/null)
 PULP4_TESTS := tests/test_policy.py tests/test_quota_model.py tests/test_rotation.py \
 	tests/test_partnerships.py tests/test_baseline.py tests/test_horizon.py tests/test_fair.py \
-	tests/test_post_holding.py tests/test_planner_controls.py tests/test_blocks_off.py
+	tests/test_post_holding.py tests/test_planner_controls.py tests/test_blocks_off.py \
+	tests/test_remote.py
 
 test-pulp4:
 	@if [ -z "$(PY312)" ]; then echo "test-pulp4: no python3.12 here, skipped"; exit 0; fi; \

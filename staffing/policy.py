@@ -342,7 +342,10 @@ class Policy:
     # Seed measure 6: sites that cannot be merged keep open and share teaching through
     # education ICT. Library switch: a cluster lead school streams urgent-subject lessons
     # to the village schools and teaching points of its cluster (small_school_mask).
-    remote_enabled: bool = _f(True)
+    # Off by default: streaming needs a recording classroom at the lead and a screen at
+    # the site, which the input tables do not record; a bureau switches it on once its
+    # sites are equipped (default plans stay as they were before the block).
+    remote_enabled: bool = _f(False)
     # Library default: the subjects a streamed lesson may cover. PE ("pe") is left out:
     # it is taught on the playground and needs a teacher present for pupils' safety;
     # English, music, art and IT are taught by screen in 专递课堂 practice.

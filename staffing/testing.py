@@ -99,17 +99,19 @@ def assert_plan_equal(a, b) -> None:
         f"objectives differ: {a.objective} != {b.objective}")
 
 
-def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.LpProblem:
+def teacher_level_model(county: County, policy: Policy | None = None, *,
+                        clusters: pd.DataFrame | None = None) -> pulp.LpProblem:
     """The joint quota + rotation problem with teacher-level binaries.
 
     Same data, candidate moves and objective as :func:`staffing.build_model`; a
     different formulation (binaries per teacher, no cuts), so equal optima on the same
     county are evidence that the aggregated model is right. Posts follow
     ``policy.post_moves_with`` by its own reading: every school's posts held after the
-    moves (term movers counted at home) fit its quota.
+    moves (term movers counted at home) fit its quota. ``clusters`` as given to
+    :func:`staffing.optimize`.
     """
     policy = policy or Policy()
-    data = prepare_inputs(county, policy)
+    data = prepare_inputs(county, policy, clusters=clusters)
     s = data.schools
     ids = list(s.index)
     prob = pulp.LpProblem("teacher_level", pulp.LpMinimize)

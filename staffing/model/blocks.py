@@ -77,6 +77,7 @@ def block_table(
     -------
     DataFrame with :data:`BLOCK_COLUMNS`: ``block`` (key), ``name``/``name_zh``,
     ``on`` (bool), ``cause`` of an off block (``"data"``, ``"policy"``, or ``"option"``:
+    an opt-in Policy switch left at its default, such as ``remote_enabled``, or
     an argument of ``optimize``), ``reason``/``reason_zh`` (why it is off) and
     ``switch_on``/``switch_on_zh`` (the input that would switch it on); the last five
     are empty for a block that is on. Itinerant teaching and clusters run inside the
@@ -225,12 +226,18 @@ def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataF
 
 
 def _remote_row(rotation: tuple, policy: Policy) -> tuple[bool, str, str, str, str, str]:
-    """The remote-classroom block (专递课堂): inside the rotation block, off by policy."""
+    """The remote-classroom block (专递课堂): inside the rotation block; opt-in, so off
+    at the default ``remote_enabled=False`` is an ``"option"`` (not reported as off)."""
     if not rotation[0]:
         return rotation
-    if not policy.remote_enabled or policy.remote_periods_per_lead <= 0:
+    if not policy.remote_enabled:
+        return (False, "option", "Policy(remote_enabled=False), the default",
+                "默认不启用专递课堂(remote_enabled=False)",
+                "Policy(remote_enabled=True) once the sites can receive streamed lessons",
+                "校点具备专递课堂条件后设 remote_enabled=True")
+    if policy.remote_periods_per_lead <= 0:
         return (False, "policy", "Policy(remote_enabled=False or remote_periods_per_lead=0)",
                 "政策设定不启用专递课堂(remote_enabled=False 或 remote_periods_per_lead=0)",
-                "Policy(remote_enabled=True, remote_periods_per_lead=10), the defaults",
-                "设 remote_enabled=True、remote_periods_per_lead=10(默认)")
+                "Policy(remote_enabled=True) once the sites can receive streamed lessons",
+                "校点具备专递课堂条件后设 remote_enabled=True")
     return (True, "", "", "", "", "")

@@ -91,6 +91,8 @@ def remote_arcs(county: County, policy: Policy, clusters: pd.DataFrame,
     is_source = (s.index.isin(clusters.loc[clusters["role"].eq("lead")].index)
                  | s["is_central"].astype(bool)) & cid.notna().to_numpy()
     is_target = small_school_mask(s, policy).to_numpy() & cid.notna().to_numpy()
+    if not is_source.any() or not is_target.any():
+        return pd.DataFrame(columns=columns)
     pairs = pd.DataFrame({"source": s.index[is_source]}).merge(
         pd.DataFrame({"target": s.index[is_target]}), how="cross")
     pairs = pairs[pairs["source"].ne(pairs["target"])
