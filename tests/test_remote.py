@@ -152,3 +152,14 @@ def test_random_counties_keep_remote_rules(seed, periods, quality, subjects):
     assert plan_violations(county, policy, plan) == []
     rows = remote_rows(plan)
     assert set(rows["subject"]) <= set(subjects)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_teacher_level_model_agrees_on_synthetic_counties_with_remote_lessons(seed):
+    county = st.synth.county(seed=seed, n_schools=12)
+    policy = st.Policy(remote_enabled=True, remote_periods_per_lead=4.0, remote_quality=0.8)
+    plan = st.optimize(county, policy, mip_gap=0.0)
+    assert len(remote_rows(plan))  # the block is exercised
+    stats = solve(teacher_level_model(county, policy), time_limit=120, mip_gap=0.0)
+    assert plan.status == stats.status == "optimal"
+    assert plan.objective == pytest.approx(stats.objective, rel=1e-6, abs=1e-4)
