@@ -507,6 +507,10 @@ def plan_violations(county: County, policy: Policy, plan, *,
       kind decides whose post the mover holds;
     * every move and itinerant visit is within ``max_travel_km`` road km
       (haversine × ``road_factor``, or the county's distance table);
+    * remote lessons (kind ``remote``, 专递课堂) only with ``remote_enabled``, in a subject
+      of ``remote_subjects`` that is urgent, to a village school or teaching point of at
+      most ``small_school_threshold`` pupils, from a school with a teacher of the subject,
+      and within ``remote_periods_per_lead`` ÷ load FTE per lead school and subject;
     * planner controls (schools columns and the move-rules table): a school with a
       ``locked_quota`` gets exactly that quota (every year of a multi-year plan); a
       teacher with ``allowed`` rows moves only to those schools, never to a
