@@ -17,7 +17,7 @@ from staffing.model.quota import reserve_minimum
 from staffing.needs import class_teacher_shortfall, subject_needs
 from staffing.post_levels import caps_enforced
 from staffing.staff import moves_by_school
-from staffing.vocab import SUBJECTS
+from staffing.vocab import SUBJECTS, VISIT_KINDS
 
 if TYPE_CHECKING:
     from staffing.plan import Plan
@@ -37,6 +37,7 @@ RULES: dict[str, tuple[str, str]] = {
     "one_more_post": ("what one more post (编制) would buy", "增加一个编制的价值"),
     "subject_need": ("subject needs covered", "学科教师需求"),
     "head_teacher_load": ("class teachers teach less (measure 16)", "减少班主任课时"),
+    "remote_cover": ("small schools covered by remote lessons", "专递课堂覆盖的小规模学校"),
     "rotation_volume": ("rotation ≥ 10% of eligible at urban, town and quality schools",
                         "城镇及优质学校交流轮岗比例"),
     "rotation_backbone_share": ("backbone ≥ 20% of those rotated", "骨干教师占交流比例"),
@@ -308,6 +309,31 @@ def _head_teacher_row(plan: Plan, lang: str) -> dict:
                 shortfall=np.nan, binding=False, schools_affected=_ids(flagged), note=note)
 
 
+def _remote_rows(plan: Plan, lang: str) -> list[dict]:
+    """Remote lessons (专递课堂, seed measure 6): which small schools a lead school
+    streams to, in which subjects, and the need they count for."""
+    m = plan.moves
+    remote = m[m["kind"].eq("remote")] if len(m) else m
+    if not len(remote):
+        return []
+    quality = float(plan.policy.remote_quality)
+    counted = round(float(remote["fte"].sum()) * quality, 2)
+    sites = remote.groupby("to_school", sort=True)["subject"].agg(
+        lambda s: ", ".join(sorted(set(s))))
+    listed = "; ".join(f"{k}: {v}" for k, v in list(sites.items())[:SHOWN_IDS])
+    more = len(sites) - SHOWN_IDS
+    if more > 0:
+        listed += f"; … {more} more" if lang == "en" else f";……另{more}所"
+    note = (f"{len(sites)} small schools get lessons streamed from a lead school ({listed}); "
+            f"a streamed period counts {quality:g} of one taught in person"
+            if lang == "en" else
+            f"{len(sites)}所小规模学校由牵头学校专递课堂授课({listed});"
+            f"一节直播课折算{quality:g}节面授课")
+    return [_row("remote_cover", lang, target=round(float(remote["fte"].sum()), 2),
+                 achieved=counted, shortfall=0.0, binding=False,
+                 schools_affected=_ids(sites.index), note=note)]
+
+
 def _capped_moves(plan: Plan) -> tuple[pd.Series, pd.Series]:
     """(moves in, moves out) per school of the kinds the planner's caps count."""
     m = plan.moves
@@ -443,7 +469,8 @@ def rule_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
     (a list of school ids, shown shortened: :class:`RuleTable`)."""
     rows = _quota_rows(plan, lang) + _control_rows(plan, lang)
     if plan.rotation:
-        rows += _rotation_rows(plan, lang) + _principal_rows(plan, lang)
+        rows += (_rotation_rows(plan, lang) + _principal_rows(plan, lang)
+                 + _remote_rows(plan, lang))
     if plan.policy.head_teacher_load_reduction > 0:
         rows.append(_head_teacher_row(plan, lang))
     rows += _post_level_rows(plan, lang)
@@ -613,6 +640,7 @@ OBJECTIVE_TERMS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
      "交流人数与路程(计入调入学校)"),
     ("itinerant", ("itin",), "itinerant cover and travel (at the member school)",
      "走教及路程(计入受援学校)"),
+    ("remote", ("remote",), "remote lessons (at the small school)", "专递课堂(计入受援学校)"),
     ("hires", ("hire",), "hires (posts held over the plan)", "招聘"),
     ("pool_loans", ("pool_lend", "pool_repay"), "pool loans outstanding", "周转池借编"),
 )
@@ -652,7 +680,8 @@ def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.Da
     frame["rule"] = [rule_of.get(p.kind, "other") if p else "other" for p in parts]
     # The school's position, or for itinerant cover the arc (None: county-wide).
     frame["position"] = [None if p is None or p.kind not in rule_of
-                         else p.arc if p.kind == "itin" else p.school for p in parts]
+                         else p.arc if p.kind in ("itin", "remote") else p.school
+                         for p in parts]
     names = {key: (zh if lang == "zh" else en) for key, _, en, zh in OBJECTIVE_TERMS}
     names["other"] = "其他" if lang == "zh" else "other"
     total = float(frame["cost"].sum())
@@ -666,12 +695,16 @@ def objective_breakdown(plan: Plan, by: str = "rule", lang: str = "en") -> pd.Da
                              "share": (out / total if total else out * 0).round(6).to_numpy()})
     ids = list(model.inputs.schools.index)
     school = pd.Series("county", index=frame.index)
-    numbered = frame["position"].notna() & frame["rule"].ne("itinerant")
+    numbered = frame["position"].notna() & ~frame["rule"].isin(("itinerant", "remote"))
     school[numbered] = [ids[int(p)] for p in frame.loc[numbered, "position"]]
     itin = frame["rule"].eq("itinerant")
     if itin.any():
         targets = model.blocks["itinerant"].arcs["target"].to_numpy()
         school[itin] = [str(targets[int(p)]) for p in frame.loc[itin, "position"]]
+    streamed = frame["rule"].eq("remote")
+    if streamed.any():
+        targets = model.blocks["remote"].arcs["target"].to_numpy()
+        school[streamed] = [str(targets[int(p)]) for p in frame.loc[streamed, "position"]]
     frame["school_id"] = school
     table = frame.pivot_table(index="school_id", columns="rule", values="cost", aggfunc="sum",
                               fill_value=0.0)
@@ -837,7 +870,7 @@ def summary_table(plan: Plan, lang: str = "en") -> pd.DataFrame:
         deficit = sum(plan.rotation["backbone_deficit"].values())
         rows += [
             ("teachers_moved", "Teachers moved (交流轮岗)", "交流轮岗教师", 0,
-             int((~plan.moves["kind"].isin(("itinerant", "principal_exchange"))).sum())),
+             int((~plan.moves["kind"].isin((*VISIT_KINDS, "principal_exchange"))).sum())),
             ("itinerant_fte", "Itinerant cover (走教, FTE)", "走教(折合人数)", 0.0,
              round(float(plan.moves.loc[plan.moves["kind"].eq("itinerant"), "fte"].sum()),
                    1)),

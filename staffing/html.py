@@ -59,7 +59,7 @@ _WORDS: dict[str, tuple[str, str]] = {
 
 
 #: Kinds of move in the order the counts list them.
-_KIND_ORDER: tuple[str, ...] = ("rotation", "support", "exchange", "itinerant")
+_KIND_ORDER: tuple[str, ...] = ("rotation", "support", "exchange", "itinerant", "remote")
 
 
 def _w(key: str, lang: str) -> str:

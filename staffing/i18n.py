@@ -79,6 +79,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "exchange": ("exchange (learning)", "跟岗交流"),
     "itinerant": ("itinerant teaching", "走教"),
     "principal_exchange": ("principal exchange", "校长交流"),
+    "remote": ("remote lessons", "专递课堂"),
     "cluster_id": ("Cluster", "共同体编号"),
     "lead_school": ("Lead school", "牵头学校"),
     "role": ("Role", "角色"),
@@ -158,7 +159,7 @@ def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     vocab = {**LEVELS, **LOCATIONS, **SUBJECTS,
              **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
                                           "release", "draw", "rotation", "support",
-                                          "exchange", "itinerant", "transfer", "loan",
+                                          "exchange", "itinerant", "remote", "transfer", "loan",
                                           "repayment", "male", "female", "female_cadre",
                                           "female_worker", "flag", "scenario", "above",
                                           "at", "below")}}

@@ -61,7 +61,7 @@ from staffing.staff import (
     moves_by_school,
     urgent_cover,
 )
-from staffing.vocab import SUBJECTS
+from staffing.vocab import SUBJECTS, VISIT_KINDS
 
 if TYPE_CHECKING:
     from staffing.data.county import County
@@ -624,7 +624,7 @@ def apply_moves(teachers: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
         return out
     m = moves
     if "kind" in m.columns:
-        m = m[m["kind"].astype(object).ne("itinerant").to_numpy()]
+        m = m[~m["kind"].astype(object).isin(VISIT_KINDS).to_numpy()]
     ids = m["teacher_id"].astype(str)
     if ids.duplicated().any():
         raise ValueError(f"teachers moved twice: {', '.join(ids[ids.duplicated()].unique()[:10])}")

@@ -61,6 +61,7 @@ MOVE_COLOURS: dict[str, str] = {
     "exchange": "tab:green",
     "itinerant": "tab:purple",
     "principal_exchange": "tab:orange",
+    "remote": "tab:cyan",
 }
 
 #: Plot text: key → (English, Chinese).

@@ -439,6 +439,30 @@ class Policy:
     weight_itinerant: float = _f(1.0, _WEIGHT)
     weight_itinerant_km: float = _f(0.05, _WEIGHT)
 
+    # --- Remote classrooms (专递课堂 / 同步课堂 / 名师课堂), Chuxiong measure 6 ------------
+    # Seed measure 6: sites that cannot be merged keep open and share teaching through
+    # education ICT. Library switch: a cluster lead school streams urgent-subject lessons
+    # to the village schools and teaching points of its cluster (small_school_mask).
+    # Off by default: streaming needs a recording classroom at the lead and a screen at
+    # the site, which the input tables do not record; a bureau switches it on once its
+    # sites are equipped (default plans stay as they were before the block).
+    remote_enabled: bool = _f(False)
+    # Library default: the subjects a streamed lesson may cover. PE ("pe") is left out:
+    # it is taught on the playground and needs a teacher present for pupils' safety;
+    # English, music, art and IT are taught by screen in 专递课堂 practice.
+    remote_subjects: tuple[str, ...] = _f(("english", "music", "art", "it"),
+                                         choices=tuple(SUBJECTS))
+    # Library default: weekly periods of each remote subject one lead school can stream
+    # (10: one recording classroom, about two periods a school day). Streamed periods are
+    # taught by the lead's teachers and use their time (no 同步课堂 sharing is assumed).
+    remote_periods_per_lead: float = _f(10.0, _PERIODS)
+    # Library default 1: a streamed period counts as one taught in person (seed measure 6
+    # counts shared digital lessons as provision); set below 1 to count it for less.
+    remote_quality: float = _f(1.0, (0.0, 1.0, False, True))
+    # Library default: cost of one FTE of remote cover, 2 = itinerant cover over 20 km
+    # (1 + 0.05 × 20), so a teacher in reach is preferred to a screen.
+    weight_remote: float = _f(2.0, _WEIGHT)
+
     # --- Rotation model weights (library defaults; lexicographic by magnitude) ---------
     # Cost of one full-time teacher of unmet subject need (urban/town, core subject).
     weight_unmet_need: float = _f(1000.0, _WEIGHT)

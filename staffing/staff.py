@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from staffing.vocab import LEAVING_STATUSES
+from staffing.vocab import LEAVING_STATUSES, VISIT_KINDS
 
 if TYPE_CHECKING:
     from staffing.policy import Policy
@@ -117,7 +117,7 @@ def level_staff(schools: pd.DataFrame, staff: pd.Series, policy: Policy) -> pd.D
 
 def _not_itinerant(moves: pd.DataFrame) -> pd.DataFrame:
     if len(moves) and "kind" in moves.columns:
-        return moves[moves["kind"].astype(object).ne("itinerant").to_numpy()]
+        return moves[~moves["kind"].astype(object).isin(VISIT_KINDS).to_numpy()]
     return moves
 
 
@@ -142,11 +142,14 @@ def moves_by_school(moves: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd
     return into.astype(np.int64), out.astype(np.int64)
 
 
-def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
+def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame,
+                      remote_quality: float = 1.0) -> pd.DataFrame:
     """Teaching staff by school × subject once ``moves`` are made.
 
     Moves of kind ``itinerant`` carry an ``fte``: that much of a teacher's time leaves
-    the source school and teaches at the target (the result is then fractional).
+    the source school and teaches at the target (the result is then fractional). Moves
+    of kind ``remote`` (专递课堂) do the same, and count ``remote_quality`` × ``fte`` at
+    the target.
 
     Examples
     --------
@@ -159,7 +162,8 @@ def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
     """
     if moves.empty:
         return staff.astype(float)
-    itinerant = moves["kind"].eq("itinerant") if "kind" in moves else np.zeros(len(moves), bool)
+    itinerant = (moves["kind"].isin(VISIT_KINDS) if "kind" in moves
+                 else np.zeros(len(moves), bool))
     permanent, visits = moves[~itinerant], moves[itinerant]
     out = pd.crosstab(permanent["from_school"], permanent["subject"])
     into = pd.crosstab(permanent["to_school"], permanent["subject"])
@@ -167,6 +171,7 @@ def staff_after_moves(staff: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
     if len(visits):
         fte = visits["fte"].astype(float)
         gone = fte.groupby([visits["from_school"], visits["subject"]]).sum().unstack()
+        fte = fte.where(visits["kind"].ne("remote"), fte * float(remote_quality))
         came = fte.groupby([visits["to_school"], visits["subject"]]).sum().unstack()
         delta = delta + came.reindex_like(staff).fillna(0) - gone.reindex_like(staff).fillna(0)
     return (staff + delta).astype(float)

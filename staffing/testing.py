@@ -99,17 +99,19 @@ def assert_plan_equal(a, b) -> None:
         f"objectives differ: {a.objective} != {b.objective}")
 
 
-def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.LpProblem:
+def teacher_level_model(county: County, policy: Policy | None = None, *,
+                        clusters: pd.DataFrame | None = None) -> pulp.LpProblem:
     """The joint quota + rotation problem with teacher-level binaries.
 
     Same data, candidate moves and objective as :func:`staffing.build_model`; a
     different formulation (binaries per teacher, no cuts), so equal optima on the same
     county are evidence that the aggregated model is right. Posts follow
     ``policy.post_moves_with`` by its own reading: every school's posts held after the
-    moves (term movers counted at home) fit its quota.
+    moves (term movers counted at home) fit its quota. ``clusters`` as given to
+    :func:`staffing.optimize`.
     """
     policy = policy or Policy()
-    data = prepare_inputs(county, policy)
+    data = prepare_inputs(county, policy, clusters=clusters)
     s = data.schools
     ids = list(s.index)
     prob = pulp.LpProblem("teacher_level", pulp.LpMinimize)
@@ -204,6 +206,23 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
             mask &= arcs[col].to_numpy() == value
         return arcs.loc[mask, "var"].tolist()
 
+    # Remote lessons (专递课堂): the same candidate arcs, one continuous FTE each, bounded
+    # per lead and subject by its streaming capacity; the site counts quality × FTE.
+    from staffing.model.remote import remote_arcs_for_model
+
+    rarcs = remote_arcs_for_model(county, policy, data.clusters, r)
+    w = [prob.add_variable(f"w_{n}", lowBound=0) for n in range(len(rarcs))]
+    rarcs = rarcs.assign(var=w)
+    terms += [policy.weight_remote * v for v in w]
+    for _, block in rarcs.groupby(["source", "subject"]):
+        prob += pulp.lpSum(block["var"].tolist()) <= float(block["cap_fte"].iloc[0])
+
+    def streams(**match) -> list[pulp.LpVariable]:
+        mask = np.ones(len(rarcs), dtype=bool)
+        for col, value in match.items():
+            mask &= rarcs[col].to_numpy() == value
+        return rarcs.loc[mask, "var"].tolist()
+
     urgent = set(policy.urgent_subjects)
     cover_of = {j: [j] if j != "general" else [] for j in SUBJECTS}
     for k, js in policy.subject_cover.items():
@@ -217,7 +236,8 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
         share = {(k, j): prob.add_variable(f"share_{n}_{k}_{j}", lowBound=0)
                  for j in SUBJECTS for k in cover_of[j] if r.needs.at[i, j] > 0}
         for k in SUBJECTS:
-            parts = [v for (kk, _), v in share.items() if kk == k] + visits(source=i, subject=k)
+            parts = ([v for (kk, _), v in share.items() if kk == k] + visits(source=i, subject=k)
+                     + streams(source=i, subject=k))
             if parts:
                 prob += pulp.lpSum(parts) <= after[k]
             away = visits(source=i, subject=k)
@@ -236,7 +256,8 @@ def teacher_level_model(county: County, policy: Policy | None = None) -> pulp.Lp
                 continue
             gap = prob.add_variable(f"gap_{n}_{j}", lowBound=0)
             prob += gap >= need - pulp.lpSum(v for (_, jj), v in share.items() if jj == j) \
-                - pulp.lpSum(visits(target=i, subject=j))
+                - pulp.lpSum(visits(target=i, subject=j)) \
+                - policy.remote_quality * pulp.lpSum(streams(target=i, subject=j))
             w = policy.weight_unmet_need * (policy.weight_unmet_urgent if j in urgent else 1.0)
             w *= (policy.weight_rural if rural else 1.0)
             w *= (policy.weight_unmet_labour if j == "labour" else 1.0)
@@ -502,6 +523,10 @@ def plan_violations(county: County, policy: Policy, plan, *,
       kind decides whose post the mover holds;
     * every move and itinerant visit is within ``max_travel_km`` road km
       (haversine × ``road_factor``, or the county's distance table);
+    * remote lessons (kind ``remote``, 专递课堂) only with ``remote_enabled``, in a subject
+      of ``remote_subjects`` that is urgent, to a village school or teaching point of at
+      most ``small_school_threshold`` pupils, from a school with a teacher of the subject,
+      and within ``remote_periods_per_lead`` ÷ load FTE per lead school and subject;
     * planner controls (schools columns and the move-rules table): a school with a
       ``locked_quota`` gets exactly that quota (every year of a multi-year plan); a
       teacher with ``allowed`` rows moves only to those schools, never to a
@@ -590,12 +615,76 @@ def plan_violations(county: County, policy: Policy, plan, *,
     problems += [f"school {i}: new quota {new[i]} < {holding[i]} staff holding a post "
                  f"after the moves" for i in s.index[over.to_numpy()]]
 
+    problems += _remote_violations(county, policy, plan)
     problems += _move_violations(county, policy, plan, horizon, pinned)
     problems += _head_violations(county, policy, plan, pinned)
     problems += _post_level_violations(county, policy, plan)
     problems += _control_violations(county, plan, new, horizon)
     if horizon > 0:
         problems += _year_violations(county, policy, plan, horizon, fits)
+    return problems
+
+
+def _remote_violations(county: County, policy: Policy, plan) -> list[str]:
+    """Remote lessons (专递课堂, kind ``remote``), from the input tables: only with
+    ``remote_enabled``; only in a subject of ``remote_subjects`` that is urgent; only to
+    a village school or teaching point of at most ``small_school_threshold`` pupils
+    (levels and locations of ``small_school_levels`` / ``_locations``); from another
+    school of the county with a teacher of the subject in post; and per lead school and
+    subject, Σ fte ≤ ``remote_periods_per_lead`` ÷ that school's weekly load."""
+    m = plan.moves
+    if m is None or not len(m):
+        return []
+    m = m[m["kind"].eq("remote")]
+    if not len(m):
+        return []
+    if not policy.remote_enabled:
+        return [f"{len(m)} remote lessons although remote_enabled is False"]
+    s = county.schools
+    problems: list[str] = []
+    allowed = set(policy.remote_subjects) & set(policy.urgent_subjects)
+    odd = ~m["subject"].isin(allowed)
+    problems += [f"remote lessons in {k} ({a} → {b}): not a subject remote lessons may cover"
+                 for k, a, b in zip(m.loc[odd, "subject"], m.loc[odd, "from_school"],
+                                    m.loc[odd, "to_school"], strict=True)]
+    unknown = ~m["from_school"].isin(s.index) | ~m["to_school"].isin(s.index) \
+        | m["from_school"].eq(m["to_school"])
+    problems += [f"remote lessons {a} → {b}: not two schools of the county"
+                 for a, b in zip(m.loc[unknown, "from_school"], m.loc[unknown, "to_school"],
+                                 strict=True)]
+    m = m[~unknown]
+    pupils = s["pupils_primary"] + s["pupils_junior"]
+    small = (s["level"].isin(policy.small_school_levels)
+             & s["location"].isin(policy.small_school_locations)
+             & (pupils <= policy.small_school_threshold))
+    big = ~m["to_school"].map(small).astype(bool)
+    problems += [f"remote lessons to {b}: not a village school or teaching point of at most "
+                 f"{policy.small_school_threshold} pupils" for b in m.loc[big, "to_school"]]
+    t = county.teachers
+    held = (set(zip(t.loc[t["status"].eq("in_post"), "school_id"],
+                    t.loc[t["status"].eq("in_post"), "subject"], strict=True))
+            if t is not None and len(t) else set())
+    held |= {(b, k) for b, k, kind in zip(plan.moves["to_school"], plan.moves["subject"],
+                                          plan.moves["kind"], strict=True)
+             if kind in ("rotation", "support", "exchange")}
+    none = [(a, k) not in held for a, k in zip(m["from_school"], m["subject"], strict=True)]
+    problems += [f"remote lessons in {k} from {a}, which has no {k} teacher"
+                 for (a, k) in m.loc[none, ["from_school", "subject"]].itertuples(index=False)]
+    fte = pd.to_numeric(m["fte"], errors="coerce")
+    problems += [f"remote lessons {a} → {b}: fte {f!r} is not a number > 0"
+                 for a, b, f in zip(m["from_school"], m["to_school"], m["fte"], strict=True)
+                 if not (float(f) > 0 if pd.notna(pd.to_numeric(f, errors="coerce")) else False)]
+    keys = [m["from_school"], m["subject"]]
+    total, rows = fte.groupby(keys).sum(), fte.groupby(keys).size()
+    for (a, k), f in total.items():
+        small_load = bool(small[a])
+        part = ("small_school" if small_load else
+                "junior" if s.at[a, "pupils_junior"] > s.at[a, "pupils_primary"] else "primary")
+        load = policy.teaching_load[part].get(k)
+        cap = policy.remote_periods_per_lead / load if load else math.inf
+        if f > cap + 5e-4 * rows[(a, k)] + 1e-4:  # each row's fte is rounded to 3 places
+            problems.append(f"remote lessons in {k} from {a}: {f:.3f} FTE > capacity "
+                            f"{policy.remote_periods_per_lead:g} periods ÷ {load} = {cap:.3f}")
     return problems
 
 
@@ -606,6 +695,9 @@ def _move_violations(county: County, policy: Policy, plan, horizon: int,
     if m is None or not len(m):
         return []
     problems: list[str] = []
+    m = m[m["kind"].ne("remote")]  # no teacher moves: see _remote_violations
+    if not len(m):
+        return []
     t = county.teachers
     s = county.schools
     if t is None or not len(t):

@@ -106,3 +106,7 @@ LEAVING_STATUSES: frozenset[str] = frozenset({"leaving"})
 #: Boolean cell values accepted by readers, in both languages.
 TRUE_WORDS: frozenset[str] = frozenset({"true", "yes", "y", "1", "是", "t"})
 FALSE_WORDS: frozenset[str] = frozenset({"false", "no", "n", "0", "否", "f", ""})
+
+#: Kinds of row in ``plan.moves`` that move no teacher: the teacher keeps her school and
+#: teaches part of her week elsewhere (itinerant, 走教) or by stream (remote, 专递课堂).
+VISIT_KINDS: tuple[str, ...] = ("itinerant", "remote")

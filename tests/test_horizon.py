@@ -26,6 +26,7 @@ from staffing.model.quota import reserve_minimum
 from staffing.needs import needs_gap
 from staffing.retirement import retirement_dates
 from staffing.testing import assert_plan_equal
+from staffing.vocab import VISIT_KINDS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fair_reference import need_cost, need_pieces, school_premium, step_multipliers  # noqa: E402
@@ -93,7 +94,7 @@ def school_after_moves(plan: st.Plan, teachers: pd.DataFrame, posts: bool = Fals
     with ``posts``, the school whose post she holds: only moves of the kinds in
     ``Policy.post_moves_with`` take it along (a term move keeps it at home)."""
     kept = (plan.moves["kind"].isin(plan.policy.post_moves_with) if posts
-            else plan.moves["kind"].ne("itinerant"))
+            else ~plan.moves["kind"].isin(VISIT_KINDS))
     moves = plan.moves[kept & plan.moves["teacher_id"].isin(teachers.index)]
     where = teachers["school_id"].copy()
     where.loc[moves["teacher_id"].to_numpy()] = moves["to_school"].to_numpy()

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import staffing as st
+from staffing.vocab import VISIT_KINDS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from rotation_builders import school_row, staff_school  # noqa: E402
@@ -72,7 +73,7 @@ def test_demo_school_short_of_norm_keeps_the_posts_of_its_rotating_teachers(demo
 
 def test_demo_term_movers_count_at_home_and_need_no_post_at_the_target(demo):
     county, plan, _ = demo
-    moves = plan.moves[plan.moves["kind"].ne("itinerant")]
+    moves = plan.moves[~plan.moves["kind"].isin(VISIT_KINDS)]
     assert len(moves) > 10 and set(moves["kind"]) <= TERM_KINDS
     q = plan.quotas
     home = staying(county)
@@ -92,7 +93,7 @@ def test_demo_term_movers_count_at_home_and_need_no_post_at_the_target(demo):
 
 def test_demo_with_every_kind_listed_the_quota_follows_the_teachers(demo):
     county, _, plan = demo
-    moves = plan.moves[plan.moves["kind"].ne("itinerant")]
+    moves = plan.moves[~plan.moves["kind"].isin(VISIT_KINDS)]
     assert len(moves) > 10
     q = plan.quotas
     after = posts_after(county, moves, QUOTA_FOLLOWS.post_moves_with)

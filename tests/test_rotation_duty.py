@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import staffing as st
+from staffing.vocab import VISIT_KINDS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from rotation_builders import english_county, school_row, staff_school  # noqa: E402
@@ -56,7 +57,7 @@ def backbone_movers(plan: st.Plan, county: st.County) -> tuple[int, int]:
     城镇 (urban or town) or quality schools; backbone = level county or above."""
     s = county.schools
     duty = s.index[s["location"].isin(["urban", "town"]) | s["is_quality"].astype(bool)]
-    moves = plan.moves[plan.moves["kind"].ne("itinerant")
+    moves = plan.moves[~plan.moves["kind"].isin(VISIT_KINDS)
                        & plan.moves["from_school"].isin(duty)]
     backbone = county.teachers.loc[moves["teacher_id"], "backbone"].ne("none")
     return int(backbone.sum()), len(moves)

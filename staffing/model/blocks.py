@@ -48,6 +48,7 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "itinerant": ("itinerant teaching", "走教"),
     "head_teaching": ("heads teach their minimum load", "校长授课"),
     "principal_exchange": ("heads' exchange into vacancies", "校长交流轮岗"),
+    "remote": ("remote lessons for small schools", "专递课堂(同步课堂/名师课堂)"),
     "clusters": ("partnership clusters", "城乡学校共同体(集团化办学/学区制)"),
     "distances": ("road distances between schools", "学校间道路距离"),
     "later_years": ("later years' quotas (multi-year plan)", "逐年编制(多年规划)"),
@@ -81,8 +82,9 @@ def block_table(
     -------
     DataFrame with :data:`BLOCK_COLUMNS`: ``block`` (key), ``name``/``name_zh``,
     ``on`` (bool), ``cause`` of an off block (``"data"``, ``"policy"``, ``"option"``:
-    an argument of ``optimize``, or ``"default"``: a Policy default that leaves a rule
-    off, not listed by explain()), ``reason``/``reason_zh`` (why it is off) and
+    an argument of ``optimize`` or an opt-in Policy switch left at its default, such as
+    ``remote_enabled``, or ``"default"``: a Policy default that leaves a rule off, not
+    listed by explain()), ``reason``/``reason_zh`` (why it is off) and
     ``switch_on``/``switch_on_zh`` (the input that would switch it on); the last five
     are empty for a block that is on. Itinerant teaching and clusters run inside the
     rotation block and share its reason when it is off; so does a hiring budget with
@@ -134,6 +136,7 @@ def block_table(
                              "设 itinerant_enabled=True(默认)")
     else:
         rows["itinerant"] = on
+    rows["remote"] = _remote_row(rotation, policy)
     rows["clusters"] = rotation
     rows["head_teaching"], rows["principal_exchange"] = _head_rows(county, policy, rotation)
     rows["distances"] = on if not no_xy else (
@@ -274,3 +277,21 @@ def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataF
                            "如核定编制总量更大,请填写核定编制总量;或在教师表中标明本学年离岗人员。"),
         })
     return pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
+
+
+def _remote_row(rotation: tuple, policy: Policy) -> tuple[bool, str, str, str, str, str]:
+    """The remote-classroom block (专递课堂): inside the rotation block; opt-in, so off
+    at the default ``remote_enabled=False`` is an ``"option"`` (not reported as off)."""
+    if not rotation[0]:
+        return rotation
+    if not policy.remote_enabled:
+        return (False, "option", "Policy(remote_enabled=False), the default",
+                "默认不启用专递课堂(remote_enabled=False)",
+                "Policy(remote_enabled=True) once the sites can receive streamed lessons",
+                "校点具备专递课堂条件后设 remote_enabled=True")
+    if policy.remote_periods_per_lead <= 0:
+        return (False, "policy", "Policy(remote_enabled=False or remote_periods_per_lead=0)",
+                "政策设定不启用专递课堂(remote_enabled=False 或 remote_periods_per_lead=0)",
+                "Policy(remote_enabled=True) once the sites can receive streamed lessons",
+                "校点具备专递课堂条件后设 remote_enabled=True")
+    return (True, "", "", "", "", "")

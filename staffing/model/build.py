@@ -28,6 +28,7 @@ from staffing.model.pickling import attach, detach, problem_from_state, problem_
 from staffing.model.pool import add_year_quotas
 from staffing.model.principals import add_principals
 from staffing.model.quota import QuotaHandles, add_quota, county_room, reserve_minimum
+from staffing.model.remote import RemoteHandles, add_remote, remote_arcs_for_model
 from staffing.model.rotation import add_rotation
 from staffing.model.solve import (
     SolveStats,
@@ -40,6 +41,7 @@ from staffing.model.solve import (
     solve_with_fixed,
 )
 from staffing.policy import Policy
+from staffing.vocab import VISIT_KINDS
 
 if TYPE_CHECKING:
     from staffing.plan import Plan
@@ -148,7 +150,7 @@ def build_model(
         budget_by_year(hiring_budget, {})  # checks the numbers before any work
     announced = getattr(previous, "moves", previous)
     if announced is not None and "kind" in announced:  # itinerant cover is replanned freely
-        announced = announced[~announced["kind"].isin(("itinerant", "principal_exchange"))]
+        announced = announced[~announced["kind"].isin((*VISIT_KINDS, "principal_exchange"))]
     inputs = prepare_inputs(county, policy, pinned=pinned, clusters=clusters,
                             previous=announced, horizon=int(horizon))
     _check_locks(inputs, policy)
@@ -164,8 +166,11 @@ def build_model(
         if inputs.rotation.principals is not None:  # heads teach and exchange (measures 2, 8)
             heads = add_principals(prob, inputs.rotation.principals, inputs.schools, policy)
             model.blocks["principals"] = heads
+        remote = _add_remote(prob, county, policy, inputs)
+        if remote is not None:
+            model.blocks["remote"] = remote
         model.blocks["rotation"] = add_rotation(prob, inputs, policy, model.blocks["quota"],
-                                                itinerant, heads)
+                                                itinerant, heads, remote=remote)
     if horizon > 0:
         hz = prepare_horizon(inputs, int(horizon))
         model.horizon = hz
@@ -245,3 +250,13 @@ def solve_model(
         else:  # keep the search's plan
             load_values(model.prob, found)
     return dataclasses.replace(stats, time_s=sum(stages.values()), stages=stages)
+
+
+def _add_remote(prob: pulp.LpProblem, county: County, policy: Policy,
+                inputs) -> RemoteHandles | None:
+    """The remote-classroom block (专递课堂), or ``None`` without candidate arcs."""
+    arcs = remote_arcs_for_model(county, policy, inputs.clusters, inputs.rotation)
+    if not len(arcs):
+        return None
+    position = {sid: i for i, sid in enumerate(inputs.schools.index)}
+    return add_remote(prob, arcs, policy, position)

@@ -16,6 +16,7 @@ MOVE_KINDS: dict[str, tuple[str, str]] = {
     "support": ("backbone support for a rural or weak school", "骨干支教"),
     "exchange": ("rural teacher learning at an urban quality school", "跟岗交流"),
     "itinerant": ("itinerant teaching within a cluster", "走教"),
+    "remote": ("remote lessons streamed from a cluster lead school", "专递课堂"),
 }
 
 

@@ -102,6 +102,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "principal_exchange": ("principals", ("principal_exchange",)),
     # -- itinerant cover (model/itinerant.py)
     "itin": ("itinerant", ("itin_{arc}",)),
+    # -- remote classrooms (model/remote.py)
+    "remote": ("remote", ("remote_{arc}",)),
+    "remote_cap": ("remote", ("remote_cap_{school}_{subject}",)),
     # -- hiring block (model/hiring.py)
     "hire": ("hire", ("hire_{school}_{subject}" + _Y,)),
     "hire_cap": ("hire", ("hire_cap_{school}_{subject}",)),

@@ -13,7 +13,7 @@ from staffing.post_levels import post_key
 from staffing.staff import is_backbone
 from staffing.vocab import SUBJECTS
 
-__all__ = ["name_moves", "name_itinerant", "MOVE_COLUMNS"]
+__all__ = ["name_moves", "name_itinerant", "name_remote", "MOVE_COLUMNS"]
 
 MOVE_COLUMNS = ["teacher_id", "from_school", "to_school", "subject", "backbone", "kind",
                 "distance_km", "fte", "reason", "reason_zh"]
@@ -202,4 +202,32 @@ def name_itinerant(
                      + out["fte"].astype(str) + " FTE)")
     out["reason_zh"] = ("走教:到" + target_name + "任教" + out["subject"].map(SUBJECTS) + "("
                         + out["fte"].astype(str) + "人)")
+    return out[MOVE_COLUMNS]
+
+
+def name_remote(arcs: pd.DataFrame, schools: pd.DataFrame, policy) -> pd.DataFrame:
+    """One ``remote`` row (专递课堂) per solved remote arc with a streamed FTE > 0.
+
+    ``from_school`` is the lead school streaming, ``to_school`` the site; ``teacher_id``
+    is blank (the lead school decides which of its teachers streams) and ``fte`` is
+    the lead's teaching time; the site counts ``policy.remote_quality`` × ``fte``.
+    """
+    fte = pd.Series([float(v.varValue or 0.0) for v in arcs["var"]], index=arcs.index)
+    arcs = arcs.assign(fte=fte.round(6))
+    arcs = arcs[arcs["fte"] > 1e-6]
+    if arcs.empty:
+        return pd.DataFrame(columns=MOVE_COLUMNS)
+    out = pd.DataFrame({"teacher_id": "", "from_school": arcs["source"].to_numpy(),
+                        "to_school": arcs["target"].to_numpy(),
+                        "subject": arcs["subject"].to_numpy(), "backbone": False,
+                        "kind": "remote", "distance_km": np.nan,
+                        "fte": arcs["fte"].round(3).to_numpy()})
+    lead = out["from_school"].map(schools["name"])
+    site = out["to_school"].map(schools["name"])
+    counted = (out["fte"] * float(policy.remote_quality)).round(3).astype(str)
+    out["reason"] = ("remote: " + lead + " streams " + out["subject"] + " to " + site + " ("
+                     + out["fte"].astype(str) + " FTE of the lead's time, counted as "
+                     + counted + " FTE)")
+    out["reason_zh"] = ("专递课堂:" + lead + "向" + site + "直播" + out["subject"].map(SUBJECTS)
+                        + "课(" + out["fte"].astype(str) + "人,折算" + counted + "人)")
     return out[MOVE_COLUMNS]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.model.hiring import HIRE_COLUMNS, cover_by_year, read_hires, staff_by_year
-from staffing.model.naming import name_itinerant, name_moves
+from staffing.model.naming import name_itinerant, name_moves, name_remote
 from staffing.model.pool import LOAN_COLUMNS, loan_table, read_year_quotas
 from staffing.model.posts import move_kinds, post_moves, posts_held
 from staffing.model.principals import read_principals
@@ -39,6 +39,7 @@ from staffing.needs import needs_gap
 from staffing.retirement import early_retirement_candidates
 from staffing.staff import restricted
 from staffing.training import new_rural_teachers, shadow_hosts
+from staffing.vocab import VISIT_KINDS
 
 if TYPE_CHECKING:
     from staffing.model.build import CountyModel
@@ -149,7 +150,7 @@ def _moves_delta(model: CountyModel, moves: pd.DataFrame | None) -> pd.DataFrame
     r = model.inputs.rotation
     if r is None or moves is None or moves.empty:
         return pd.DataFrame(0.0, index=index, columns=list(model.horizon.teaching[1].columns))
-    permanent = moves[~moves["kind"].isin(("itinerant", "principal_exchange"))]
+    permanent = moves[~moves["kind"].isin((*VISIT_KINDS, "principal_exchange"))]
     return staff_after_moves(r.staff, permanent) - r.staff
 
 
@@ -298,9 +299,13 @@ def _read_rotation(model: CountyModel, solved: bool) -> tuple[pd.DataFrame, pd.D
     heads_moved = None
     if heads is not None and solved:  # heads' exchange (Chuxiong measure 8)
         heads_moved = _moved_heads(heads)
+    if "remote" in model.blocks and solved:
+        streams = name_remote(model.blocks["remote"].arcs, inputs.schools, inputs.policy)
+        if len(streams):
+            moves = pd.concat([moves, streams], ignore_index=True)
     cover = coverage_table(r, moves, inputs.policy, heads_moved)
 
-    duty_out = moves[moves["from_school"].isin(r.duty.index) & moves["kind"].ne("itinerant")]
+    duty_out = moves[moves["from_school"].isin(r.duty.index) & ~moves["kind"].isin(VISIT_KINDS)]
     policy = inputs.policy
     pupils = inputs.county.schools["pupils_primary"] + inputs.county.schools["pupils_junior"]
     rural = inputs.schools["location"].eq("rural") | inputs.schools["is_weak"]
@@ -369,5 +374,5 @@ def _dropped_announcements(previous: pd.DataFrame | None, moves: pd.DataFrame) -
     if previous is None or previous.empty:
         return []
     keys = ["teacher_id", "from_school", "to_school"]
-    kept = previous[keys].merge(moves.loc[moves["kind"].ne("itinerant"), keys], on=keys)
+    kept = previous[keys].merge(moves.loc[~moves["kind"].isin(VISIT_KINDS), keys], on=keys)
     return sorted(set(previous["teacher_id"]) - set(kept["teacher_id"]))

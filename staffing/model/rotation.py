@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # model.inputs imports this module
     from staffing.model.itinerant import ItinerantHandles
     from staffing.model.principals import PrincipalHandles
     from staffing.model.quota import QuotaHandles
+    from staffing.model.remote import RemoteHandles
 
 __all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
            "read_rotation"]
@@ -251,7 +252,8 @@ def prepare_rotation(
 
 def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota: QuotaHandles,
                  itinerant: ItinerantHandles | None = None,
-                 heads: PrincipalHandles | None = None) -> RotationHandles:
+                 heads: PrincipalHandles | None = None, *,
+                 remote: RemoteHandles | None = None) -> RotationHandles:
     """Add the rotation block to ``prob``; ``quota`` are the quota block's handles.
 
     Parameters
@@ -265,6 +267,8 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         cover counts at the member school and uses the source's teachers.
     heads : :class:`~staffing.model.principals.PrincipalHandles`, optional: the heads'
         minimum load counts as cover received where they teach after the exchange.
+    remote : :class:`~staffing.model.remote.RemoteHandles`, optional: remote lessons
+        (专递课堂), linked in like itinerant cover (quality × FTE counts at the site).
     """
     r: RotationInputs = data.rotation
     schools = data.schools
@@ -330,6 +334,13 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
                 givers = givers - int(held.at[src, k]) + pulp.lpSum(keyed_out.get((src, k), []))
             prob += (pulp.lpSum(zs) <= float(caps[(src, k)]) * givers
                      ), name("itinerant_cap", school=pos[src], subject=k)
+
+    if remote is not None:  # remote lessons: cover at the site, teaching time at the lead
+        itin_in, itin_out = dict(itin_in), dict(itin_out)
+        for (t, j), zs in remote.into().items():
+            itin_in[(t, j)] = itin_in.get((t, j), []) + zs
+        for (src, k), zs in remote.out_of().items():
+            itin_out[(src, k)] = itin_out.get((src, k), []) + zs
 
     cover = covers_of(policy)
     given_by: dict[str, dict[str, list[pulp.LpVariable]]] = {}
@@ -509,7 +520,8 @@ def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy,
     """Per school and subject with a need: need, covered before, covered after (FTE).
 
     Heads (``r.principals``) count at their minimum load, where they teach before and
-    after the exchange (``heads_moved``: head, target; :mod:`staffing.model.principals`).
+    after the exchange (``heads_moved``: head, target; :mod:`staffing.model.principals`);
+    remote lessons count ``policy.remote_quality`` of their FTE at the site.
     """
     cols = list(r.staff.columns)
     head_before = head_after = 0.0
@@ -518,7 +530,8 @@ def coverage_table(r: RotationInputs, moves: pd.DataFrame, policy: Policy,
         head_after = head_cover_after(r.principals.heads, heads_moved, r.staff.index, cols)
     teachers = moves[moves["kind"].ne("principal_exchange")] if "kind" in moves else moves
     before = coverage(r.needs, r.staff + head_before, policy)
-    after = coverage(r.needs, staff_after_moves(r.staff, teachers) + head_after, policy)
+    after = coverage(r.needs, staff_after_moves(r.staff, teachers, policy.remote_quality)
+                     + head_after, policy)
     table = pd.DataFrame({
         "need": r.needs.stack(),
         "covered_before": before.stack(),
