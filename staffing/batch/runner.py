@@ -39,6 +39,7 @@ from staffing.batch.outdir import (
     remove_outputs,
     remove_stale_staging,
 )
+from staffing.batch.rollup import write_rollup
 from staffing.batch.worker import (
     PLAN_FILE,
     SUMMARY_FILE,
@@ -319,6 +320,8 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
                 raise
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+        write_rollup(out, policy, lang, [k for k, e in manifest.counties.items()
+                                         if e["status"] in ("ok", "skipped")])
         _finish(manifest, start, "complete")
         events.emit("run_end", run=run_id, seconds=round(time.perf_counter() - start, 3),
                     **_short_counts(manifest))
