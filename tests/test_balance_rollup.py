@@ -1,4 +1,4 @@
-"""Prefecture roll-up of a batch (staffing.batch.rollup): the county rows are the
+"""Prefecture roll-up of a batch (staffing.rollup): the county rows are the
 county figures recomputed here from each plan's own tables, the prefecture row is
 summed / pupil-weighted from the schools of every county, and the files are text-safe."""
 
@@ -14,7 +14,7 @@ import pytest
 
 import staffing as st
 from staffing.batch import plan_many
-from staffing.batch.rollup import ROLLUP_CSV, ROLLUP_XLSX, rollup_table, write_rollup
+from staffing.rollup import ROLLUP_CSV, ROLLUP_XLSX, rollup_table, write_rollup
 
 NAMES = ("=c0", "c1", "c2")  # "=c0": a county name that would be a formula
 
@@ -163,3 +163,32 @@ def test_csv_and_sheet_read_back_as_text(batch, lang, total, county_header):
     col = [c.value for c in next(ws.iter_cols(min_col=1, max_col=1))]
     assert col[0] == county_header and "=c0" in col and col[-1] == total
     assert wb.sheetnames[0] == ("州汇总" if lang == "zh" else "Prefecture")
+
+
+def test_compare_two_batch_outputs_folder_and_csv(batch):
+    out, plans = batch
+    write_rollup(out, lang="zh")
+    table = st.compare({"folder": out, "csv": out / ROLLUP_CSV}, index="key")
+    assert table.loc["counties", "folder"] == len(NAMES)
+    assert table.loc["moves", "folder"] == sum(len(p.moves) for p in plans.values())
+    met = sum(int((p.balance.xs("primary", level="part")["rule_after"] == "met").sum())
+              for p in plans.values())
+    assert table.loc["met_primary_after", "folder"] == met
+    for key in table.index:  # the CSV read back gives the folder's figures
+        np.testing.assert_allclose(float(table.loc[key, "csv"]), float(table.loc[key, "folder"]),
+                                   rtol=1e-12, equal_nan=True)
+    zh = st.compare({"a": out, "b": out}, lang="zh")
+    assert "州级及以上骨干教师占比(调整后)" in zh.index
+    with pytest.raises(ValueError, match="not both"):
+        st.compare({"plan": next(iter(plans.values())), "batch": out})
+
+
+def test_compare_of_plans_has_the_balance_rows(batch):
+    _, plans = batch
+    table = st.compare(plans, index="key")
+    for name, plan in plans.items():
+        for part in ("primary", "junior"):
+            sel = plan.balance.xs(part, level="part")
+            assert table.loc[f"balance_met_{part}", name] == (sel["rule_after"] == "met").sum()
+            assert (table.loc[f"balance_not_assessable_{part}", name]
+                    == (sel["rule_after"] == "not_assessable").sum())

@@ -39,7 +39,6 @@ from staffing.batch.outdir import (
     remove_outputs,
     remove_stale_staging,
 )
-from staffing.batch.rollup import write_rollup
 from staffing.batch.worker import (
     PLAN_FILE,
     SUMMARY_FILE,
@@ -50,6 +49,7 @@ from staffing.batch.worker import (
 )
 from staffing.i18n import check_lang
 from staffing.policy import Policy
+from staffing.rollup import write_rollup
 
 __all__ = ["plan_many", "BatchResult", "BatchLockedError", "OutDirLinkError", "EXIT_OK",
            "EXIT_SOME_FAILED", "EXIT_ALL_FAILED", "EXIT_INTERRUPTED", "STOP_AFTER_ENV"]

@@ -164,7 +164,7 @@ def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str |
     Wall-clock times (the solver's included) are left out on purpose: they differ from
     run to run and live in the manifest and the log instead.
     """
-    from staffing.batch.rollup import county_record
+    from staffing.rollup import county_record
 
     # Values under stable English keys ("before", "after", …), the label in ``lang``.
     english, local = plan.summary("en"), plan.summary(lang)

@@ -34,7 +34,8 @@ import pandas as pd
 from staffing.balance import INDICATORS, PARTS, school_balance
 from staffing.i18n import check_lang
 
-__all__ = ["county_record", "rollup_table", "write_rollup", "ROLLUP_CSV", "ROLLUP_XLSX"]
+__all__ = ["county_record", "rollup_table", "rollup_frame", "read_records", "write_rollup",
+           "header", "ROLLUP_CSV", "ROLLUP_XLSX"]
 
 #: Output file names in OUT_DIR.
 ROLLUP_CSV, ROLLUP_XLSX = "prefecture.csv", "prefecture.xlsx"
@@ -162,7 +163,8 @@ def _total(records: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 #: Column key pattern → (English, Chinese) header.
-def _header(col: str, lang: str) -> str:
+def header(col: str, lang: str) -> str:
+    """The column header of roll-up key ``col`` in ``lang``."""
     zh = lang == "zh"
     fixed = {
         "county": ("County", "县(市)"), "moves": ("Teachers moved", "交流轮岗教师"),
@@ -232,7 +234,7 @@ def rollup_table(records: dict[str, dict[str, Any]], policy: Any = None,
     table = pd.DataFrame(rows + [total])
     if lang is not None:
         lang = check_lang(lang)
-        table = table.rename(columns=lambda c: _header(c, lang))
+        table = table.rename(columns=lambda c: header(c, lang))
     return table
 
 
@@ -273,3 +275,54 @@ def write_rollup(out_dir: str | Path, policy: Any = None, lang: str = "zh",
     atomic_write_bytes(Path(out_dir) / ROLLUP_CSV, data)
     write_frames(Path(out_dir) / ROLLUP_XLSX, {"州汇总" if lang == "zh" else "Prefecture": table})
     return table
+
+
+def rollup_frame(output: object) -> pd.DataFrame:
+    """A roll-up table with key columns from a batch OUT_DIR, a ``prefecture.csv`` in
+    either language, or a table of :func:`rollup_table` (keys or headers).
+
+    Raises
+    ------
+    ValueError naming the output when it is none of these.
+    """
+    from staffing._cells import csv_unescape
+
+    if isinstance(output, pd.DataFrame):
+        table = output.copy()
+    else:
+        path = Path(str(output))
+        if path.is_dir() and (path / "manifest.json").is_file():
+            records = read_records(path)
+            if not records:
+                raise ValueError(f"{output}: no planned county in this batch output / "
+                                 "该批处理输出中没有已完成规划的县")
+            return rollup_table(records)
+        if path.is_file() and path.suffix.lower() == ".csv":
+            table = pd.read_csv(path, encoding="utf-8-sig")
+            table = table.map(csv_unescape)
+        else:
+            raise ValueError(f"{output}: not a staffing batch OUT_DIR (no manifest.json) "
+                             "nor a prefecture.csv / 不是 staffing batch 输出目录或州汇总表")
+    if "county" not in table.columns:
+        keys = _keys()
+        back = {header(k, lang): k for k in keys for lang in ("en", "zh")}
+        table = table.rename(columns=back)
+    if "county" not in table.columns:
+        raise ValueError(f"{output}: no county column; not a roll-up table / 不是州汇总表")
+    return table
+
+
+def _keys() -> list[str]:
+    """Every roll-up column key, in table order."""
+    empty = {"before": {}, "after": {}, "moves": 0, "hires": 0, "urgent_hires": 0,
+             "pupils_primary": 0, "pupils_junior": 0}
+    for when in _WHEN:
+        for level in PARTS:
+            for k in ("parts", "met", "not_assessable", "all_met"):
+                empty[when][f"{k}_{level}"] = 0
+            empty[when][f"randomness_{level}"] = None
+            for key in INDICATORS:
+                for k in ("p", "px", "pxx"):
+                    empty[when][f"{k}_{key}_{level}"] = 0.0
+        empty[when]["backbone_pref"] = empty[when]["teachers"] = 0
+    return list(_row("", empty, 0.0, 0.0))
