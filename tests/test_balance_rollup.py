@@ -192,3 +192,25 @@ def test_compare_of_plans_has_the_balance_rows(batch):
             assert table.loc[f"balance_met_{part}", name] == (sel["rule_after"] == "met").sum()
             assert (table.loc[f"balance_not_assessable_{part}", name]
                     == (sel["rule_after"] == "not_assessable").sum())
+
+
+FACILITIES = ["teaching_area_m2", "sports_area_m2", "equipment_value_yuan",
+              "multimedia_classrooms"]
+
+
+@pytest.mark.parametrize("seed,name,n", [(0, "双柏县", 20), (5, "禄丰市", 36), (9, "某县", 12)])
+def test_synth_balance_data_leaves_every_other_column_unchanged(seed, name, n):
+    with_data = st.synth.county(seed, name=name, n_schools=n)
+    without = st.synth.county(seed, name=name, n_schools=n, balance_data=False)
+    assert without.schools[FACILITIES].isna().all().all()
+    assert with_data.schools[FACILITIES].notna().all().all()
+    assert with_data.teachers["education"].notna().all()
+    pd.testing.assert_frame_equal(with_data.schools.drop(columns=FACILITIES),
+                                  without.schools.drop(columns=FACILITIES))
+    pd.testing.assert_frame_equal(with_data.teachers.drop(columns=["education"]),
+                                  without.teachers.drop(columns=["education"], errors="ignore"))
+
+
+def test_synth_county_has_schools_that_pass_and_fail():
+    rules = st.balance.school_balance(st.synth.county(2, n_schools=30))["rule"]
+    assert (rules == "met").sum() >= 1 and (rules == "not_met").sum() >= 1
