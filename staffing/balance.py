@@ -41,8 +41,8 @@ Examples
 --------
 >>> import staffing as st
 >>> from staffing.balance import school_balance
->>> table = school_balance(st.synth.county(seed=1, n_schools=12))
->>> sorted(set(table["rule"]))   # no facilities data in a synthetic county
+>>> table = school_balance(st.synth.county(seed=1, n_schools=12, balance_data=False))
+>>> sorted(set(table["rule"]))   # no facilities data: balance_data=False
 ['not_assessable', 'not_met']
 """
 
@@ -424,7 +424,8 @@ def county_cv(table: pd.DataFrame, policy: Policy | None = None) -> pd.DataFrame
     Examples
     --------
     >>> import staffing as st
-    >>> cv = county_cv(school_indicators(st.synth.county(seed=1, n_schools=20)))
+    >>> cv = county_cv(school_indicators(st.synth.county(seed=1, n_schools=20,
+    ...                                               balance_data=False)))
     >>> int(cv.loc[("primary", "equipment"), "schools_with_data"])
     0
     """
