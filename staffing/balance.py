@@ -41,8 +41,8 @@ Examples
 --------
 >>> import staffing as st
 >>> from staffing.balance import school_balance
->>> table = school_balance(st.synth.county(seed=1, n_schools=12))
->>> sorted(set(table["rule"]))   # no facilities data in a synthetic county
+>>> table = school_balance(st.synth.county(seed=1, n_schools=12, balance_data=False))
+>>> sorted(set(table["rule"]))   # no facilities data: balance_data=False
 ['not_assessable', 'not_met']
 """
 
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from staffing.policy import Policy
 
 __all__ = ["INDICATORS", "STAFF_INDICATORS", "FACILITY_COLUMNS", "PARTS", "STATUS_LABELS",
-           "RULE_LABELS", "requirements", "school_indicators", "assess", "music_art",
+           "RULE_LABELS", "requirements", "school_indicators", "assess", "music_art", "staff_targets",
            "school_balance", "county_cv", "exchange_shares", "plan_balance",
            "balance_metrics", "balance_table"]
 
@@ -359,6 +359,55 @@ def music_art(county: County | pd.DataFrame, teachers: pd.DataFrame | None = Non
     return out
 
 
+def staff_targets(county: County | pd.DataFrame, teachers: pd.DataFrame | None = None,
+                  policy: Policy | None = None) -> pd.DataFrame:
+    """What the plan can aim at per school: PE/arts, music and art teachers now and wanted.
+
+    The model's 优质均衡 block (:mod:`staffing.model.balance`) reads these numbers and
+    derives none itself. ``pe_arts_needed`` is the fewest PE, music and art teachers at
+    which every evaluated part of the school reaches ``balance_pe_arts_per100``: a part
+    counts ``teacher_share`` of the school's teachers (:func:`school_indicators`), so
+    it needs ``balance_pe_arts_per100 × pupils / (100 × teacher_share)`` (not rounded:
+    teachers are whole, the model's count is). ``music_art_needed`` is
+    :func:`music_art`'s ⌈classes / 12⌉.
+
+    Returns
+    -------
+    DataFrame indexed by ``school_id`` (evaluated schools): ``pe_arts``, ``music``,
+    ``art`` (teachers in post now), ``pe_arts_needed``, ``music_art_needed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"pupils_primary": [500], "pupils_junior": [0],
+    ...                   "classes_primary": [13], "classes_junior": [0],
+    ...                   "level": ["primary"]}, index=pd.Index(["A"], name="school_id"))
+    >>> t = pd.DataFrame({"school_id": ["A"], "subject": ["music"], "backbone": "none"})
+    >>> staff_targets(s, t).loc["A"].tolist()
+    [1.0, 1.0, 0.0, 4.5, 2.0]
+    """
+    policy = _policy(policy)
+    s = _schools(county)
+    if teachers is None and not isinstance(county, pd.DataFrame):
+        teachers = county.teachers
+    parts = _parts(s, policy)
+    share = parts["teacher_share"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wanted = np.where(share > 0, policy.balance_pe_arts_per100
+                          * parts["pupils"].to_numpy(dtype=float) / (100.0 * share), np.nan)
+    pe_arts = pd.Series(wanted, index=parts.index.get_level_values("school_id")
+                        ).groupby(level=0, sort=False).max()
+    music = music_art(s, teachers, policy)
+    counts = _teacher_counts(teachers, s.index, policy).reindex(music.index)
+    out = pd.DataFrame({"pe_arts": counts["pe_arts"].astype(float),
+                        "music": music["music"].astype(float),
+                        "art": music["art"].astype(float),
+                        "pe_arts_needed": pe_arts.reindex(music.index).astype(float),
+                        "music_art_needed": music["needed"].astype(float)}, index=music.index)
+    out.index.name = "school_id"
+    return out
+
+
 def school_balance(county: County | pd.DataFrame, teachers: pd.DataFrame | None = None,
                    policy: Policy | None = None) -> pd.DataFrame:
     """Indicators, their status and the rule per school part, with the staffing items of
@@ -424,7 +473,8 @@ def county_cv(table: pd.DataFrame, policy: Policy | None = None) -> pd.DataFrame
     Examples
     --------
     >>> import staffing as st
-    >>> cv = county_cv(school_indicators(st.synth.county(seed=1, n_schools=20)))
+    >>> cv = county_cv(school_indicators(st.synth.county(seed=1, n_schools=20,
+    ...                                               balance_data=False)))
     >>> int(cv.loc[("primary", "equipment"), "schools_with_data"])
     0
     """

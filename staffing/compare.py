@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing.balance import balance_metrics
 from staffing.i18n import check_lang, label
 from staffing.metrics import metric_label, plan_metrics
 
@@ -53,11 +54,21 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
        "off") and its messages last, sorted by key;
     3. the "after" value of a few equity and coverage figures of
        :func:`staffing.metrics.plan_metrics` (:data:`COMPARE_METRICS`);
-    4. objective value, solver, solver time and relative gap.
+    4. the county's 优质均衡 figures after the plan (``balance_`` rows of
+       ``plan.metrics`` without the per-indicator 差异系数: school parts meeting the
+       rule and not assessable, indicators over the CV limit, per level; music/art,
+       class and school size; exchange shares);
+    5. objective value, solver, solver time and relative gap.
+
+    Batch outputs instead of plans — an OUT_DIR of ``staffing batch``, a roll-up
+    ``prefecture.csv`` (either language) or a table of
+    :func:`staffing.rollup.rollup_table` — give their prefecture rows side by side
+    (one row per roll-up column, plus ``counties``); plans and batch outputs cannot
+    be mixed.
 
     Parameters
     ----------
-    plans : scenario name → Plan, in the column order wanted (a dict keeps it).
+    plans : scenario name → Plan (or batch output), in the column order wanted.
     lang : ``"en"`` or ``"zh"`` — row labels and the status words.
     index : ``"label"`` (rows named in ``lang``, for reading) or ``"key"`` (the
         stable ids, e.g. ``posts_short``, for code).
@@ -85,6 +96,11 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
     names = list(plans)
     if len(set(map(str, names))) != len(names):
         raise ValueError("scenario names must be distinct")
+    batch = [not hasattr(p, "summary") for p in plans.values()]
+    if any(batch):
+        if not all(batch):
+            raise ValueError("compare takes plans or batch outputs, not both")
+        return _compare_batches(plans, lang, index)
 
     keys: list[str] = ["status"]
     labels: dict[str, str] = {"status": label("plan_status", lang)}
@@ -102,6 +118,13 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
         figures = plan_metrics(plan)["after"]
         for key in metric_keys:
             values[f"metric:{key}"] = _number(figures.get(key, np.nan))
+        for key, row in balance_metrics(plan, lang).iterrows():
+            if key.startswith("balance_cv_") and not key.startswith("balance_cv_over"):
+                continue
+            if f"balance:{key}" not in labels:
+                keys.append(f"balance:{key}")
+                labels[f"balance:{key}"] = str(row["metric"])
+            values[f"balance:{key}"] = _number(row["after"])
         stats = plan.solver
         values["objective"] = _number(plan.objective)
         values["solver"] = stats.solver
@@ -111,11 +134,13 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
     # Blocks switched off and messages ("off:…", "message:…") after the figures, sorted,
     # so the rows do not depend on the order of the plans.
     notes = sorted(k for k in keys if k.startswith(("off:", "message:")))
-    keys = [k for k in keys if k not in notes] + notes
+    balance = [k for k in keys if k.startswith("balance:")]
+    keys = [k for k in keys if k not in notes and k not in balance] + notes
 
     for key in metric_keys:
         keys.append(f"metric:{key}")
         labels[f"metric:{key}"] = metric_label(key, lang)
+    keys += balance
     for key, pair in COMPARE_SOLVER_ROWS.items():
         keys.append(key)
         labels[key] = pair[0] if lang == "en" else pair[1]
@@ -123,11 +148,30 @@ def compare(plans: Mapping[str, Plan], lang: str = "en", *, index: str = "label"
     table = pd.DataFrame({name: [col.get(k, np.nan) for k in keys]
                           for name, col in columns.items()}, index=keys, dtype=object)
     if index == "key":
-        plain = [k.removeprefix("metric:") for k in keys]
+        plain = [k.removeprefix("metric:").removeprefix("balance:") for k in keys]
         table.index = pd.Index(plain if len(set(plain)) == len(plain) else keys, name="key")
     else:
         table.index = pd.Index([labels[k] for k in keys], name=label("metric", lang))
     table.columns.name = None
+    return table
+
+
+def _compare_batches(outputs: Mapping[str, object], lang: str, index: str) -> pd.DataFrame:
+    """The prefecture rows of several batch outputs side by side (see :func:`compare`)."""
+    from staffing.rollup import header, rollup_frame
+
+    columns = {}
+    for name, output in outputs.items():
+        table = rollup_frame(output)
+        row = table.iloc[-1].drop("county")
+        columns[str(name)] = pd.concat([pd.Series({"counties": len(table) - 1}), row])
+    table = pd.DataFrame(columns, dtype=object)
+    if index == "label":
+        counties = "Counties" if lang == "en" else "县(市)数"
+        table.index = pd.Index([counties if k == "counties" else header(k, lang)
+                                for k in table.index], name=label("metric", lang))
+    else:
+        table.index.name = "key"
     return table
 
 

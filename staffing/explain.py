@@ -631,6 +631,10 @@ OBJECTIVE_TERMS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
      "超出编制总量的在编人员"),
     ("unmet_need", ("unmet_step",), "unmet subject need (convex)", "学科缺口(凸代价)"),
     ("backbone_rural", ("backbone_deficit",), "rural backbone deficit", "乡村骨干教师缺口"),
+    ("balance_pe_arts", ("balance_pe_arts_short",), "PE/arts teachers short of 0.9 per 100 "
+     "pupils (优质均衡)", "每百名学生体育艺术教师不足0.9(优质均衡)"),
+    ("balance_music_art", ("balance_music_art_short",), "music/art teachers short of one per "
+     "12 classes (优质均衡)", "音乐美术教师不足每12班各1人(优质均衡)"),
     ("rotation_volume", ("rotation_volume_short",), "rotation below 10%", "交流轮岗不足10%"),
     ("rotation_backbone_share", ("rotation_backbone_share_short",),
      "backbone below 20% of rotated", "骨干教师交流不足20%"),
@@ -1083,11 +1087,17 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
     "backbone_not_moved": ("no backbone teacher moved here: none eligible within reach, or "
                            "the move costs more than weight_backbone_deficit",
                            "未调入骨干教师:可交流范围内无符合条件者,或调动代价高于骨干缺口权重"),
+    "pe_arts_not_reached": ("the plan aims for PE/arts teachers here, but no PE, music or "
+                            "art teacher eligible within reach or to hire, or one would cost "
+                            "more than weight_balance_pe_arts (or leave more need elsewhere)",
+                            "规划以此项为目标,但可交流范围内无符合条件的体育艺术教师、无招聘"
+                            "名额,或调配代价高于权重(或使别处缺口更大)"),
     "not_aimed": ("the plan does not aim for this indicator at this school (moves go only to "
                   "rural and weak schools, where the model prices backbone per 100 pupils; "
-                  "the other staff indicators it does not price at all)",
+                  "qualified teachers per 100 it does not price, PE/arts per 100 only with "
+                  "weight_balance_pe_arts > 0)",
                   "规划未以此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
-                  "学生骨干教师数;其余教师指标未计)"),
+                  "学生骨干教师数;高学历教师数未计,体育艺术教师数仅在其权重大于0时计入)"),
 }
 
 #: Columns of :func:`balance_failures`.
@@ -1095,7 +1105,8 @@ BALANCE_FAILURE_COLUMNS = ["school_id", "part", "name", "indicator", "status", "
                            "required", "reason_key", "reason"]
 
 
-def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index) -> pd.DataFrame:
+def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
+                    pe_arts_aimed: bool = False) -> pd.DataFrame:
     """Each indicator not met at a school part that fails the evaluation's rule after the
     plan, with the reason key (one of :data:`BALANCE_REASONS`).
 
@@ -1105,6 +1116,8 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index) -> 
     rotation_on : whether the plan could move teachers at all.
     aimed : school ids where the model prices the backbone per 100 pupils target
         (rural and weak schools).
+    pe_arts_aimed : whether the model prices PE/arts per 100 pupils at every school (the
+        ``balance_staff`` block of ``plan.blocks``, :mod:`staffing.model.balance`).
 
     Returns
     -------
@@ -1127,6 +1140,8 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index) -> 
         elif key == "backbone_per100":
             reason = np.where(st == "missing", "no_data",
                               np.where(sid.isin(aimed), "backbone_not_moved", "not_aimed"))
+        elif key == "pe_arts_per100" and pe_arts_aimed:
+            reason = np.where(st == "missing", "no_data", "pe_arts_not_reached")
         else:
             reason = np.where(st == "missing", "no_data", "not_aimed")
         frames.append(pd.DataFrame({
@@ -1156,7 +1171,10 @@ def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     aimed = schools.index[schools["location"].eq("rural")
                           | schools.get("is_weak", pd.Series(False, index=schools.index))
                           .fillna(False).astype(bool)]
-    out = balance_reasons(plan.balance, bool(plan.rotation), aimed)
+    blocks = plan.blocks.set_index("block")["on"] if plan.blocks is not None else {}
+    pe_arts_aimed = (bool(blocks.get("balance_staff", False))
+                     and plan.policy.weight_balance_pe_arts > 0)
+    out = balance_reasons(plan.balance, bool(plan.rotation), aimed, pe_arts_aimed)
     pick = 1 if lang == "zh" else 0
     out["reason"] = [BALANCE_REASONS[k][pick] for k in out["reason_key"]]
     return out[BALANCE_FAILURE_COLUMNS]

@@ -474,6 +474,17 @@ class Policy:
     weight_unmet_labour: float = _f(0.5, _MULTIPLIER)
     # Cost of one backbone teacher short of backbone_per_100_pupils_target at a rural school.
     weight_backbone_deficit: float = _f(30.0, _WEIGHT)
+    # Library defaults (no text prices them): cost of one PE/arts teacher short of
+    # balance_pe_arts_per100 at a school, and of one music or art teacher short of
+    # ⌈classes / balance_music_art_classes⌉ (优质均衡, staffing.model.balance). 10 is 1% of
+    # weight_unmet_need (1,000) and a third of weight_backbone_deficit (30): below any
+    # real difference in subject need and below the rural backbone aim, so the indicators
+    # only break ties among moves and hires that cover need anyway; far above a move's
+    # cost (0.05 + 0.002 per km, 0.13 at 40 km), so among those the school short of the
+    # indicator gets the teacher. A hire (weight_hire 250 a year) is never made for them
+    # alone. 0 switches the aim off.
+    weight_balance_pe_arts: float = _f(10.0, _WEIGHT)
+    weight_balance_music_art: float = _f(10.0, _WEIGHT)
     # Cost of one teacher short of the 10% rotation volume, and of one backbone teacher
     # short of the 20% backbone share (heavy, but below needs and backbone support).
     weight_rotation_shortfall: float = _f(10.0, _WEIGHT)

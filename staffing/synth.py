@@ -222,6 +222,7 @@ def county(
     n_schools: int | None = None,
     teachers: bool = True,
     policy: Policy | None = None,
+    balance_data: bool = True,
 ) -> County:
     """A realistic synthetic county: schools, quotas, staff and named teachers.
 
@@ -243,6 +244,12 @@ def county(
         Passed to :class:`~staffing.County` for its plausibility checks. The staffing
         draw itself follows the public statistics, not the policy, so changing a policy
         ratio changes the norms of the same county rather than the county.
+    balance_data : bool
+        Whether to add the optional 优质均衡 data (:func:`_add_balance_data`): the
+        facilities columns of the schools (``teaching_area_m2``, ``sports_area_m2``,
+        ``equipment_value_yuan``, ``multimedia_classrooms``) and the teachers'
+        ``education``. Drawn from a random stream of their own, so every other column
+        is the same with or without them. The distributions are illustrative only.
 
     Returns
     -------
@@ -267,6 +274,10 @@ def county(
     table = None
     if teachers:
         table = _make_teachers(np.random.default_rng(teacher_ss), schools, facts.code)
+    if balance_data:  # its own stream: the tables above do not change
+        rng = np.random.default_rng(
+            np.random.SeedSequence([int(seed), _stable_hash(name), _BALANCE_STREAM]))
+        schools, table = _add_balance_data(rng, schools, table)
     return County(schools, table, name=name, policy=policy, source=f"synth.county({seed}, {name})")
 
 
@@ -592,6 +603,52 @@ def _rank_within(group: np.ndarray, key: np.ndarray) -> np.ndarray:
     rank = np.empty(len(group), dtype=np.int64)
     rank[order] = np.arange(len(group)) - starts
     return rank
+
+
+#: Extra entropy word of the 优质均衡 data's random stream (any fixed number; issue 16).
+_BALANCE_STREAM = 16
+#: Illustrative only, not calibrated to statistics: per-pupil facility levels a school
+#: is drawn around, (primary, junior), set near the lines of 教督〔2017〕6号 so that a
+#: county has schools above and below them — teaching area m², sports ground m²,
+#: equipment yuan, networked multimedia classrooms per 100 pupils.
+_FACILITY_BASE: dict[str, tuple[float, float]] = {
+    "teaching_area_m2": (4.5, 5.8), "sports_area_m2": (7.5, 10.2),
+    "equipment_value_yuan": (2000.0, 2500.0), "multimedia_classrooms": (0.023, 0.024)}
+#: Illustrative: log of a school's level ÷ base ~ Normal(mean, 0.25); most schools above
+#: the base (mean +0.35: about 8% below), urban schools short of ground (sports area
+#: mean −0.1: about 65% below).
+_FACILITY_LOG_SD, _FACILITY_LOG_MEAN, _URBAN_SPORTS_LOG_MEAN = 0.25, 0.35, -0.1
+#: Illustrative shares of highest education (vocab.EDUCATION order) of teachers at
+#: schools with / without junior pupils.
+_EDUCATION_SHARES = {"junior": (0.0, 0.02, 0.15, 0.80, 0.03),
+                     "primary": (0.0, 0.04, 0.36, 0.58, 0.02)}
+
+
+def _add_balance_data(rng: np.random.Generator, schools: pd.DataFrame,
+                      teachers: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Facilities columns and teachers' ``education`` (illustrative distributions)."""
+    from staffing.vocab import EDUCATION
+
+    schools = schools.copy()
+    pp = schools["pupils_primary"].to_numpy(float)
+    pj = schools["pupils_junior"].to_numpy(float)
+    urban = (schools["location"] == "urban").to_numpy()
+    for col, (base_p, base_j) in _FACILITY_BASE.items():
+        mean = np.where(urban & (col == "sports_area_m2"), _URBAN_SPORTS_LOG_MEAN,
+                        _FACILITY_LOG_MEAN)
+        factor = np.exp(rng.normal(mean, _FACILITY_LOG_SD, len(schools)))
+        value = (base_p * pp + base_j * pj) * factor
+        schools[col] = (np.round(value).astype(int) if col == "multimedia_classrooms"
+                        else np.round(value, -1 if col == "equipment_value_yuan" else 0))
+    if teachers is not None:
+        teachers = teachers.copy()
+        has_junior = schools["pupils_junior"].reindex(teachers["school_id"]).to_numpy() > 0
+        levels = np.array(list(EDUCATION))
+        draw = np.where(has_junior,
+                        rng.choice(levels, len(teachers), p=_EDUCATION_SHARES["junior"]),
+                        rng.choice(levels, len(teachers), p=_EDUCATION_SHARES["primary"]))
+        teachers["education"] = draw
+    return schools, teachers
 
 
 def _make_teachers(rng: np.random.Generator, schools: pd.DataFrame, code: str) -> pd.DataFrame:

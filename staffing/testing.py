@@ -290,6 +290,8 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
                     + pulp.lpSum(moved(target=i, backbone=True)))
                 terms.append(policy.weight_backbone_deficit * deficit)
 
+    terms += _balance_terms(prob, county, policy, moved)
+
     duty_out, duty_bb = [], []
     for n, (i, eligible) in enumerate(r.duty["eligible"].items()):
         goal = policy.rotation_share_min * int(eligible)
@@ -307,6 +309,50 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
         terms.append(policy.weight_rotation_shortfall * short)
     prob.setObjective(pulp.lpSum(terms))
     return prob
+
+
+def _balance_terms(prob: pulp.LpProblem, county: County, policy: Policy, moved) -> list:
+    """The 优质均衡 staff shortfalls, worked from the 办法's wording: per evaluated school
+    (teaching points below ``balance_teaching_point_min_pupils`` left out), PE, music
+    and art teachers after the moves so that each part with pupils has
+    ``balance_pe_arts_per100`` per 100 of its pupils, counting its share of the staff
+    (:func:`staffing.staff.level_staff`); ⌈classes / ``balance_music_art_classes``⌉
+    music and art teachers."""
+    from staffing.staff import level_staff
+
+    if not (policy.weight_balance_pe_arts > 0 or policy.weight_balance_music_art > 0):
+        return []
+    sch = county.schools
+    t = county.teachers
+    t = t[~t["status"].isin(LEAVING_STATUSES)]
+    held = t.groupby(["school_id", "subject"]).size()
+    share = level_staff(sch, pd.Series(1.0, index=sch.index), policy)
+    out = []
+    for n, i in enumerate(sch.index):
+        p, j = float(sch.at[i, "pupils_primary"]), float(sch.at[i, "pupils_junior"])
+        if p + j <= 0 or (sch.at[i, "level"] == "teaching_point"
+                          and p + j < policy.balance_teaching_point_min_pupils):
+            continue
+
+        def after(subjects, i=i):
+            return (sum(int(held.get((i, k), 0)) for k in subjects)
+                    - pulp.lpSum(v for k in subjects for v in moved(school_id=i, subject=k))
+                    + pulp.lpSum(v for k in subjects for v in moved(target=i, subject=k)))
+
+        wanted = max(policy.balance_pe_arts_per100 * pupils / (100.0 * share.at[i, f"staff_{part}"])
+                     for part, pupils in (("primary", p), ("junior", j)) if pupils > 0)
+        if policy.weight_balance_pe_arts > 0:
+            d = prob.add_variable(f"pe_arts_short_{n}", lowBound=0)
+            prob += d >= wanted - after(("pe", "music", "art"))
+            out.append(policy.weight_balance_pe_arts * d)
+        classes = int(sch.at[i, "classes_primary"] + sch.at[i, "classes_junior"])
+        needed = math.ceil(classes / policy.balance_music_art_classes)
+        if policy.weight_balance_music_art > 0 and needed > 0:
+            for k in ("music", "art"):
+                d = prob.add_variable(f"music_art_short_{n}_{k}", lowBound=0)
+                prob += d >= needed - after((k,))
+                out.append(policy.weight_balance_music_art * d)
+    return out
 
 
 def _tie_break(s, county: County, policy: Policy) -> dict:

@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
      "transfers", "metrics", "balance", "synth", "classes", "post_levels"),
     ("model",),
     ("plan", "explain", "multiyear", "baseline"),
-    ("html", "plots", "report", "compare"),
+    ("html", "plots", "report", "compare", "rollup"),
     ("optimize", "scenarios", "cli", "batch", "testing", "__init__"),
 ]
 

@@ -312,6 +312,13 @@ def test_plan_metrics_in_chinese_and_without_teachers(quota_plan):
 # Scenario comparison
 
 
+#: The 优质均衡 rows compare() lists (docs/balance.md; not the per-indicator CVs).
+BALANCE_ROWS = [f"balance_{k}_{part}" for part in ("primary", "junior")
+                for k in ("schools", "met", "not_assessable", "cv_over")] + [
+    "balance_music_art_short", "balance_class_size_over", "balance_school_size_over",
+    "balance_exchange_share", "balance_exchange_backbone_share"]
+
+
 def test_compare_puts_scenarios_in_columns_and_rows_in_a_stable_order(plan, quota_plan):
     table = compare({"with teachers": plan, "quotas only": quota_plan}, index="key")
     assert table.columns.tolist() == ["with teachers", "quotas only"]
@@ -322,7 +329,8 @@ def test_compare_puts_scenarios_in_columns_and_rows_in_a_stable_order(plan, quot
                   if k.startswith("off:")})
     assert "off:rotation" in off
     summary_keys = [k for k in summary_keys if not k.startswith("off:")]
-    expected = ["status", *summary_keys, *off, *COMPARE_METRICS, *COMPARE_SOLVER_ROWS]
+    expected = ["status", *summary_keys, *off, *COMPARE_METRICS, *BALANCE_ROWS,
+                *COMPARE_SOLVER_ROWS]
     assert table.index.tolist() == expected
     assert table.loc["posts_short", "with teachers"] == plan.summary().loc["posts_short"].iloc[2]
     assert table.loc["status", "quotas only"] == quota_plan.status
@@ -338,7 +346,7 @@ def test_compare_puts_scenarios_in_columns_and_rows_in_a_stable_order(plan, quot
 def test_compare_labels_rows_in_chinese(plan):
     table = compare({"基准": plan, "再来": plan}, lang="zh")
     assert table.shape == (len(plan.summary()) + 1 + len(COMPARE_METRICS)
-                           + len(COMPARE_SOLVER_ROWS), 2)
+                           + len(BALANCE_ROWS) + len(COMPARE_SOLVER_ROWS), 2)
     assert table.index[0] == "方案状态" and table.iloc[0, 0] == "最优"
     assert "缺编数" in table.index
 

@@ -49,6 +49,7 @@ from staffing.batch.worker import (
 )
 from staffing.i18n import check_lang
 from staffing.policy import Policy
+from staffing.rollup import write_rollup
 
 __all__ = ["plan_many", "BatchResult", "BatchLockedError", "OutDirLinkError", "EXIT_OK",
            "EXIT_SOME_FAILED", "EXIT_ALL_FAILED", "EXIT_INTERRUPTED", "STOP_AFTER_ENV"]
@@ -319,6 +320,8 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
                 raise
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+        write_rollup(out, policy, lang, [k for k, e in manifest.counties.items()
+                                         if e["status"] in ("ok", "skipped")])
         _finish(manifest, start, "complete")
         events.emit("run_end", run=run_id, seconds=round(time.perf_counter() - start, 3),
                     **_short_counts(manifest))

@@ -164,6 +164,8 @@ def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str |
     Wall-clock times (the solver's included) are left out on purpose: they differ from
     run to run and live in the manifest and the log instead.
     """
+    from staffing.rollup import county_record
+
     # Values under stable English keys ("before", "after", …), the label in ``lang``.
     english, local = plan.summary("en"), plan.summary(lang)
     values = english.iloc[:, 1:].rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
@@ -194,6 +196,7 @@ def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str |
         "solver": solver,
         "counts": counts,
         "summary": records,
+        "rollup": county_record(plan),
         "versions": versions(),
     }
 

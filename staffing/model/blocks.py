@@ -59,6 +59,8 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "early_retirement": ("early retirement list", "提前退休名单"),
     "transfers": ("voluntary transfers (cross-school hiring)", "跨校竞聘"),
     "post_levels": ("posts by level (post structure caps)", "岗位结构比例"),
+    "balance_staff": ("优质均衡: PE/arts per 100 pupils, music and art per 12 classes",
+                      "优质均衡:每百名学生体育艺术教师数、每12班音乐美术教师"),
 }
 
 
@@ -184,12 +186,27 @@ def block_table(
             "(post_senior_share_primary 等)")
     else:
         rows["post_levels"] = on
+    rows["balance_staff"] = _balance_row(policy, rows["rotation"], rows["hiring"])
     return pd.DataFrame(
         [{"block": key, "name": BLOCK_NAMES[key][0], "name_zh": BLOCK_NAMES[key][1],
           "on": bool(row[0]), "cause": row[1], "reason": row[2], "reason_zh": row[3],
           "switch_on": row[4], "switch_on_zh": row[5]}
          for key in BLOCK_NAMES for row in [rows[key]]],
         columns=BLOCK_COLUMNS)
+
+
+def _balance_row(policy: Policy, rotation: tuple, hiring: tuple) -> tuple:
+    """The 优质均衡 staff block (:mod:`staffing.model.balance`): it prices what moves and
+    hires do to PE/arts and music/art teachers, so it runs with either block and a
+    positive weight (the same test as :func:`staffing.model.balance.balance_block_on`)."""
+    if not (rotation[0] or hiring[0]):
+        return rotation
+    if policy.weight_balance_pe_arts > 0 or policy.weight_balance_music_art > 0:
+        return (True, "", "", "", "", "")
+    return (False, "policy", "Policy(weight_balance_pe_arts=0, weight_balance_music_art=0)",
+            "政策设定不计优质均衡体育艺术、音乐美术教师指标(两项权重为0)",
+            "a positive weight_balance_pe_arts or weight_balance_music_art (default 10)",
+            "设 weight_balance_pe_arts 或 weight_balance_music_art 为正数(默认10)")
 
 
 def _head_rows(county: County, policy: Policy, rotation: tuple) -> tuple[tuple, tuple]:

@@ -20,6 +20,7 @@ from staffing._checks import whole_number
 from staffing.data.county import County
 from staffing.data.validate import lock_problems
 from staffing.errors import StaffingDataError
+from staffing.model.balance import add_balance, balance_block_on
 from staffing.model.hiring import add_hiring, budget_by_year
 from staffing.model.horizon import HorizonInputs, prepare_horizon
 from staffing.model.inputs import ModelInputs, prepare_inputs
@@ -183,6 +184,10 @@ def build_model(
                 rotation.staff_after if rotation is not None else None,
                 budget=budget_by_year(hiring_budget, hz.calendar),
                 post_shift=rotation.post_shift if rotation is not None else None)
+    has_teachers = county.teachers is not None and len(county.teachers) > 0
+    rotation, hiring = model.blocks.get("rotation"), model.blocks.get("hiring")
+    if balance_block_on(policy, has_teachers, rotation is not None or hiring is not None):
+        model.blocks["balance"] = add_balance(prob, inputs, policy, rotation, hiring)
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 

@@ -92,6 +92,11 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rotation_backbone_target": ("rotation", ("rotation_backbone_target_{school}",)),
     "rotation_backbone_round": ("rotation", ("rotation_backbone_round_{school}",)),
     "rotation_cover_round": ("rotation", ("rotation_cover_round_{school}",)),
+    # -- 优质均衡 staff indicators (model/balance.py)
+    "balance_pe_arts_short": ("balance", ("balance_pe_arts_short_{school}",)),
+    "balance_pe_arts": ("balance", ("balance_pe_arts_{school}",)),
+    "balance_music_art_short": ("balance", ("balance_music_art_short_{school}_{subject}",)),
+    "balance_music_art": ("balance", ("balance_music_art_{school}_{subject}",)),
     # -- heads' exchange (model/principals.py)
     "principal_move": ("principals", ("principal_move_{group}_{school}",)),
     "principal_out": ("principals", ("principal_out_{group}",)),
