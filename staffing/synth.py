@@ -223,6 +223,7 @@ def county(
     teachers: bool = True,
     policy: Policy | None = None,
     balance_data: bool = True,
+    heads: bool = False,
 ) -> County:
     """A realistic synthetic county: schools, quotas, staff and named teachers.
 
@@ -250,6 +251,12 @@ def county(
         ``equipment_value_yuan``, ``multimedia_classrooms``) and the teachers'
         ``education``. Drawn from a random stream of their own, so every other column
         is the same with or without them. The distributions are illustrative only.
+    heads : bool
+        Add a ``role`` column (:func:`_assign_heads`): a principal at most schools, some
+        vice principals and party secretaries, some of them due for exchange. Drawn
+        from a separate random stream, so the rest of the county is the same as without
+        heads. Illustrative only: no public statistics of heads' numbers or tenure were
+        used. Needs ``teachers``.
 
     Returns
     -------
@@ -278,7 +285,47 @@ def county(
         rng = np.random.default_rng(
             np.random.SeedSequence([int(seed), _stable_hash(name), _BALANCE_STREAM]))
         schools, table = _add_balance_data(rng, schools, table)
+    if heads:
+        if table is None:
+            raise ValueError("synth.county(heads=True) needs teachers=True")
+        heads_ss = np.random.SeedSequence([int(seed), _stable_hash(name)]).spawn(3)[2]
+        table = _assign_heads(np.random.default_rng(heads_ss), schools, table)
     return County(schools, table, name=name, policy=policy, source=f"synth.county({seed}, {name})")
+
+
+def _assign_heads(rng: np.random.Generator, schools: pd.DataFrame,
+                  teachers: pd.DataFrame) -> pd.DataFrame:
+    """Give ``teachers`` a ``role`` column: illustrative heads, not calibrated.
+
+    Each school other than a teaching point gets a principal with probability 0.85
+    (else its post is vacant); schools with 30 or more staff a vice principal with
+    probability 0.6, and with 20 or more a party secretary with probability 0.3. A head
+    is a teacher in post with 10 or more years of service, drawn at random; her years
+    at the school are redrawn uniformly from 0 … 12 (at most her service), so about
+    half have served the six years that make a principal due for exchange.
+    """
+    t = teachers.copy()
+    role = np.full(len(t), "teacher", dtype=object)
+    service = (REFERENCE_YEAR - t["hire_year"]).to_numpy()
+    level = t["school_id"].map(schools.set_index("school_id")["level"]).to_numpy()
+    staff = t.groupby("school_id")["school_id"].transform("size").to_numpy()
+    able = (t["status"].eq("in_post").to_numpy() & (service >= 10)
+            & (level != "teaching_point"))
+    draws = (("principal", 0, 0.85), ("vice_principal", 30, 0.6), ("party_secretary", 20, 0.3))
+    for r, min_staff, p in draws:
+        # One random able teacher still without a role per school, kept with chance p.
+        key = np.where(able & (role == "teacher") & (staff >= min_staff), rng.random(len(t)),
+                       np.inf)
+        first = pd.Series(key).groupby(t["school_id"].to_numpy()).idxmin()
+        first = first[np.isfinite(key[first.to_numpy()])]
+        keep = first.to_numpy()[rng.random(len(first)) < p]
+        role[keep] = r
+    head = role != "teacher"
+    years = t["years_at_school"].to_numpy().copy()
+    years[head] = np.minimum(rng.integers(0, 13, int(head.sum())), service[head])
+    t["years_at_school"] = years
+    t["role"] = role
+    return t
 
 
 def prefecture(seed: int = 0, *, teachers: bool = True) -> dict[str, County]:

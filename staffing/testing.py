@@ -223,6 +223,9 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
             mask &= rarcs[col].to_numpy() == value
         return rarcs.loc[mask, "var"].tolist()
 
+    head_cover, head_terms = _teacher_level_heads(prob, county, policy, data)
+    terms += head_terms
+
     urgent = set(policy.urgent_subjects)
     cover_of = {j: [j] if j != "general" else [] for j in SUBJECTS}
     for k, js in policy.subject_cover.items():
@@ -257,7 +260,8 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
             gap = prob.add_variable(f"gap_{n}_{j}", lowBound=0)
             prob += gap >= need - pulp.lpSum(v for (_, jj), v in share.items() if jj == j) \
                 - pulp.lpSum(visits(target=i, subject=j)) \
-                - policy.remote_quality * pulp.lpSum(streams(target=i, subject=j))
+                - policy.remote_quality * pulp.lpSum(streams(target=i, subject=j)) \
+                - pulp.lpSum(head_cover.get((i, j), []))
             w = policy.weight_unmet_need * (policy.weight_unmet_urgent if j in urgent else 1.0)
             w *= (policy.weight_rural if rural else 1.0)
             w *= (policy.weight_unmet_labour if j == "labour" else 1.0)
@@ -353,6 +357,89 @@ def _balance_terms(prob: pulp.LpProblem, county: County, policy: Policy, moved) 
                 prob += d >= needed - after((k,))
                 out.append(policy.weight_balance_music_art * d)
     return out
+
+
+def _teacher_level_heads(prob: pulp.LpProblem, county: County, policy: Policy, data
+                         ) -> tuple[dict, list]:
+    """Heads in the teacher-level model, read from docs/concepts.md ("Heads teach and
+    exchange"): a head covers her role's minimum periods ÷ her subject's weekly load
+    (small-school table at small village schools and teaching points, junior at junior
+    schools, else primary; a general head the first need general teachers cover) where
+    she is after the exchange; a due head (exchange role, ``principal_exchange_years``
+    or more at her school, not pinned) may take one candidate post, never beyond the
+    posts of her role at the target (one principal, one party secretary, the vice
+    principals there now) counting who leaves; unexchanged due heads cost the shortfall
+    weight. Candidate targets are the model's, like the rotation's ``flows``."""
+    from staffing.norms import small_school_mask
+    from staffing.training import new_rural_teachers
+
+    t = county.teachers
+    cover: dict[tuple[str, str], list] = {}
+    if t is None or "role" not in t or data.rotation is None:
+        return cover, []
+    role = t["role"].astype(object).where(t["role"].notna(), "teacher").astype(str)
+    role = role.where(~role.isin(["", "nan", "None"]), "teacher")
+    training = set(new_rural_teachers(county, policy).index)
+    keep = (role.ne("teacher").to_numpy(dtype=bool) & t["status"].eq("in_post").to_numpy(dtype=bool)
+            & ~t.index.isin(training))
+    heads = t.loc[keep].assign(role=role[keep])
+    if not len(heads):
+        return cover, []
+    periods = {"principal": policy.principal_teaching_periods,
+               "vice_principal": policy.vice_principal_teaching_periods,
+               "party_secretary": policy.party_secretary_teaching_periods}
+    small = small_school_mask(county.schools, policy)
+    loads = policy.teaching_load
+    first_general = (list(policy.subject_cover.get("general", [])) or ["general"])[0]
+    fte, need = {}, {}
+    for h, row in heads.iterrows():
+        j = first_general if row["subject"] == "general" else row["subject"]
+        level = county.schools.at[row["school_id"], "level"]
+        order = ([loads.get("small_school", {})] if bool(small.get(row["school_id"])) else [])
+        order += [loads["junior"], loads["primary"]] if level == "junior" else \
+            [loads["primary"], loads["junior"]]
+        load = next((float(tab[j]) for tab in order if j in tab), math.inf)
+        fte[h] = min(periods[row["role"]] / load, 1.0) if 0 < load < math.inf else 0.0
+        need[h] = j
+
+    pinned = data.eligibility["reason"].reindex(heads.index).eq("pinned")
+    due = (policy.principal_exchange_enabled
+           & heads["role"].isin(policy.principal_exchange_roles)
+           & (heads["years_at_school"] >= policy.principal_exchange_years) & ~pinned)
+    arcs = data.rotation.principals.arcs if data.rotation.principals is not None else None
+    arcs = arcs[arcs["head"].isin(heads.index[due])] if arcs is not None else []
+    y = {(h, tgt): prob.add_variable(f"hx_{n}", cat=pulp.LpBinary)
+         for n, (h, tgt) in enumerate(zip(arcs["head"], arcs["target"], strict=True))} \
+        if len(arcs) else {}
+    km = {(h, tgt): float(d) for h, tgt, d in zip(arcs["head"], arcs["target"], arcs["km"],
+                                                  strict=True)} if len(arcs) else {}
+    terms = [(policy.weight_move + policy.weight_move_km * float(km[k])) * v
+             for k, v in y.items()]
+    for h in heads.index:
+        leaving = [v for (hh, _), v in y.items() if hh == h]
+        if leaving:
+            prob += pulp.lpSum(leaving) <= 1
+        if fte[h] > 0:
+            home = (heads.at[h, "school_id"], need[h])
+            cover.setdefault(home, []).append(fte[h] * (1 - pulp.lpSum(leaving)))
+            for (hh, tgt), v in y.items():
+                if hh == h:
+                    cover.setdefault((tgt, need[h]), []).append(fte[h] * v)
+    for r in policy.principal_exchange_roles:
+        for sid in county.schools.index:
+            now = int(((heads["school_id"] == sid) & (heads["role"] == r)).sum())
+            posts = max(now, 1) if r in ("principal", "party_secretary") else now
+            into = [v for (h, tgt), v in y.items() if tgt == sid and heads.at[h, "role"] == r]
+            if into:
+                out = [v for (h, _), v in y.items()
+                       if heads.at[h, "school_id"] == sid and heads.at[h, "role"] == r]
+                prob += now - pulp.lpSum(out) + pulp.lpSum(into) <= posts
+    goal = policy.principal_exchange_share_min * int(due.sum())
+    if goal > 0:
+        short = prob.add_variable("head_exchange_short", lowBound=0)
+        prob += pulp.lpSum(y.values()) + short >= goal
+        terms.append(policy.weight_principal_exchange_shortfall * short)
+    return cover, terms
 
 
 def _tie_break(s, county: County, policy: Policy) -> dict:

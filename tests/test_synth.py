@@ -245,3 +245,53 @@ def test_teachers_are_drawn_without_a_python_loop():
     large_lines, large_n = lines_run(80)
     assert large_n > 5 * small_n
     assert large_lines == small_lines
+
+
+# ------------------------------------------------------------------ heads (heads=True)
+# The option draws from its own random stream: the digests below are of the default
+# county before the option existed (md5 of schools.to_csv() + teachers.to_csv()), taken
+# without the 优质均衡 columns (balance_data=False), which have a stream of their own too.
+_DEFAULT_DIGESTS = {0: "865a1b2b26dc9e7cf7e37d347587f52a", 1: "e7e280e35f9c4f7881521f083a982deb",
+                    2: "82f96c805a2a64b513a80d9a596f52f2"}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_default_county_is_unchanged_by_the_heads_option(seed):
+    import hashlib
+
+    c = synth.county(seed=seed, n_schools=40, balance_data=False)
+    digest = hashlib.md5(c.schools.to_csv().encode() + c.teachers.to_csv().encode())
+    assert digest.hexdigest() == _DEFAULT_DIGESTS[seed]
+    assert set(c.teachers["role"]) == {"teacher"}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_heads_option_adds_plausible_heads_and_changes_nothing_else(seed):
+    plain = synth.county(seed=seed, n_schools=60)
+    c = synth.county(seed=seed, n_schools=60, heads=True)
+    assert c.schools.equals(plain.schools)
+    rest = ["years_at_school", "role"]
+    assert c.teachers.drop(columns=rest).equals(plain.teachers.drop(columns=rest))
+    t = c.teachers
+    role = t["role"].astype(str)
+    heads = role.ne("teacher")
+    others = ~heads
+    assert t.loc[others, "years_at_school"].equals(plain.teachers.loc[others, "years_at_school"])
+    per = t[heads].groupby(["school_id", "role"], observed=True).size()
+    assert (per <= 1).all()  # at most one head of each role per school
+    level = t["school_id"].map(c.schools["level"])
+    assert not (heads & level.eq("teaching_point")).any()
+    service = st.Policy().plan_year - t["hire_year"]
+    assert (service[heads] >= 10).all() and t.loc[heads, "status"].eq("in_post").all()
+    assert (t.loc[heads, "years_at_school"] <= service[heads]).all()
+    principals = t[role.eq("principal")]
+    n_schools = int(c.schools["level"].ne("teaching_point").sum())
+    assert 0.6 * n_schools <= len(principals) < n_schools  # most, not all, have one
+    due = principals["years_at_school"] >= st.Policy().principal_exchange_years
+    assert 0 < due.sum() < len(principals)  # some due for exchange, some not
+    assert synth.county(seed=seed, n_schools=60, heads=True) == c  # reproducible
+
+
+def test_heads_need_teachers():
+    with pytest.raises(ValueError, match="heads=True"):
+        synth.county(seed=0, n_schools=10, teachers=False, heads=True)

@@ -122,7 +122,7 @@ def hire_candidates(data: ModelInputs, hz: HorizonInputs, policy: Policy) -> pd.
     subjects = list(SUBJECTS)
     largest = None
     for t in hz.years:
-        gap = needs_gap(hz.needs[t], hz.teaching[t], policy)
+        gap = needs_gap(hz.net_needs(t), hz.teaching[t], policy)
         summed = pd.DataFrame({k: gap[covers[k]].sum(axis=1) if covers.get(k) else 0.0
                                for k in subjects}, index=gap.index)
         largest = summed if largest is None else np.maximum(largest, summed)
@@ -266,7 +266,7 @@ def _add_cover(prob, i: int, s: str, t: int, hz: HorizonInputs, policy: Policy,
                is_rural: bool, tie: float, unmet: dict, staff, present: set[str]) -> list:
     """Subject cover of school ``s`` in year ``t`` (:func:`add_subject_cover`) and the
     school's whole-teacher cut."""
-    need_row = hz.needs[t].loc[s]
+    need_row = hz.net_needs(t).loc[s]  # heads' periods cover part of it
     staff_cache = {k: staff(k) for k in sorted(present)}
     rows = add_subject_cover(prob, i, need_row, present, staff_cache.__getitem__, policy,
                              block="hire", year=t, rural=is_rural, tie=tie)
@@ -332,7 +332,8 @@ def cover_by_year(hz: HorizonInputs, staff: dict[int, pd.DataFrame], policy: Pol
     frames = []
     for t in hz.years:
         need = hz.needs[t]
-        covered = coverage(need, staff[t], policy)
+        net = hz.net_needs(t)  # heads teach their periods first; whole teachers the rest
+        covered = coverage(net, staff[t], policy) + (need - net)
         table = pd.DataFrame({"need": need.stack(), "covered": covered.stack()})
         table = table[table["need"] > 0]
         table["year"] = hz.calendar[t]

@@ -12,7 +12,11 @@ years this module prepares, once and vectorised:
   so a teacher retiring in March 2028 leaves a vacancy from September 2028; teachers
   marked ``leaving`` are gone from year 0 already;
 * who teaches: teachers in post, less new rural teachers still shadow-training
-  (跟岗培训, ``shadow_training_years`` from their hire year);
+  (跟岗培训, ``shadow_training_years`` from their hire year); a head (``role``
+  principal, vice principal, party secretary) counts as in year 0, only as her
+  minimum periods ÷ load FTE of her need (:func:`staffing.model.principals.head_cover`,
+  ``head_cover``), never as a whole teacher — at her home school: the later years do
+  not follow a year-0 head exchange;
 * what schools above norm free by attrition (:func:`attrition_above_norm`): pool
   loans are repaid from it; and how many trainees the host
   schools can still mentor.
@@ -23,12 +27,13 @@ count) are assumed to stay: nobody knows their retirement dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from staffing.model.inputs import ModelInputs
+from staffing.model.principals import head_cover, roles_of
 from staffing.needs import subject_needs
 from staffing.norms import quota_norms
 from staffing.policy import Policy
@@ -51,11 +56,14 @@ class HorizonInputs:
     projection : :func:`staffing.projection.projection_summary` (school_id, year 0 … H).
     norms : school × year (1 … H) → quota norm (posts).
     needs : year → school × subject FTE need.
-    teaching : year → school × subject teachers teaching there before moves and hires.
+    teaching : year → school × subject teachers teaching there before moves and hires
+        (heads left out: they teach only their minimum periods, see ``head_cover``).
     holding : school × year (1 … H) → staff holding a post before moves and hires
         (a teacher on a term move holds hers at home for the whole horizon,
         ``Policy.post_moves_with``).
     retirements : one row per listed teacher who retires within the horizon.
+    head_cover : year → school × subject FTE the heads still there teach (periods ÷
+        load, :func:`staffing.model.principals.head_cover`); zeros without heads.
     attrition : year (1 … H + pool_loan_years) → posts schools above norm free by
         attrition (:func:`attrition_above_norm`); pool loans are repaid from it.
     mentor_room : year (1 … H) → trainee places left at host schools (empty Series when
@@ -72,6 +80,15 @@ class HorizonInputs:
     retirements: pd.DataFrame
     attrition: pd.Series
     mentor_room: pd.Series
+    head_cover: dict[int, pd.DataFrame] = field(default_factory=dict)
+
+    def net_needs(self, t: int) -> pd.DataFrame:
+        """Year ``t``'s need less the heads' cover (never negative): what whole
+        teachers must cover."""
+        heads = self.head_cover.get(t)
+        if heads is None:
+            return self.needs[t]
+        return (self.needs[t] - heads.reindex_like(self.needs[t]).fillna(0.0)).clip(lower=0.0)
 
     @property
     def years(self) -> range:
@@ -127,6 +144,13 @@ def _teachers_by_subject(teachers: pd.DataFrame, index: pd.Index) -> pd.DataFram
         index=index, columns=list(SUBJECTS), fill_value=0).astype("int64")
 
 
+def _head_fte(fte: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Heads' cover (FTE) summed by school × need."""
+    table = fte.pivot_table(index="school_id", columns="need", values="fte", aggfunc="sum") \
+        if len(fte) else pd.DataFrame(index=index)
+    return table.reindex(index=index, columns=list(SUBJECTS)).fillna(0.0).astype(float)
+
+
 def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
     """Norms, needs, staff and attrition of years ``1 … horizon`` for ``data.county``.
 
@@ -177,10 +201,16 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
     rural_school = working["school_id"].map(county.schools["location"]).eq("rural")
     trains_until = np.where(rural_school, working["hire_year"] + policy.shadow_training_years - 1,
                             -1)
-    teaching = {}
+    head = roles_of(working).ne("teacher").to_numpy(dtype=bool)
+    heads = working.loc[head, ["school_id", "subject"]].assign(
+        role=roles_of(working)[head])
+    fte = head_cover(county, policy, heads)
+    teaching, covered = {}, {}
     for t in years:
-        here = (gone["year"].reindex(working.index) > t) & (trains_until < calendar[t])
-        teaching[t] = _teachers_by_subject(working.loc[here.to_numpy()], index)
+        here = ((gone["year"].reindex(working.index) > t) & (trains_until < calendar[t])
+                ).to_numpy()
+        teaching[t] = _teachers_by_subject(working.loc[here & ~head], index)
+        covered[t] = _head_fte(fte.loc[here[head]], index)
 
     norms_all = norms.assign(**{"0": data.schools["norm"]}).rename(columns={"0": 0})
     attrition = attrition_above_norm(data.schools["floor"], norms_all[sorted(norms_all.columns)],
@@ -194,7 +224,7 @@ def prepare_horizon(data: ModelInputs, horizon: int) -> HorizonInputs:
                                         0) for t in years}, dtype="int64")
     return HorizonInputs(
         horizon=horizon, calendar=calendar, projection=summary, norms=norms, needs=needs,
-        teaching=teaching, holding=holding,
+        teaching=teaching, holding=holding, head_cover=covered,
         retirements=_retirement_table(staying, policy, horizon, dates=dates, gone=gone),
         attrition=attrition, mentor_room=mentor_room)
 
