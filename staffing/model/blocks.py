@@ -105,8 +105,8 @@ def block_table(
     zh_sheet, en_sheet = SHEET_NAMES["teachers"][1], SHEET_NAMES["teachers"][0]
     no_teachers = ("data", f"the county has no teachers table (sheet {zh_sheet} / {en_sheet})",
                    f"没有教师表(工作表“{zh_sheet}”/{en_sheet})")
-    add_teachers = (f"add a teachers sheet ({zh_sheet} / {en_sheet}) to plan exchanges",
-                    f"补充教师表(工作表“{zh_sheet}”/{en_sheet})即可规划交流轮岗")
+    add_teachers = (f"add a teachers sheet ({zh_sheet} / {en_sheet}) to switch it on",
+                    f"补充教师表(工作表“{zh_sheet}”/{en_sheet})即可启用")
     if no_xy:
         add_teachers = (add_teachers[0] + ", with lat/lon for every school (moves need "
                         "distances)", add_teachers[1] + ",并为每所学校填写经纬度(交流需要距离)")
