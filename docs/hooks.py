@@ -42,7 +42,8 @@ log = logging.getLogger("mkdocs.hooks.staffing")
 
 #: Modules with a reference page of their own (their ``__all__``), beside the names of
 #: ``staffing.__all__``.
-MODULES: tuple[str, ...] = ("synth", "metrics", "balance", "clusters", "transfers", "batch")
+MODULES: tuple[str, ...] = ("synth", "metrics", "balance", "rollup", "clusters", "transfers",
+                           "batch")
 
 #: Marker of docs/api/policy-fields.md replaced by the generated table of Policy fields.
 POLICY_MARKER = "<!-- policy-fields -->"
