@@ -89,8 +89,8 @@ def add_balance(prob: pulp.LpProblem, data: ModelInputs, policy: Policy,
             change.setdefault((s, k), []).append((1, v))
 
     def after(s: str, now: float, subjects: tuple[str, ...]) -> pulp.LpAffineExpression:
-        terms = [(v, sign) for k in subjects for sign, v in change.get((s, k), [])]
-        return float(now) + pulp.LpAffineExpression(terms) if terms else float(now)
+        terms = [sign * v for k in subjects for sign, v in change.get((s, k), [])]
+        return float(now) + pulp.lpSum(terms) if terms else float(now)
 
     pe_arts_short: dict[str, pulp.LpVariable] = {}
     music_art_short: dict[tuple[str, str], pulp.LpVariable] = {}
