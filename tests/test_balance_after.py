@@ -5,12 +5,12 @@ apparent cohort retention — each against arithmetic written out here."""
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_balance_block import pe_county
+from test_balance_model import backbone_county
 
 import staffing as st
 from staffing.balance import apply_hires, school_indicators
@@ -19,11 +19,6 @@ from staffing.metrics import plan_metrics
 from staffing.projection import apparent_retention
 from staffing.rollup import county_record, rollup_table
 from staffing.testing import school, teachers
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_balance_block import pe_county  # noqa: E402
-from test_balance_model import backbone_county  # noqa: E402
-
 
 # --- hires in the after-figures -----------------------------------------------------------
 
