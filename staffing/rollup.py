@@ -3,10 +3,12 @@
 Each county's worker adds a language-free ``rollup`` record to its ``summary.json``
 (:func:`county_record`): per school part and 优质均衡 indicator the pupil sums
 Σp, Σpx and Σpx² over the school parts with data, before and after the plan (from
-:func:`staffing.balance.school_balance`); school parts meeting the evaluation rule,
+:func:`staffing.balance.school_balance`; after: the moves made and the hires added,
+:func:`staffing.balance.teachers_after`); school parts meeting the evaluation rule,
 not assessable, and meeting every indicator; allocation randomness (1 − R²,
 :func:`staffing.metrics.allocation_randomness` via ``plan.metrics``); moves, hires,
-urgent hires; prefecture-level backbone teachers and teachers in post.
+urgent hires; prefecture-level backbone teachers and teachers in post (the teachers to
+recognise for ``Policy.backbone_share_target`` follow from them).
 
 :func:`rollup_table` turns the records into the table; the prefecture row is computed
 from the county sums, never by averaging county figures: counts are summed; a mean is
