@@ -35,7 +35,13 @@ verdict is ``met``, ``not_met`` (fails whatever the missing values are), or
 ``not_assessable`` (it depends on missing data) — never ``met`` with data missing.
 
 **Teachers who count**: teachers in post (:func:`staffing.staff.in_post`), at their
-school; after a plan, at their move's ``to_school`` (:func:`staffing.metrics.apply_moves`).
+school; after a plan, at their move's ``to_school`` (:func:`staffing.metrics.apply_moves`),
+plus the plan's hires at the school they are hired for (:func:`apply_hires`, a
+multi-year plan's hires of every plan year, as the model's block counts them;
+retirements are not taken off). A hire is not a backbone teacher and her degree is not
+known before recruitment: she counts for PE/arts and music/art by subject, and as
+*not* above the qualification in indicator 1 (a lower bound, never an unknown that
+would blank the school's indicator).
 
 Examples
 --------
@@ -65,7 +71,8 @@ if TYPE_CHECKING:
 
 __all__ = ["INDICATORS", "STAFF_INDICATORS", "FACILITY_COLUMNS", "PARTS", "STATUS_LABELS",
            "RULE_LABELS", "requirements", "school_indicators", "assess", "music_art", "staff_targets",
-           "school_balance", "county_cv", "exchange_shares", "plan_balance",
+           "school_balance", "county_cv", "exchange_shares", "apply_hires", "teachers_after",
+           "plan_balance",
            "balance_metrics", "balance_table"]
 
 #: School parts the evaluation judges apart.
@@ -203,6 +210,8 @@ def _teacher_counts(teachers: pd.DataFrame | None, ids: pd.Index,
         edu = t["education"].astype(object).map(rank)
     else:
         edu = pd.Series(np.nan, index=t.index)
+    hired = (t["hired"].fillna(False).astype(bool).to_numpy() if "hired" in t.columns
+             else np.zeros(len(t), dtype=bool))
     flags = pd.DataFrame({
         "qualified_primary": edu.to_numpy() >= rank[policy.balance_above_qualification_primary],
         "qualified_junior": edu.to_numpy() >= rank[policy.balance_above_qualification_junior],
@@ -210,7 +219,8 @@ def _teacher_counts(teachers: pd.DataFrame | None, ids: pd.Index,
         "pe_arts": subject.isin(PE_ARTS_SUBJECTS).to_numpy(),
         "music": subject.eq("music").to_numpy(),
         "art": subject.eq("art").to_numpy(),
-        "education_unknown": edu.isna().to_numpy(),
+        # a hire's degree is not known before recruitment: not above, never unknown
+        "education_unknown": edu.isna().to_numpy() & ~hired,
     }, index=pd.Index(school, dtype=object))
     counts = flags.astype(np.int64).groupby(level=0).sum()
     return counts.reindex(pd.Index(ids, dtype=object), fill_value=0)[cols]
@@ -541,6 +551,68 @@ def _eligible(plan: Plan) -> int | None:
     return int(table["eligible"].astype(bool).sum())
 
 
+def apply_hires(teachers: pd.DataFrame, hires: pd.DataFrame | None) -> pd.DataFrame:
+    """The teachers table with one row per hire added at the school she is hired for.
+
+    Each row of ``hires`` (``school_id``, ``subject``, ``count``, and ``year`` if
+    known) becomes ``count`` teachers with ``teacher_id`` ``H<year>-<school>-<subject>-<n>``,
+    ``backbone`` ``"none"`` (a recruit is no backbone teacher), ``education`` blank and
+    ``hired`` True: :func:`school_indicators` counts her for PE/arts and music/art by
+    subject and as not above the qualification (her degree is not known yet).
+
+    Parameters
+    ----------
+    teachers : indexed by ``teacher_id`` (as in a County) or with a ``teacher_id``
+        column, and ``school_id``, ``subject``.
+    hires : e.g. ``plan.hires``; None or empty adds nobody.
+
+    Returns
+    -------
+    A new table (``teachers`` is not modified) with a ``hired`` column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"school_id": ["A"], "subject": ["maths"], "backbone": ["county"]},
+    ...                  index=pd.Index(["T1"], name="teacher_id"))
+    >>> h = pd.DataFrame({"school_id": ["B"], "subject": ["music"], "year": [2027],
+    ...                   "count": [2]})
+    >>> apply_hires(t, h)[["school_id", "subject", "backbone", "hired"]].values.tolist()
+    [['A', 'maths', 'county', False], ['B', 'music', 'none', True], ['B', 'music', 'none', True]]
+    """
+    out = teachers.copy()
+    out["hired"] = False
+    if hires is None or not len(hires) or int(hires["count"].sum()) == 0:
+        return out
+    h = hires[hires["count"].astype(np.int64) > 0]
+    rows = h.loc[h.index.repeat(h["count"].astype(np.int64))]
+    year = rows["year"].astype(str) if "year" in rows.columns else pd.Series("", index=rows.index)
+    key = year + "-" + rows["school_id"].astype(str) + "-" + rows["subject"].astype(str)
+    seq = key.groupby(key.to_numpy(), sort=False).cumcount() + 1
+    ids = ("H" + key + "-" + seq.astype(str)).to_numpy()
+    new = pd.DataFrame({"school_id": rows["school_id"].astype(object).to_numpy(),
+                        "subject": rows["subject"].astype(object).to_numpy(),
+                        "backbone": "none", "hired": True})
+    if "education" in out.columns:
+        new["education"] = None
+    if "teacher_id" in out.columns:
+        new.insert(0, "teacher_id", ids)
+    else:
+        new.index = pd.Index(ids, name=out.index.name)
+    return pd.concat([out, new], ignore_index="teacher_id" in out.columns)
+
+
+def teachers_after(plan: Plan) -> pd.DataFrame | None:
+    """The teachers the 优质均衡 after-figures count: the county's teachers with the
+    plan's moves made (:func:`staffing.metrics.apply_moves`) and its hires added
+    (:func:`apply_hires`); None without a teachers table. One home for
+    :func:`plan_balance`, :func:`balance_metrics` and the prefecture roll-up."""
+    teachers = plan.county.teachers
+    if teachers is None:
+        return None
+    return apply_hires(apply_moves(teachers, plan.moves), plan.hires)
+
+
 def plan_balance(plan: Plan) -> pd.DataFrame:
     """Every evaluated school part before and after a plan (``plan.balance``).
 
@@ -551,13 +623,13 @@ def plan_balance(plan: Plan) -> pd.DataFrame:
     ``<key>_status_before``, ``<key>_status_after``; ``met_before``, ``met_after``,
     ``missing``, ``rule_before``, ``rule_after``; ``class_size``, ``class_size_ok``,
     ``school_size_ok``, ``music_art_ok_before``, ``music_art_ok_after``. Facilities do
-    not move with a plan; only the staff indicators and music/art can change.
+    not move with a plan; only the staff indicators and music/art can change. After:
+    the moves made and the hires added (:func:`teachers_after`), against this year's
+    pupils.
     """
     county, policy = plan.county, plan.policy
-    teachers_after = (None if county.teachers is None
-                      else apply_moves(county.teachers, plan.moves))
     before = school_balance(county, county.teachers, policy)
-    after = school_balance(county, teachers_after, policy)
+    after = school_balance(county, teachers_after(plan), policy)
     sid = before.index.get_level_values("school_id")
     out = pd.DataFrame({"name": county.schools["name"].reindex(sid).to_numpy(),
                         "level": before["level"], "pupils": before["pupils"]},
@@ -657,10 +729,8 @@ def balance_metrics(plan: Plan, lang: str = "en") -> pd.DataFrame:
     """
     lang = check_lang(lang)
     county, policy = plan.county, plan.policy
-    teachers_after = (None if county.teachers is None
-                      else apply_moves(county.teachers, plan.moves))
     before = _county_figures(school_balance(county, county.teachers, policy), policy, lang)
-    after = _county_figures(school_balance(county, teachers_after, policy), policy, lang)
+    after = _county_figures(school_balance(county, teachers_after(plan), policy), policy, lang)
     share, backbone, _, _ = exchange_shares(plan.moves, _eligible(plan), policy)
     extra = [("balance_exchange_share", _metric_text("exchange_share", lang), np.nan, share),
              ("balance_exchange_backbone_share", _metric_text("exchange_backbone_share", lang),

@@ -26,7 +26,7 @@ __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RU
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
            "binding_facts", "county_reason", "school_story", "control_story", "RuleTable",
            "short_ids", "blocks_off", "off_text", "balance_failures", "balance_reasons",
-           "BALANCE_REASONS"]
+           "BALANCE_REASONS", "quota_room"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -1098,6 +1098,11 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
                   "weight_balance_pe_arts > 0)",
                   "规划未以此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
                   "学生骨干教师数;高学历教师数未计,体育艺术教师数仅在其权重大于0时计入)"),
+    "quota_full": ("quota exhausted: the school's posts (编制) are all held after the plan "
+                   "(posts held + hires ≥ quota in the plan's last year), so no teacher "
+                   "could be hired here nor moved here with her post (Policy.post_moves_with)",
+                   "编制已满:规划后本校编制全部占用(在编人数加招聘人数不低于规划末年编制),"
+                   "无法再招聘,也无法调入带编教师"),
 }
 
 #: Columns of :func:`balance_failures`.
@@ -1105,8 +1110,41 @@ BALANCE_FAILURE_COLUMNS = ["school_id", "part", "name", "indicator", "status", "
                            "required", "reason_key", "reason"]
 
 
+def quota_room(plan: Plan) -> pd.Series:
+    """Free posts (编制) per school after the plan, in the plan's last year.
+
+    Year 0 (a single-year plan): ``new_quota`` − ``posts_held`` of ``plan.quotas``
+    (staff holding a post after the moves; a teacher on a term move counts at home). A
+    multi-year plan: the last year's quota (``plan.quota_path``) − (posts held − listed
+    teachers whose post falls vacant by then (``plan.retirements``) + every hire of the
+    plan at the school). A hire must fit in her year and every later one, so a school
+    with no room in the last year could have taken no more hires in any year.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> plan = st.optimize(st.synth.county(seed=1, n_schools=12))
+    >>> bool((quota_room(plan) == plan.quotas["new_quota"] - plan.quotas["posts_held"]).all())
+    True
+    """
+    q = plan.quotas
+    held = q["posts_held"] if "posts_held" in q.columns else q["staff_in_post"] - q["leavers"]
+    if not plan.horizon or plan.quota_path.empty:
+        return (q["new_quota"] - held).astype(np.int64).rename("quota_room")
+    last = max(plan.quota_path["quota"].columns)
+    quota = plan.quota_path[("quota", last)].reindex(q.index)
+    r = plan.retirements
+    gone = (r[r["vacant_from"] <= last].groupby("school_id").size().reindex(q.index, fill_value=0)
+            if len(r) else 0)
+    h = plan.hires
+    hired = (h.groupby("school_id")["count"].sum().reindex(q.index, fill_value=0)
+             if len(h) else 0)
+    return (quota - (held - gone + hired)).astype(np.int64).rename("quota_room")
+
+
 def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
-                    pe_arts_aimed: bool = False) -> pd.DataFrame:
+                    pe_arts_aimed: bool = False, *, full: pd.Index | None = None,
+                    hiring_on: bool = False, posts_move: bool = False) -> pd.DataFrame:
     """Each indicator not met at a school part that fails the evaluation's rule after the
     plan, with the reason key (one of :data:`BALANCE_REASONS`).
 
@@ -1118,12 +1156,22 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
         (rural and weak schools).
     pe_arts_aimed : whether the model prices PE/arts per 100 pupils at every school (the
         ``balance_staff`` block of ``plan.blocks``, :mod:`staffing.model.balance`).
+    full : school ids whose quota is exhausted after the plan (:func:`quota_room` ≤ 0).
+    hiring_on : whether the plan could hire (the hiring block of a multi-year plan).
+    posts_move : whether a rotation move takes the teacher's post with her
+        (``Policy.post_moves_with`` beyond ``transfer``), so a full quota blocks it.
+
+    A full quota is the reason (``quota_full``) for an indicator the model aims at
+    only where it blocked what would raise it: backbone teachers come only by moves,
+    so only when posts move; PE/arts teachers by moves or hires. A term move (the
+    default: the post stays at home) needs no post at the school it goes to.
 
     Returns
     -------
     DataFrame with ``school_id``, ``part``, ``name``, ``indicator``, ``status``,
     ``value``, ``required`` and ``reason_key``; one row per (school part, indicator).
     """
+    full = pd.Index([]) if full is None else full
     failing = table[table["rule_after"] != "met"]
     frames = []
     for key in INDICATORS:
@@ -1133,15 +1181,21 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
             continue
         st = rows[f"{key}_status_after"]
         sid = pd.Series(rows.index.get_level_values("school_id"), index=rows.index)
+        moved_in = rotation_on and posts_move  # a move that needs a post at the school
+        is_full = sid.isin(full).to_numpy()
         if key not in STAFF_INDICATORS:
             reason = np.where(st == "missing", "no_data", "facility")
+        elif key == "pe_arts_per100" and pe_arts_aimed and (rotation_on or hiring_on):
+            blocked = is_full & (moved_in or hiring_on)
+            reason = np.where(st == "missing", "no_data",
+                              np.where(blocked, "quota_full", "pe_arts_not_reached"))
         elif not rotation_on:
             reason = np.where(st == "missing", "no_data", "rotation_off")
         elif key == "backbone_per100":
+            blocked = is_full & moved_in  # backbone teachers come by moves, never by hires
             reason = np.where(st == "missing", "no_data",
-                              np.where(sid.isin(aimed), "backbone_not_moved", "not_aimed"))
-        elif key == "pe_arts_per100" and pe_arts_aimed:
-            reason = np.where(st == "missing", "no_data", "pe_arts_not_reached")
+                              np.where(~sid.isin(aimed), "not_aimed",
+                                       np.where(blocked, "quota_full", "backbone_not_moved")))
         else:
             reason = np.where(st == "missing", "no_data", "not_aimed")
         frames.append(pd.DataFrame({
@@ -1159,8 +1213,8 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
 def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     """Which school parts still fail the 优质均衡 rule after the plan, which indicators, and
     why (:data:`BALANCE_REASONS`): facilities no staffing plan changes, data missing, the
-    rotation block off, no backbone teacher moved in reach, or an indicator the model does
-    not aim for.
+    rotation block off, no backbone teacher moved in reach, the school's quota exhausted
+    after the plan (:func:`quota_room`), or an indicator the model does not aim for.
 
     Returns
     -------
@@ -1174,7 +1228,12 @@ def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     blocks = plan.blocks.set_index("block")["on"] if plan.blocks is not None else {}
     pe_arts_aimed = (bool(blocks.get("balance_staff", False))
                      and plan.policy.weight_balance_pe_arts > 0)
-    out = balance_reasons(plan.balance, bool(plan.rotation), aimed, pe_arts_aimed)
+    room = quota_room(plan)
+    hiring_on = bool(blocks.get("hiring", False)) and bool(plan.horizon)
+    posts_move = bool(set(plan.policy.post_moves_with) - {"transfer"})
+    out = balance_reasons(plan.balance, bool(plan.rotation), aimed, pe_arts_aimed,
+                          full=room.index[room <= 0], hiring_on=hiring_on,
+                          posts_move=posts_move)
     pick = 1 if lang == "zh" else 0
     out["reason"] = [BALANCE_REASONS[k][pick] for k in out["reason_key"]]
     return out[BALANCE_FAILURE_COLUMNS]

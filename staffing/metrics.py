@@ -136,6 +136,9 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
                                   "州级及以上骨干教师占教师比例"),
     "backbone_short_of_target": ("Prefecture-level backbone teachers short of the target share",
                                  "州级及以上骨干教师距目标比例缺口(人)"),
+    "backbone_share_target": ("Prefecture-level backbone share, target (≥; measure 14, "
+                              "reported, not planned)",
+                              "州级及以上骨干教师占比目标(≥;第14条,只报告、不规划)"),
     "pe_arts_per_100_pupils": ("PE and arts teachers per 100 pupils",
                                "每百名学生体育、艺术专任教师数"),
     "urgent_coverage": ("Schools with a teacher of each urgent subject (mean share)",
@@ -854,6 +857,9 @@ def county_metrics(county: County, policy: Policy | None = None, *,
     needed = math.ceil(policy.backbone_share_target * n_teachers - 1e-9)
     out["backbone_short_of_target"] = (float(max(0, needed - count)) if teachers is not None
                                        else float("nan"))
+    # The target beside them: rotation keeps every teacher in the county and a hire is
+    # no backbone teacher, so no plan moves the share (docs/concepts.md, measure 14).
+    out["backbone_share_target"] = float(policy.backbone_share_target)
     out["pe_arts_per_100_pupils"] = pe_arts_per_100_pupils(teachers, s)
     cover = urgent_subject_coverage(teachers, s, policy, itinerant=itinerant)
     out["urgent_coverage"] = float(cover["mean"])

@@ -65,6 +65,7 @@ from staffing.vocab import LOCATIONS
 __all__ = [
     "LABELS",
     "annual_retention",
+    "apparent_retention",
     "intake_trends",
     "leaver_destinations",
     "pupils_by_grade_table",
@@ -138,6 +139,45 @@ def annual_retention(policy: Policy | None = None) -> float:
     if policy.retention_basis == "annual":
         return rate
     return rate ** (1.0 / (sum(policy.grades) - 1))
+
+
+def apparent_retention(grades: pd.DataFrame, policy: Policy | None = None
+                       ) -> tuple[float, float, float]:
+    """Apparent cohort retention: pupils in the last junior grade ÷ pupils in grade 1,
+    over the county's schools, from one year's pupils by grade.
+
+    A cross-sectional proxy of the nine-year 巩固率 (the UNESCO-style "apparent" ratio:
+    two grades of the same year stand in for one cohort's start and end). The 巩固率
+    itself follows one cohort: the last junior grade now ÷ grade 1 eight years ago
+    (6 + 3). The proxy equals it when cohorts are the same size; where intake falls
+    (village schools emptying) it overstates retention, where intake rises it
+    understates it. It measures pupils, not assumptions: unlike the enrolment
+    projection (:func:`project_enrolment`), which takes ``Policy.retention_rate`` as its
+    input and so can only give it back.
+
+    Parameters
+    ----------
+    grades : pupils by grade, long or wide (:func:`pupils_by_grade_table`): every
+        school of the county, or the county's totals under one id.
+    policy : ``grades`` (which grade is the last junior one).
+
+    Returns
+    -------
+    (ratio, grade-1 pupils, last-grade pupils); the ratio is NaN without grade-1 pupils.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"school_id": ["A", "B", "C"], "grade": [1, 1, 9],
+    ...                   "pupils": [300, 100, 380]})
+    >>> apparent_retention(g)
+    (0.95, 400.0, 380.0)
+    """
+    policy = policy or Policy()
+    wide = pupils_by_grade_table(grades, policy)
+    first = float(wide.iloc[:, 0].sum())
+    last = float(wide.iloc[:, -1].sum())
+    return (last / first if first > 0 else float("nan")), first, last
 
 
 # --------------------------------------------------------------------------- grades

@@ -3,10 +3,12 @@
 Each county's worker adds a language-free ``rollup`` record to its ``summary.json``
 (:func:`county_record`): per school part and 优质均衡 indicator the pupil sums
 Σp, Σpx and Σpx² over the school parts with data, before and after the plan (from
-:func:`staffing.balance.school_balance`); school parts meeting the evaluation rule,
+:func:`staffing.balance.school_balance`; after: the moves made and the hires added,
+:func:`staffing.balance.teachers_after`); school parts meeting the evaluation rule,
 not assessable, and meeting every indicator; allocation randomness (1 − R²,
 :func:`staffing.metrics.allocation_randomness` via ``plan.metrics``); moves, hires,
-urgent hires; prefecture-level backbone teachers and teachers in post.
+urgent hires; prefecture-level backbone teachers and teachers in post (the teachers to
+recognise for ``Policy.backbone_share_target`` follow from them).
 
 :func:`rollup_table` turns the records into the table; the prefecture row is computed
 from the county sums, never by averaging county figures: counts are summed; a mean is
@@ -19,12 +21,20 @@ of summed counts. Randomness (1 − R²) is a per-county regression and has no
 prefecture total here (IIEP compares it across units; a prefecture figure would need
 every school's pupils and teachers): its total cell is blank.
 
-Projected 巩固率 is not in the roll-up (the batch plans one year; see docs/batch.md).
+**巩固率** (the seed's nine-year retention goal, ``Policy.retention_rate``): a projected
+figure from the enrolment projection would only echo that rate, which the projection
+takes as its input, so none is given. What the roll-up can measure is the apparent
+cohort retention (:func:`staffing.projection.apparent_retention`: last junior grade ÷
+grade 1 of the same year, a cross-sectional proxy) where a county's pupils by grade
+are given (``county_record(plan, grades=…)``); a county workbook has pupils by stage
+only, so in a batch the cell is blank, with the target beside it. The prefecture
+figure is Σ last grade ÷ Σ grade 1 when every county has one, else blank.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -64,28 +74,41 @@ def _sums(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def county_record(plan: Any) -> dict[str, Any]:
+def county_record(plan: Any, grades: pd.DataFrame | None = None) -> dict[str, Any]:
     """The language-free roll-up figures of one planned county (JSON-ready).
+
+    Parameters
+    ----------
+    plan : the county's Plan.
+    grades : the county's pupils by grade this year, long or wide
+        (:func:`staffing.data.enrolment.pupils_by_grade_table`), for the apparent
+        cohort retention; None (a county workbook has none) leaves it blank.
 
     Returns
     -------
     dict with ``before`` and ``after`` (each the sums and counts of :func:`_sums` plus
     ``randomness_<part>``, ``backbone_pref``, ``teachers``) and ``moves``, ``hires``,
-    ``urgent_hires``, ``pupils_<part>``.
+    ``urgent_hires``, ``pupils_<part>``, ``grade_first`` and ``grade_last`` (pupils of
+    grade 1 and of the last junior grade; None without ``grades``).
     """
+    from staffing.balance import teachers_after
     from staffing.metrics import apply_moves, prefecture_backbone_share
 
     county, policy = plan.county, plan.policy
-    after_t = None if county.teachers is None else apply_moves(county.teachers, plan.moves)
+    after_t = teachers_after(plan)  # moves made, hires added (the 优质均衡 after-figures)
+    moved = None if county.teachers is None else apply_moves(county.teachers, plan.moves)
     metrics = plan.metrics
     rec: dict[str, Any] = {}
+    # Measure 14's share counts the teachers in post, as plan.metrics does: the moves
+    # keep them in the county and a hire is no backbone teacher, so it cannot rise.
+    staff = {"before": county.teachers, "after": moved}
     for when, teachers in zip(_WHEN, (county.teachers, after_t), strict=True):
         figs = _sums(school_balance(county, teachers, policy))
         for level in PARTS:
             key = f"randomness_{level}"
             value = float(metrics.loc[key, when]) if key in metrics.index else float("nan")
             figs[key] = None if np.isnan(value) else value
-        _, count, n = prefecture_backbone_share(teachers, county.schools)
+        _, count, n = prefecture_backbone_share(staff[when], county.schools)
         figs["backbone_pref"], figs["teachers"] = count, n
         rec[when] = figs
     hires = plan.hires
@@ -95,6 +118,12 @@ def county_record(plan: Any) -> dict[str, Any]:
     s = county.schools
     rec["pupils_primary"] = int(s["pupils_primary"].sum())
     rec["pupils_junior"] = int(s["pupils_junior"].sum())
+    rec["grade_first"] = rec["grade_last"] = None
+    if grades is not None:
+        from staffing.projection import apparent_retention
+
+        _, first, last = apparent_retention(grades, policy)
+        rec["grade_first"], rec["grade_last"] = first, last
     return rec
 
 
@@ -115,8 +144,8 @@ def _cv(p: float, px: float, pxx: float) -> float:
     return float(np.sqrt(var) / mean)
 
 
-def _row(name: str, rec: dict[str, Any], backbone_target: float, urgent_min: float
-         ) -> dict[str, Any]:
+def _row(name: str, rec: dict[str, Any], backbone_target: float, urgent_min: float,
+         retention_target: float) -> dict[str, Any]:
     row: dict[str, Any] = {"county": name}
     for level in PARTS:
         row[f"pupils_{level}"] = rec[f"pupils_{level}"]
@@ -144,7 +173,25 @@ def _row(name: str, rec: dict[str, Any], backbone_target: float, urgent_min: flo
     for when in _WHEN:
         row[f"backbone_share_{when}"] = _ratio(rec[when]["backbone_pref"], rec[when]["teachers"])
     row["backbone_share_target"] = backbone_target
+    for when in _WHEN:
+        row[f"backbone_to_recognise_{when}"] = _to_recognise(
+            rec[when]["backbone_pref"], rec[when]["teachers"], backbone_target)
+    first, last = rec.get("grade_first"), rec.get("grade_last")
+    row["retention_apparent"] = (float("nan") if first is None or last is None
+                                 else _ratio(last, first))
+    row["retention_target"] = retention_target
     return row
+
+
+def _to_recognise(backbone: int, teachers: int, target: float) -> float:
+    """Teachers still to be recognised as prefecture-level backbone for ``target``:
+    ⌈target × teachers⌉ − backbone, never negative (NaN without teachers); the rule of
+    ``plan.metrics``' ``backbone_short_of_target``. Over a prefecture it is computed from
+    the summed counts, so a county above the target offsets one below it (measure 14 is
+    a prefecture-wide share)."""
+    if not teachers:
+        return float("nan")
+    return float(max(0, math.ceil(target * teachers - 1e-9) - backbone))
 
 
 def _total(records: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -153,6 +200,9 @@ def _total(records: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for rec in records.values():
         for k in ("moves", "hires", "urgent_hires", "pupils_primary", "pupils_junior"):
             out[k] = out.get(k, 0) + rec[k]
+        for k in ("grade_first", "grade_last"):  # a prefecture figure only from every county
+            v = rec.get(k)
+            out[k] = None if v is None or (k in out and out[k] is None) else out.get(k, 0) + v
         for when in _WHEN:
             for k, v in rec[when].items():
                 if k.startswith("randomness_"):
@@ -175,6 +225,11 @@ def header(col: str, lang: str) -> str:
                                   "州级及以上骨干教师占比目标(≥)"),
         "all_met_target": ("School parts meeting every indicator, target (all evaluated)",
                            "全部指标达标学校(学段)数目标(全部参评)"),
+        "retention_apparent": ("Apparent cohort retention (last junior grade ÷ grade 1, same "
+                               "year; blank: no pupils by grade)",
+                               "表观巩固率(同年最高年级÷一年级学生数;空白:无分年级学生数)"),
+        "retention_target": ("Nine-year retention (巩固率), target (≥)",
+                             "九年义务教育巩固率目标(≥)"),
     }
     if col in fixed:
         return fixed[col][zh]
@@ -203,6 +258,9 @@ def header(col: str, lang: str) -> str:
                 return f"{pz}{zh_l}(县均,{w})" if zh else f"{en_l}, {level} mean, {w}"
             if col == f"cv_{key}_{level}_{when}":
                 return f"{pz}差异系数:{zh_l}({w})" if zh else f"CV, {level}: {en_l}, {w}"
+    if col == f"backbone_to_recognise_{when}":
+        return (f"距占比目标需新认定州级及以上骨干教师数({w})" if zh
+                else f"Prefecture-level backbone teachers to recognise for the target, {w}")
     if col == f"backbone_share_{when}":
         return (f"州级及以上骨干教师占比({w})" if zh
                 else f"Prefecture-level backbone share, {w}")
@@ -227,7 +285,7 @@ def rollup_table(records: dict[str, dict[str, Any]], policy: Any = None,
     from staffing.policy import Policy
 
     policy = policy or Policy()
-    args = (policy.backbone_share_target, policy.urgent_share_min)
+    args = (policy.backbone_share_target, policy.urgent_share_min, policy.retention_rate)
     rows = [_row(name, records[name], *args) for name in sorted(records)]
     total_name = {"en": "Prefecture", "zh": "全州"}.get(lang or "en")
     total = _row(total_name, _total(records), *args)
@@ -315,7 +373,7 @@ def rollup_frame(output: object) -> pd.DataFrame:
 def _keys() -> list[str]:
     """Every roll-up column key, in table order."""
     empty = {"before": {}, "after": {}, "moves": 0, "hires": 0, "urgent_hires": 0,
-             "pupils_primary": 0, "pupils_junior": 0}
+             "pupils_primary": 0, "pupils_junior": 0, "grade_first": None, "grade_last": None}
     for when in _WHEN:
         for level in PARTS:
             for k in ("parts", "met", "not_assessable", "all_met"):
@@ -325,4 +383,4 @@ def _keys() -> list[str]:
                 for k in ("p", "px", "pxx"):
                     empty[when][f"{k}_{key}_{level}"] = 0.0
         empty[when]["backbone_pref"] = empty[when]["teachers"] = 0
-    return list(_row("", empty, 0.0, 0.0))
+    return list(_row("", empty, 0.0, 0.0, 0.0))
