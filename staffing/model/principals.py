@@ -223,14 +223,14 @@ def add_principals(prob: pulp.LpProblem, p: PrincipalInputs, schools: pd.DataFra
     need = arcs["head"].map(p.heads["need"])
     for t, j, f, v in zip(arcs["target"], need, fte, moves, strict=True):
         if f > 0:
-            cover.setdefault((t, j), []).append(pulp.LpAffineExpression({v: float(f)}))
+            cover.setdefault((t, j), []).append(float(f) * v)
 
     due = int(p.heads["due"].sum())
     target = policy.principal_exchange_share_min * due
     short = None
     objective = pulp.lpDot((policy.weight_move + policy.weight_move_km
                             * arcs["km"].astype(float)).tolist(), moves) if moves else \
-        pulp.LpAffineExpression()
+        pulp.lpSum([])
     if target > 0:
         short = prob.add_variable(name("principal_exchange_short"), lowBound=0)
         prob += pulp.lpSum(moves) + short >= target, name("principal_exchange")
