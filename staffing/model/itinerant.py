@@ -55,6 +55,32 @@ def per_teacher_fte(county: County, policy: Policy, sources: pd.Index,
     return pd.DataFrame.from_dict(rows, orient="index", columns=subjects)
 
 
+def arcs_with_need(pairs: pd.DataFrame, needs: pd.DataFrame, staff_possible: pd.DataFrame,
+                   subjects: list[str], cap_fte: pd.DataFrame) -> pd.DataFrame:
+    """(source, target) ``pairs`` × ``subjects``, kept where the target needs the subject
+    and the source has (or may receive) teachers of it, with the source's ``cap_fte``.
+
+    One home for the cover-arc rule that itinerant teaching and remote lessons share.
+
+    Parameters
+    ----------
+    pairs : columns ``source``, ``target`` (and any others, kept).
+    needs : FTE need by school (index) and subject (columns).
+    staff_possible : whether a school (index) has or may receive teachers of a subject.
+    cap_fte : FTE a source (index) can give per subject (columns).
+    """
+    arcs = pairs.merge(pd.DataFrame({"subject": subjects}), how="cross")
+    need = needs[subjects].stack().rename("need")
+    need.index.names = ["target", "subject"]
+    have = staff_possible[subjects].stack().rename("have")
+    have.index.names = ["source", "subject"]
+    arcs = arcs.join(need, on=["target", "subject"]).join(have, on=["source", "subject"])
+    arcs = arcs[(arcs["need"] > 1e-9) & arcs["have"].fillna(False).astype(bool)]
+    cap = cap_fte[subjects].stack().rename("cap_fte")
+    cap.index.names = ["source", "subject"]
+    return arcs.join(cap, on=["source", "subject"])
+
+
 def itinerant_arcs(county: County, policy: Policy, clusters: pd.DataFrame,
                    needs: pd.DataFrame, staff_possible: pd.DataFrame) -> pd.DataFrame:
     """Candidate arcs: (source, target, subject, km, cap_fte) inside each cluster.
@@ -75,16 +101,8 @@ def itinerant_arcs(county: County, policy: Policy, clusters: pd.DataFrame,
     edges = edges[edges["from"].map(cid).eq(edges["to"].map(cid)).to_numpy()]
     edges = edges.drop(columns="source").rename(columns={"from": "source", "to": "target"})
     subjects = [k for k in policy.urgent_subjects if k in needs.columns]
-    arcs = edges.merge(pd.DataFrame({"subject": subjects}), how="cross")
-    need = needs[subjects].stack().rename("need")
-    need.index.names = ["target", "subject"]
-    have = staff_possible[subjects].stack().rename("have")
-    have.index.names = ["source", "subject"]
-    arcs = arcs.join(need, on=["target", "subject"]).join(have, on=["source", "subject"])
-    arcs = arcs[(arcs["need"] > 1e-9) & arcs["have"].fillna(False).astype(bool)]
-    cap = per_teacher_fte(county, policy, sources, subjects).stack().rename("cap_fte")
-    cap.index.names = ["source", "subject"]
-    arcs = arcs.join(cap, on=["source", "subject"])
+    arcs = arcs_with_need(edges, needs, staff_possible, subjects,
+                          per_teacher_fte(county, policy, sources, subjects))
     return arcs[columns].sort_values(["source", "target", "subject"]).reset_index(drop=True)
 
 
@@ -92,11 +110,16 @@ def arcs_for_model(county: County, policy: Policy, clusters: pd.DataFrame,
                    rotation) -> pd.DataFrame:
     """:func:`itinerant_arcs` for a county whose rotation block is prepared: its needs,
     and sources that have teachers of the subject or may receive some."""
+    return itinerant_arcs(county, policy, clusters, rotation.needs, staff_possible(rotation))
+
+
+def staff_possible(rotation) -> pd.DataFrame:
+    """Whether each school (index) has teachers of each subject (columns) now or may
+    receive some by a move of the prepared rotation block: where cover can come from."""
     arriving = rotation.flows[["target", "subject"]].drop_duplicates()
     staff = rotation.staff
-    possible = (staff > 0) | pd.crosstab(arriving["target"], arriving["subject"]).reindex(
+    return (staff > 0) | pd.crosstab(arriving["target"], arriving["subject"]).reindex(
         index=staff.index, columns=staff.columns, fill_value=0).gt(0)
-    return itinerant_arcs(county, policy, clusters, rotation.needs, possible)
 
 
 def add_itinerant(prob: pulp.LpProblem, arcs: pd.DataFrame, policy: Policy) -> ItinerantHandles:

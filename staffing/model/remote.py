@@ -28,6 +28,7 @@ import pandas as pd
 import pulp
 
 from staffing.data.county import County
+from staffing.model.itinerant import arcs_with_need, staff_possible
 from staffing.model.names import name
 from staffing.norms import small_school_mask
 from staffing.policy import Policy
@@ -97,27 +98,15 @@ def remote_arcs(county: County, policy: Policy, clusters: pd.DataFrame,
         pd.DataFrame({"target": s.index[is_target]}), how="cross")
     pairs = pairs[pairs["source"].ne(pairs["target"])
                   & pairs["source"].map(cid).eq(pairs["target"].map(cid))]
-    arcs = pairs.merge(pd.DataFrame({"subject": subjects}), how="cross")
-    need = needs[subjects].stack().rename("need")
-    need.index.names = ["target", "subject"]
-    have = staff_possible[subjects].stack().rename("have")
-    have.index.names = ["source", "subject"]
-    arcs = arcs.join(need, on=["target", "subject"]).join(have, on=["source", "subject"])
-    arcs = arcs[(arcs["need"] > 1e-9) & arcs["have"].fillna(False).astype(bool)]
-    cap = remote_cap_fte(s.loc[s.index[is_source]], policy, subjects).stack().rename("cap_fte")
-    cap.index.names = ["source", "subject"]
-    arcs = arcs.join(cap, on=["source", "subject"])
+    arcs = arcs_with_need(pairs, needs, staff_possible, subjects,
+                          remote_cap_fte(s.loc[s.index[is_source]], policy, subjects))
     return arcs[columns].sort_values(["source", "target", "subject"]).reset_index(drop=True)
 
 
 def remote_arcs_for_model(county: County, policy: Policy, clusters: pd.DataFrame,
                           rotation) -> pd.DataFrame:
     """:func:`remote_arcs` for a county whose rotation block is prepared."""
-    arriving = rotation.flows[["target", "subject"]].drop_duplicates()
-    staff = rotation.staff
-    possible = (staff > 0) | pd.crosstab(arriving["target"], arriving["subject"]).reindex(
-        index=staff.index, columns=staff.columns, fill_value=0).gt(0)
-    return remote_arcs(county, policy, clusters, rotation.needs, possible)
+    return remote_arcs(county, policy, clusters, rotation.needs, staff_possible(rotation))
 
 
 def add_remote(prob: pulp.LpProblem, arcs: pd.DataFrame, policy: Policy,
