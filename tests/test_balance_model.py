@@ -106,26 +106,9 @@ def backbone_county() -> st.County:
     the English teacher its 0.67 FTE need asks for, so no subject gap calls him there.
     Moving him cuts R's backbone deficit from 1.9 to 0.9: worth ``weight_backbone_deficit``
     (30) against a move cost of 0.05 + 0.002 × ~10 km."""
-    from staffing.testing import school as school_row
-    from staffing.testing import teachers as staff_school
+    from rotation_builders import english_county
 
-    u_subjects = {"chinese": 16, "maths": 13, "english": 2, "morality_law": 4, "science": 4,
-                  "it": 2, "pe": 6, "music": 5, "art": 5, "labour": 8}
-    r_subjects = {"general": 6, "chinese": 3, "maths": 2, "english": 1, "pe": 1, "music": 1,
-                  "art": 1}
-    teachers = (staff_school("U", u_subjects)
-                + staff_school("U", {"english": 1}, start=900, years_at_school=10,
-                               backbone="county")
-                + staff_school("R", r_subjects))
-    n_u, n_r = sum(u_subjects.values()) + 1, sum(r_subjects.values())
-    schools = [
-        school_row("U", is_quality=True, pupils_primary=1080, classes_primary=24,
-                   approved_quota=n_u, staff_in_post=n_u),
-        school_row("R", location="rural", township="碧城镇", pupils_primary=190,
-                   classes_primary=9, approved_quota=n_r + 2, staff_in_post=n_r,
-                   lat=25.03, lon=101.62),
-    ]
-    return st.County(pd.DataFrame(schools), pd.DataFrame(teachers), name="hand-built")
+    return english_county(r_english=1, backbone="county")
 
 
 @pytest.mark.parametrize(("weight", "moves"), [(30.0, 1), (0.0, 0)])
