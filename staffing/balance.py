@@ -263,16 +263,19 @@ _COUNT_OF: dict[tuple[str, str], str] = {
 
 def no_harm_lines(county: County | pd.DataFrame, teachers: pd.DataFrame | None = None,
                   policy: Policy | None = None) -> pd.DataFrame:
-    """The teachers each school must keep so that no staff indicator a part meets now (or
-    reaches ``balance_near_share`` of) falls below that line after the plan.
+    """The teachers each school must keep so that no staff indicator of a part that
+    passes the evaluation's rule now (or whose verdict waits on missing data) falls
+    below the line it stands above: the requirement where it is met,
+    ``balance_near_share`` of it where it is near.
 
     A part's indicator is teachers × ``teacher_share`` × 100 / pupils
     (:func:`school_indicators`), so its status holds while the school keeps at least
-    ⌈line × pupils / (100 × teacher_share)⌉ of the counted teachers, the line being
-    the requirement where the indicator is met and ``balance_near_share`` of it where
-    it is near. A school's parts share its teachers: one line per school and count,
-    the larger of its parts'. Indicators short or without data have no line (nothing
-    to keep); neither have lines of 0 teachers. The model's do-no-harm rows
+    ⌈line × pupils / (100 × teacher_share)⌉ of the counted teachers. Kept statuses
+    keep the verdict: ``met`` and ``near`` stay at least what they were, so no count
+    of met or short indicators changes for the worse. A school's parts share its
+    teachers: one line per school and count, the larger of its parts'. Parts failing
+    the rule before the plan (``not_met``), indicators short or without data, and
+    lines of 0 teachers have no line. The model's do-no-harm rows
     (:mod:`staffing.model.no_harm`) read these numbers and derive none themselves.
 
     Returns
@@ -310,6 +313,8 @@ def no_harm_lines(county: County | pd.DataFrame, teachers: pd.DataFrame | None =
     counts = _teacher_counts(teachers, s.index, policy).reindex(sid)
     share = parts["teacher_share"].to_numpy(dtype=float)
     pupils = parts["pupils"].to_numpy(dtype=float)
+    # a part failing the rule whatever its staff gains nothing from keeping them
+    passing = status["rule"].isin(["met", "not_assessable"]).to_numpy()
     frames = []
     for key in STAFF_INDICATORS:
         st = status[f"{key}_status"].to_numpy()
@@ -322,7 +327,7 @@ def no_harm_lines(county: County | pd.DataFrame, teachers: pd.DataFrame | None =
             keep = np.ceil(line * (1 - _TOL) * pupils / (100.0 * share))
         count = [_COUNT_OF[(key, p)] for p in part]
         now = np.array([counts[c].iloc[i] for i, c in enumerate(count)], dtype=float)
-        use = ~np.isnan(line) & (share > 0) & (keep > 0)
+        use = ~np.isnan(line) & (share > 0) & (keep > 0) & passing
         frames.append(pd.DataFrame({"school_id": np.asarray(sid, dtype=object)[use],
                                     "count": np.asarray(count, dtype=object)[use],
                                     "indicator": key, "now": now[use], "keep": keep[use]}))

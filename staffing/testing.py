@@ -416,12 +416,14 @@ def _no_harm_terms(prob: pulp.LpProblem, county: County, policy: Policy,
         if sch.at[i, "level"] == "teaching_point" and p + j < policy.balance_teaching_point_min_pupils:
             continue
         here = t[t["school_id"] == i]
+        passes = {part: _passes_rule(sch.loc[i], here, part, float(share.at[i, f"staff_{part}"]),
+                                     policy, order) for part in ("primary", "junior")}
         for what, req in required.items():
             if what == "qualified" and (not has_edu or not here["education"].isin(order).all()):
                 continue  # the indicator has no data: nothing to keep
             for k, (part, pupils) in enumerate((("primary", p), ("junior", j))):
                 sh = float(share.at[i, f"staff_{part}"])
-                if pupils <= 0 or sh <= 0:
+                if pupils <= 0 or sh <= 0 or not passes[part]:
                     continue
                 now = int(counts(here, what, part).sum())
                 value = now * sh * 100.0 / pupils
@@ -436,8 +438,10 @@ def _no_harm_terms(prob: pulp.LpProblem, county: County, policy: Policy,
                     continue
                 leave = movers[(movers["school_id"] == i).to_numpy()
                                & counts(movers, what, part)]["var"].tolist()
-                come = movers[(movers["target"] == i).to_numpy()
-                              & counts(movers, what, part)]["var"].tolist()
+                # arrivals count toward the backbone and PE/arts lines, not toward a
+                # qualification line (docs/balance.md, "Do no harm")
+                come = [] if what == "qualified" else movers[
+                    (movers["target"] == i).to_numpy() & counts(movers, what, part)]["var"].tolist()
                 # a nine-year school's parts share its backbone and PE/arts teachers:
                 # one shortfall per school for those, the larger line binding it
                 label = f"{what}_{part}" if what == "qualified" else what
@@ -446,6 +450,55 @@ def _no_harm_terms(prob: pulp.LpProblem, county: County, policy: Policy,
                 prob += short[(n, label)] >= keep - (now - pulp.lpSum(leave)
                                                      + pulp.lpSum(come))
     return [policy.weight_balance_no_harm * d for d in short.values()]
+
+
+def _passes_rule(row: pd.Series, here: pd.DataFrame, part: str, share: float,
+                 policy: Policy, order: list[str]) -> bool:
+    """Whether a school part passes the 办法's rule before the plan, or could once its
+    missing data came (at least ``balance_indicators_required`` of the seven met if
+    every missing one were, none below ``balance_near_share`` of its requirement).
+    Facilities are the school's, split between a nine-year school's parts by pupils
+    weighted primary : junior = 1 : ``balance_junior_resource_weight``."""
+    p, j = float(row["pupils_primary"]), float(row["pupils_junior"])
+    pupils = p if part == "primary" else j
+    if pupils <= 0:
+        return False
+    junior = part == "junior"
+    weight = policy.balance_junior_resource_weight
+    resource = (weight * j if junior else p) / (p + weight * j)
+    floor = order.index(policy.balance_above_qualification_junior if junior
+                        else policy.balance_above_qualification_primary)
+    known = here["education"].isin(order).all() if "education" in here else False
+    qualified = (here["education"].map(lambda e: e in order and order.index(e) >= floor).sum()
+                 if known else None)
+    staff = {"qualified": qualified,
+             "backbone": here["backbone"].isin(["county", "prefecture", "province"]).sum(),
+             "pe_arts": here["subject"].isin(["pe", "music", "art"]).sum()}
+    values = [None if n is None else n * share * 100.0 / pupils for n in staff.values()]
+    required = [policy.balance_qualified_per100_junior if junior
+                else policy.balance_qualified_per100_primary,
+                policy.backbone_per_100_pupils_target, policy.balance_pe_arts_per100]
+    facilities = [("teaching_area_m2", 1.0, policy.balance_teaching_area_junior if junior
+                   else policy.balance_teaching_area_primary),
+                  ("sports_area_m2", 1.0, policy.balance_sports_area_junior if junior
+                   else policy.balance_sports_area_primary),
+                  ("equipment_value_yuan", 1.0, policy.balance_equipment_junior if junior
+                   else policy.balance_equipment_primary),
+                  ("multimedia_classrooms", 100.0, policy.balance_multimedia_per100_junior
+                   if junior else policy.balance_multimedia_per100_primary)]
+    for column, per, need in facilities:
+        x = row.get(column, np.nan)
+        values.append(None if pd.isna(x) else per * float(x) * resource / pupils)
+        required.append(need)
+    met = missing = 0
+    for v, r in zip(values, required, strict=True):
+        if v is None:
+            missing += 1
+        elif v >= r * (1 - 1e-9):
+            met += 1
+        elif v < policy.balance_near_share * r * (1 - 1e-9):
+            return False
+    return met + missing >= policy.balance_indicators_required
 
 
 def _teacher_level_heads(prob: pulp.LpProblem, county: County, policy: Policy, data

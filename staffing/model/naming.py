@@ -70,8 +70,8 @@ def name_moves(
     # Qualification keys (staffing.balance.education_key) where the flows carry them.
     if "edu_key" not in flows:
         flows = flows.assign(edu_key="")
-    pool["edu_key"] = (education_key(pool, policy) if flows["edu_key"].ne("").any()
-                       else "")
+    keyed = flows.loc[flows["edu_key"].ne(""), "school_id"].unique()
+    pool["edu_key"] = np.where(pool["school_id"].isin(keyed), education_key(pool, policy), "")
     # A teacher with move rules is a group of her own: rule_key = her id.
     own = pool.index.isin(pd.Index(list(map(str, with_rules))))
     pool["rule_key"] = np.where(own, pool.index.astype(str), "")

@@ -13,10 +13,13 @@ school's pass. For every school and count with a line
   ``qualified_primary``, ``qualified_junior``) at school ``s`` now, less the moves out,
   plus the moves in, + ``no_harm_{c}_short_{s}`` ≥ the teachers to keep.
 
-Moves are the rotation block's flows (whose groups carry subject, backbone and — while
-this block runs on a county with an ``education`` column — the qualification key
-:func:`staffing.balance.education_key`) and the heads' exchanges
-(:mod:`staffing.model.principals`, one head per move). Itinerant cover (走教) and remote
+Moves are the rotation block's flows (whose groups carry subject, backbone and, at
+schools keeping a qualification line (:func:`education_schools`), the qualification
+key :func:`staffing.balance.education_key`) and the heads' exchanges
+(:mod:`staffing.model.principals`, one head per move). Arrivals count toward the
+backbone and PE/arts lines; toward a qualification line they do not (the groups of
+the schools they come from carry no qualification key), which keeps that line
+conservatively: a school may lose it only by paying for the shortfall. Itinerant cover (走教) and remote
 lessons leave the teacher at home and hires are not teachers of the evaluation's count
 yet (``plan.balance`` counts the teachers table after the moves), so neither counts.
 The shortfalls cost ``Policy.weight_balance_no_harm`` per teacher.
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
     from staffing.model.principals import PrincipalHandles
     from staffing.model.rotation import RotationHandles
 
-__all__ = ["NoHarmHandles", "no_harm_on", "splits_education", "add_no_harm"]
+__all__ = ["NoHarmHandles", "no_harm_on", "education_schools", "add_no_harm"]
 
 
 @dataclass
@@ -61,11 +64,18 @@ def no_harm_on(policy: Policy, has_teachers: bool, rotation_on: bool) -> bool:
     return bool(has_teachers and rotation_on and policy.weight_balance_no_harm > 0)
 
 
-def splits_education(teachers: pd.DataFrame | None, policy: Policy) -> bool:
-    """Whether the rotation block groups teachers by qualification key as well: the
-    rows protect the qualification indicator only where flows tell education apart."""
-    return bool(teachers is not None and "education" in teachers.columns
-                and policy.rotation_enabled and policy.weight_balance_no_harm > 0)
+def education_schools(county, teachers: pd.DataFrame | None, policy: Policy) -> set:
+    """Schools whose eligible teachers the rotation block groups by qualification key
+    as well (:func:`staffing.balance.education_key`): those keeping a qualification
+    line (:func:`staffing.balance.no_harm_lines`), so that their flows out tell
+    education apart. Only there: splitting every school's groups would add a third
+    more integer flows to a county model for lines most schools do not have."""
+    if (teachers is None or "education" not in teachers.columns
+            or not policy.rotation_enabled or policy.weight_balance_no_harm <= 0):
+        return set()
+    lines = no_harm_lines(county.schools, teachers, policy)
+    counts = lines.index.get_level_values("count")
+    return set(lines.index.get_level_values("school_id")[counts.str.startswith("qualified")])
 
 
 def _flags(frame: pd.DataFrame, policy: Policy) -> dict[str, np.ndarray]:
@@ -92,8 +102,6 @@ def add_no_harm(prob: pulp.LpProblem, data: ModelInputs, policy: Policy,
     """
     county = data.county
     lines = no_harm_lines(county, county.teachers, policy)
-    if not splits_education(county.teachers, policy):  # flows cannot tell education
-        lines = lines[~lines.index.get_level_values("count").str.startswith("qualified")]
     pos = {sid: i for i, sid in enumerate(data.schools.index)}
     flows = rotation.inputs.flows
     if "edu_key" not in flows:
@@ -119,6 +127,8 @@ def add_no_harm(prob: pulp.LpProblem, data: ModelInputs, policy: Policy,
         sel = moves[mask]
         for s, block in sel.groupby("school_id")["var"]:
             out_by[(s, count)] = block.tolist()
+        if count.startswith("qualified"):  # arrivals' keys are known only from
+            continue                          # schools keeping a line: none counted
         for t_, block in sel.groupby("target")["var"]:
             in_by[(t_, count)] = block.tolist()
 

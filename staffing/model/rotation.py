@@ -48,7 +48,7 @@ from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
 from staffing.model.names import name
-from staffing.model.no_harm import splits_education
+from staffing.model.no_harm import education_schools
 from staffing.model.post_caps import add_post_level_caps
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.principals import (
@@ -191,11 +191,12 @@ def prepare_rotation(
     # With post-level caps enforced (staffing.post_levels), senior and intermediate
     # teachers form groups of their level, so that a flow knows the level it carries.
     movable = movable.assign(post_key=post_key(movable["title"], policy))
-    # With the 优质均衡 do-no-harm rows on (staffing.model.no_harm), teachers form groups
-    # of their qualification key too, so that a flow knows whom the qualification
-    # indicator counts.
-    movable = movable.assign(edu_key=education_key(movable, policy)
-                             if splits_education(teachers, policy) else "")
+    # With the 优质均衡 do-no-harm rows on (staffing.model.no_harm), teachers of a school
+    # that keeps a qualification line form groups of their qualification key too, so
+    # that a flow out of it knows whom the qualification indicator counts.
+    keyed = education_schools(county, teachers, policy)
+    movable = movable.assign(edu_key=np.where(movable["school_id"].isin(keyed),
+                                              education_key(movable, policy), ""))
     groups = (
         movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
         .groupby(GROUP_KEY, sort=True).size()
