@@ -1115,11 +1115,11 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
                            "above weight_balance_no_harm",
                            "因调配降低:到期校长交流(楚雄措施8)带走了该教师;校长交流权重高于"
                            "不降低已达标指标的权重"),
-    "harm_need": ("lowered by the plan: the teacher went to cover subject need the receiving "
-                  "school could not cover (weight_unmet_need ranks pupils' lessons above "
-                  "weight_balance_no_harm)",
-                  "因调配降低:该教师调往的学校该学科无人任教(学科缺口权重高于不降低已达标"
-                  "指标的权重,学生上课优先)"),
+    "harm_need": ("lowered by the plan: the teacher went to a school whose uncovered "
+                  "subject need the move helps cover (weight_unmet_need ranks pupils' "
+                  "lessons above weight_balance_no_harm)",
+                  "因调配降低:该教师调往的学校有学科无人任教,此调动使其缺口减少(学科缺口"
+                  "权重高于不降低已达标指标的权重,学生上课优先)"),
     "harm_duty": ("lowered by the plan: the 10% exchange duty of this school and its 20% "
                   "backbone share took the teacher (weight_rotation_shortfall ranks it at "
                   "or above weight_balance_no_harm)",
@@ -1207,7 +1207,8 @@ def lowered_indicators(plan: Plan) -> pd.Series:
     """Staff indicators the plan lowered (met → near or short, near → short), with the
     reason (:data:`HARM_REASONS`): the first rule, in this order, that moved a teacher
     the indicator counts out of the school — a move announced in the previous plan, a
-    head's due exchange, a move to cover subject need the receiving school lacked, the
+    head's due exchange, a move to a school whose uncovered subject need the plan
+    reduces (``plan.coverage``: ``unmet_after`` below ``unmet_before``), the
     school's rotation duty — where it ranks above ``Policy.weight_balance_no_harm``
     (:mod:`staffing.model.no_harm`); else the weights in general.
 
@@ -1217,7 +1218,6 @@ def lowered_indicators(plan: Plan) -> pd.Series:
     """
     from staffing.balance import education_key
     from staffing.metrics import PE_ARTS_SUBJECTS
-    from staffing.model.cover import covers_of
     from staffing.model.edges import rotation_duty
     from staffing.staff import is_backbone
 
@@ -1240,11 +1240,9 @@ def lowered_indicators(plan: Plan) -> pd.Series:
     announced = (set(zip(previous["teacher_id"].astype(str), previous["to_school"], strict=True))
                  if previous is not None and len(previous) else set())
     cover = plan.coverage
-    lacking = cover[cover["unmet_before"] > 0].reset_index() if len(cover) else cover
-    covers = covers_of(policy)
-    gap_subjects = {(s_, k) for s_, j in zip(lacking.get("school_id", []),
-                                             lacking.get("subject", []), strict=True)
-                    for k in covers.get(j, [j])}
+    helped = (set(cover.index.get_level_values("school_id")[
+        (cover["unmet_after"] < cover["unmet_before"] - 1e-6).to_numpy()])
+        if len(cover) else set())
     duty = rotation_duty(plan.county.schools)
     w = policy.weight_balance_no_harm
     keys, reasons = [], []
@@ -1262,8 +1260,7 @@ def lowered_indicators(plan: Plan) -> pd.Series:
             elif (out["kind"].eq("principal_exchange").any()
                   and policy.weight_principal_exchange_shortfall > w):
                 reason = "harm_head_exchange"
-            elif (any((tgt, k) in gap_subjects for tgt, k in zip(out["to_school"], out["subject"],
-                                                                  strict=True))
+            elif (out["to_school"].isin(helped).any()
                   and policy.weight_unmet_need > w):
                 reason = "harm_need"
             elif bool(duty.get(sid, False)) and policy.weight_rotation_shortfall >= w:
