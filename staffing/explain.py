@@ -1097,12 +1097,13 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
                             "more than weight_balance_pe_arts (or leave more need elsewhere)",
                             "规划以此项为目标,但可交流范围内无符合条件的体育艺术教师、无招聘"
                             "名额,或调配代价高于权重(或使别处缺口更大)"),
-    "not_aimed": ("the plan does not aim for this indicator at this school (moves go only to "
-                  "rural and weak schools, where the model prices backbone per 100 pupils; "
-                  "qualified teachers per 100 it does not price, PE/arts per 100 only with "
-                  "weight_balance_pe_arts > 0)",
-                  "规划未以此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
-                  "学生骨干教师数;高学历教师数未计,体育艺术教师数仅在其权重大于0时计入)"),
+    "not_aimed": ("the plan does not aim to raise this indicator at this school (moves go "
+                  "only to rural and weak schools, where the model prices backbone per 100 "
+                  "pupils; qualified teachers per 100 it only keeps where a part passed, "
+                  "PE/arts per 100 it raises only with weight_balance_pe_arts > 0)",
+                  "规划未以提高此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
+                  "学生骨干教师数;高学历教师数只在已达标学校保持不降,体育艺术教师数仅在其权重"
+                  "大于0时计入)"),
     # The plan lowered an indicator the school part met (or reached 85% of) before:
     # which rule ranked above weight_balance_no_harm took the teacher (do no harm,
     # staffing.model.no_harm).
@@ -1120,6 +1121,12 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
                   "lessons above weight_balance_no_harm)",
                   "因调配降低:该教师调往的学校有学科无人任教,此调动使其缺口减少(学科缺口"
                   "权重高于不降低已达标指标的权重,学生上课优先)"),
+    "harm_backbone_support": ("lowered by the plan: the backbone teacher went to support a "
+                              "rural or weak school short of backbone teachers "
+                              "(weight_backbone_deficit ranks it at or above "
+                              "weight_balance_no_harm)",
+                              "因调配降低:该骨干教师支援缺少骨干教师的乡村或薄弱学校(骨干缺口"
+                              "权重不低于不降低已达标指标的权重)"),
     "harm_duty": ("lowered by the plan: the 10% exchange duty of this school and its 20% "
                   "backbone share took the teacher (weight_rotation_shortfall ranks it at "
                   "or above weight_balance_no_harm)",
@@ -1134,7 +1141,8 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
 
 #: The reasons that name a rule the plan had to keep, or ranked above doing no harm.
 HARM_REASONS: tuple[str, ...] = ("harm_announced", "harm_head_exchange", "harm_need",
-                                 "harm_duty", "harm_unprotected", "harm_weights")
+                                 "harm_backbone_support", "harm_duty", "harm_unprotected",
+                                 "harm_weights")
 
 #: Columns of :func:`balance_failures`.
 BALANCE_FAILURE_COLUMNS = ["school_id", "part", "name", "indicator", "status", "value",
@@ -1208,8 +1216,9 @@ def lowered_indicators(plan: Plan) -> pd.Series:
     reason (:data:`HARM_REASONS`): the first rule, in this order, that moved a teacher
     the indicator counts out of the school — a move announced in the previous plan, a
     head's due exchange, a move to a school whose uncovered subject need the plan
-    reduces (``plan.coverage``: ``unmet_after`` below ``unmet_before``), the
-    school's rotation duty — where it ranks above ``Policy.weight_balance_no_harm``
+    reduces (``plan.coverage``: ``unmet_after`` below ``unmet_before``), backbone
+    support to a rural or weak school (move kind ``support``), the school's rotation
+    duty — where it ranks above ``Policy.weight_balance_no_harm``
     (:mod:`staffing.model.no_harm`); else the weights in general.
 
     Returns
@@ -1263,6 +1272,9 @@ def lowered_indicators(plan: Plan) -> pd.Series:
             elif (out["to_school"].isin(helped).any()
                   and policy.weight_unmet_need > w):
                 reason = "harm_need"
+            elif (indicator == "backbone_per100" and out["kind"].eq("support").any()
+                  and policy.weight_backbone_deficit >= w):
+                reason = "harm_backbone_support"
             elif bool(duty.get(sid, False)) and policy.weight_rotation_shortfall >= w:
                 reason = "harm_duty"
             else:
@@ -1278,8 +1290,9 @@ def lowered_indicators(plan: Plan) -> pd.Series:
 def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     """Which school parts still fail the 优质均衡 rule after the plan, which indicators, and
     why (:data:`BALANCE_REASONS`): facilities no staffing plan changes, data missing, the
-    rotation block off, no backbone teacher moved in reach, or an indicator the model does
-    not aim for.
+    rotation block off, no backbone teacher moved in reach, an indicator the model does
+    not aim for — or, where the plan itself lowered the indicator, the rule that took
+    the teacher (:data:`HARM_REASONS`, :func:`lowered_indicators`).
 
     Returns
     -------

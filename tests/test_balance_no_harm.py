@@ -158,16 +158,16 @@ POOR = {"teaching_area_m2": 100.0, "sports_area_m2": 100.0,
         "equipment_value_yuan": 10_000.0, "multimedia_classrooms": 0}
 
 
-def backbone_county() -> st.County:
+def backbone_county(years: int = 2) -> st.County:
     """U (urban, quality, 200 pupils) meets the rule with exactly 2 backbone teachers —
     1 per 100, the line — both eligible to rotate (10 years there); everyone else at U
-    and R is not (2 years). R (rural, 200 pupils, no backbone teacher, poor buildings:
+    has ``years`` there (eligible from 6) and at R 2 (not eligible). R (rural, 200 pupils, no backbone teacher, poor buildings:
     it fails the rule whatever it gets) has 3 teachers of every subject, far beyond
     its need: a teacher arriving there covers no lesson. A backbone move U → R saves
     R's backbone deficit (30) and meets U's 10% duty (0.2 × 10): 32, against 100 for
     U dropping below its line."""
     u = (teachers("U", {"chinese": 3, "maths": 2, "morality_law": 1, "science": 1, "pe": 1,
-                        "art": 1, "english": 1}, education="bachelor")
+                        "art": 1, "english": 1}, education="bachelor", years_at_school=years)
          + teachers("U", {"chinese": 1, "maths": 1}, start=50, backbone="county",
                     years_at_school=10, education="bachelor"))
     subjects = ["chinese", "maths", "english", "morality_law", "science", "it", "pe",
@@ -216,3 +216,20 @@ def test_an_announced_move_forces_the_loss_and_explain_says_so():
     assert "announced" in fails.loc[("U", "backbone_per100"), "reason"]
     zh = balance_failures(plan, lang="zh").set_index(["school_id", "indicator"])
     assert "已公布" in zh.loc[("U", "backbone_per100"), "reason"]
+
+
+@pytest.mark.filterwarnings("ignore::staffing.errors.StaffingPlanWarning")
+@pytest.mark.parametrize(("policy", "years", "reason"), [
+    # doing no harm priced below the rural backbone aim (30): backbone support wins
+    ({"weight_balance_no_harm": 5.0}, 2, "harm_backbone_support"),
+    # ... below U's 10% duty (12 eligible: 1.2 teachers × 10) with the backbone aim off:
+    # the duty takes a teacher, and only backbone teachers have somewhere to go
+    ({"weight_balance_no_harm": 5.0, "weight_backbone_deficit": 0.0}, 10, "harm_duty"),
+])
+def test_a_rule_ranked_above_doing_no_harm_is_named(policy, years, reason):
+    county = backbone_county(years)
+    plan = st.optimize(county, st.Policy(itinerant_enabled=False, **policy))
+    _, _, lost = lost_parts(county, plan)
+    assert lost == [("U", "primary")]
+    fails = balance_failures(plan).set_index(["school_id", "indicator"])
+    assert fails.loc[("U", "backbone_per100"), "reason_key"] == reason
