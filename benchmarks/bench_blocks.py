@@ -5,11 +5,13 @@ synthetic 150-school county, in one run and alternating so that machine load hit
 setting alike, ``optimize`` under:
 
 * ``without new blocks`` — mental-health need off (``mental_health_part_time_fte = 0``,
-  threshold beyond any synthetic school) and the 优质均衡 aims off (their weights 0), the
+  threshold beyond any synthetic school) and the 优质均衡 aims and do no harm off (their
+  weights 0), the
   other new measures at their defaults (off);
 * ``+ mental-health need`` — measure 17 at its defaults;
-* ``defaults (+ 优质均衡 aims)`` — the library's defaults (issue 16's PE/arts and
-  music/art aims too);
+* ``+ 优质均衡 aims`` — issue 16's PE/arts and music/art aims, do no harm off;
+* ``defaults (+ 优质均衡 do no harm)`` — the library's defaults (the do-no-harm rows of
+  ``staffing.model.no_harm`` too);
 * ``+ class-teacher load`` — ``head_teacher_load_reduction = 4`` periods (measure 16);
 * ``+ remote lessons`` — ``remote_enabled`` (measure 6);
 * ``+ post-level caps`` — ``post_level_caps`` with posts moving with rotation, so the
@@ -39,7 +41,8 @@ import staffing as st  # noqa: E402
 
 GAP = 1e-3
 NO_MENTAL_HEALTH = {"mental_health_part_time_fte": 0.0, "mental_health_full_time_pupils": 10_000}
-NO_BALANCE_AIMS = {"weight_balance_pe_arts": 0.0, "weight_balance_music_art": 0.0}
+NO_BALANCE_AIMS = {"weight_balance_pe_arts": 0.0, "weight_balance_music_art": 0.0,
+                   "weight_balance_no_harm": 0.0}
 
 
 def settings(seed: int) -> list[tuple[str, st.County, st.Policy]]:
@@ -48,7 +51,8 @@ def settings(seed: int) -> list[tuple[str, st.County, st.Policy]]:
     out = [
         ("without new blocks", county, st.Policy(**NO_MENTAL_HEALTH, **NO_BALANCE_AIMS)),
         ("+ mental-health need", county, st.Policy(**NO_BALANCE_AIMS)),
-        ("defaults (+ 优质均衡 aims)", county, st.Policy()),
+        ("+ 优质均衡 aims", county, st.Policy(weight_balance_no_harm=0.0)),
+        ("defaults (+ 优质均衡 do no harm)", county, st.Policy()),
         ("+ class-teacher load", county, st.Policy(head_teacher_load_reduction=4)),
         ("+ remote lessons", county, st.Policy(remote_enabled=True)),
         ("+ post-level caps", county,

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 
 __all__ = ["INDICATORS", "STAFF_INDICATORS", "FACILITY_COLUMNS", "PARTS", "STATUS_LABELS",
            "RULE_LABELS", "requirements", "school_indicators", "assess", "music_art", "staff_targets",
+           "education_key", "no_harm_lines",
            "school_balance", "county_cv", "exchange_shares", "apply_hires", "teachers_after",
            "plan_balance",
            "balance_metrics", "balance_table"]
@@ -205,16 +206,13 @@ def _teacher_counts(teachers: pd.DataFrame | None, ids: pd.Index,
     t = in_post(t)
     school = t["school_id"].astype(object).to_numpy()
     subject = t["subject"].astype(object)
-    rank = {code: i for i, code in enumerate(EDUCATION)}
-    if "education" in t.columns:
-        edu = t["education"].astype(object).map(rank)
-    else:
-        edu = pd.Series(np.nan, index=t.index)
+    edu = _education_rank(t)
+    qualified = _qualified(edu, policy)
     hired = (t["hired"].fillna(False).astype(bool).to_numpy() if "hired" in t.columns
              else np.zeros(len(t), dtype=bool))
     flags = pd.DataFrame({
-        "qualified_primary": edu.to_numpy() >= rank[policy.balance_above_qualification_primary],
-        "qualified_junior": edu.to_numpy() >= rank[policy.balance_above_qualification_junior],
+        "qualified_primary": qualified["primary"],
+        "qualified_junior": qualified["junior"],
         "backbone": is_backbone(t["backbone"]),
         "pe_arts": subject.isin(PE_ARTS_SUBJECTS).to_numpy(),
         "music": subject.eq("music").to_numpy(),
@@ -224,6 +222,131 @@ def _teacher_counts(teachers: pd.DataFrame | None, ids: pd.Index,
     }, index=pd.Index(school, dtype=object))
     counts = flags.astype(np.int64).groupby(level=0).sum()
     return counts.reindex(pd.Index(ids, dtype=object), fill_value=0)[cols]
+
+
+def _education_rank(teachers: pd.DataFrame) -> pd.Series:
+    """Each teacher's education as its rank in :data:`staffing.vocab.EDUCATION` (NaN:
+    blank or no ``education`` column)."""
+    rank = {code: i for i, code in enumerate(EDUCATION)}
+    if "education" not in teachers.columns:
+        return pd.Series(np.nan, index=teachers.index)
+    return teachers["education"].astype(object).map(rank)
+
+
+def _qualified(edu: pd.Series, policy: Policy) -> dict[str, np.ndarray]:
+    """Whether each teacher counts in the qualification indicator of a primary and of a
+    junior part (education at or above ``balance_above_qualification_*``)."""
+    rank = {code: i for i, code in enumerate(EDUCATION)}
+    return {"primary": edu.to_numpy() >= rank[policy.balance_above_qualification_primary],
+            "junior": edu.to_numpy() >= rank[policy.balance_above_qualification_junior]}
+
+
+def education_key(teachers: pd.DataFrame, policy: Policy | None = None) -> pd.Series:
+    """Which qualification indicators each teacher counts in, as a short key: ``"pj"``
+    (primary and junior), ``"p"``, ``"j"`` or ``"-"`` (neither, or education unknown).
+
+    Teachers of one key are interchangeable for :data:`STAFF_INDICATORS`' qualification
+    count, so the rotation block groups by it when it protects that indicator
+    (:func:`no_harm_lines`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"education": ["master", "associate", "secondary", None]})
+    >>> education_key(t).tolist()
+    ['pj', 'p', '-', '-']
+    """
+    q = _qualified(_education_rank(teachers), _policy(policy))
+    key = np.char.add(np.where(q["primary"], "p", ""), np.where(q["junior"], "j", ""))
+    return pd.Series(np.where(key == "", "-", key), index=teachers.index, dtype=object)
+
+
+#: The teacher count behind each staff indicator (teachers table flags of
+#: :func:`_teacher_counts`); the qualification count depends on the part.
+_COUNT_OF: dict[tuple[str, str], str] = {
+    ("qualified_per100", "primary"): "qualified_primary",
+    ("qualified_per100", "junior"): "qualified_junior",
+    ("backbone_per100", "primary"): "backbone", ("backbone_per100", "junior"): "backbone",
+    ("pe_arts_per100", "primary"): "pe_arts", ("pe_arts_per100", "junior"): "pe_arts",
+}
+
+
+def no_harm_lines(county: County | pd.DataFrame, teachers: pd.DataFrame | None = None,
+                  policy: Policy | None = None) -> pd.DataFrame:
+    """The teachers each school must keep so that no staff indicator of a part that
+    passes the evaluation's rule now (or whose verdict waits on missing data) falls
+    below the line it stands above: the requirement where it is met,
+    ``balance_near_share`` of it where it is near.
+
+    A part's indicator is teachers × ``teacher_share`` × 100 / pupils
+    (:func:`school_indicators`), so its status holds while the school keeps at least
+    ⌈line × pupils / (100 × teacher_share)⌉ of the counted teachers. Kept statuses
+    keep the verdict: ``met`` and ``near`` stay at least what they were, so no count
+    of met or short indicators changes for the worse. A school's parts share its
+    teachers: one line per school and count, the larger of its parts'. Parts failing
+    the rule before the plan (``not_met``), indicators short or without data, and
+    lines of 0 teachers have no line. The model's do-no-harm rows
+    (:mod:`staffing.model.no_harm`) read these numbers and derive none themselves.
+
+    Returns
+    -------
+    DataFrame indexed by (``school_id``, ``count``), ``count`` one of ``backbone``,
+    ``pe_arts`` (PE, music and art), ``qualified_primary``, ``qualified_junior``
+    (teachers above the qualification of that part): ``indicator``, ``now`` (teachers
+    counted now), ``keep`` (the fewest to keep).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"pupils_primary": [200], "pupils_junior": [0],
+    ...                   "classes_primary": [6], "classes_junior": [0],
+    ...                   "level": ["primary"]}, index=pd.Index(["A"], name="school_id"))
+    >>> t = pd.DataFrame({"school_id": ["A", "A", "A"], "subject": ["pe", "art", "maths"],
+    ...                   "backbone": ["county", "none", "province"]})
+    >>> no_harm_lines(s, t)[["now", "keep"]].values.tolist()   # 2 per 100 needed
+    [[2.0, 2.0], [2.0, 2.0]]
+    """
+    policy = _policy(policy)
+    s = _schools(county)
+    if teachers is None and not isinstance(county, pd.DataFrame):
+        teachers = county.teachers
+    columns = ["indicator", "now", "keep"]
+    empty = pd.DataFrame(columns=columns, index=pd.MultiIndex.from_arrays(
+        [[], []], names=["school_id", "count"]))
+    if teachers is None:
+        return empty
+    values = school_indicators(s, teachers, policy)
+    status = assess(values, policy)
+    parts = _parts(s, policy)
+    sid = parts.index.get_level_values("school_id")
+    part = parts.index.get_level_values("part")
+    counts = _teacher_counts(teachers, s.index, policy).reindex(sid)
+    share = parts["teacher_share"].to_numpy(dtype=float)
+    pupils = parts["pupils"].to_numpy(dtype=float)
+    # a part failing the rule whatever its staff gains nothing from keeping them
+    passing = status["rule"].isin(["met", "not_assessable"]).to_numpy()
+    frames = []
+    for key in STAFF_INDICATORS:
+        st = status[f"{key}_status"].to_numpy()
+        req = status[f"{key}_required"].to_numpy(dtype=float)
+        line = np.select([st == "met", st == "near"], [req, policy.balance_near_share * req],
+                         np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the status test of assess, solved for the count: count × 100 × share /
+            # pupils ≥ line × (1 − tolerance)
+            keep = np.ceil(line * (1 - _TOL) * pupils / (100.0 * share))
+        count = [_COUNT_OF[(key, p)] for p in part]
+        now = np.array([counts[c].iloc[i] for i, c in enumerate(count)], dtype=float)
+        use = ~np.isnan(line) & (share > 0) & (keep > 0) & passing
+        frames.append(pd.DataFrame({"school_id": np.asarray(sid, dtype=object)[use],
+                                    "count": np.asarray(count, dtype=object)[use],
+                                    "indicator": key, "now": now[use], "keep": keep[use]}))
+    lines = pd.concat(frames, ignore_index=True)
+    if lines.empty:
+        return empty
+    out = lines.groupby(["school_id", "count"], sort=False).agg(
+        indicator=("indicator", "first"), now=("now", "first"), keep=("keep", "max"))
+    return out[columns]
 
 
 def school_indicators(county: County | pd.DataFrame, teachers: pd.DataFrame | None = None,

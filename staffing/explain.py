@@ -26,7 +26,7 @@ __all__ = ["rule_table", "unmet_needs", "rotation_effect", "rotation_story", "RU
            "objective_breakdown", "allocation_note", "OBJECTIVE_TERMS", "summary_table",
            "binding_facts", "county_reason", "school_story", "control_story", "RuleTable",
            "short_ids", "blocks_off", "off_text", "balance_failures", "balance_reasons",
-           "BALANCE_REASONS", "quota_room"]
+           "BALANCE_REASONS", "quota_room", "HARM_REASONS", "lowered_indicators"]
 
 #: Rule keys with their English and Chinese names, in the order explain() lists them.
 RULES: dict[str, tuple[str, str]] = {
@@ -635,6 +635,11 @@ OBJECTIVE_TERMS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
      "pupils (优质均衡)", "每百名学生体育艺术教师不足0.9(优质均衡)"),
     ("balance_music_art", ("balance_music_art_short",), "music/art teachers short of one per "
      "12 classes (优质均衡)", "音乐美术教师不足每12班各1人(优质均衡)"),
+    ("balance_no_harm", tuple(f"no_harm_{c}_short" for c in ("backbone", "pe_arts",
+                                                             "qualified_primary",
+                                                             "qualified_junior")),
+     "teachers a school keeps too few of for a staff indicator it met (优质均衡, do no harm)",
+     "学校已达标的教师配置指标因调出而不足的人数(优质均衡,不降低已达标指标)"),
     ("rotation_volume", ("rotation_volume_short",), "rotation below 10%", "交流轮岗不足10%"),
     ("rotation_backbone_share", ("rotation_backbone_share_short",),
      "backbone below 20% of rotated", "骨干教师交流不足20%"),
@@ -1092,18 +1097,57 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
                             "more than weight_balance_pe_arts (or leave more need elsewhere)",
                             "规划以此项为目标,但可交流范围内无符合条件的体育艺术教师、无招聘"
                             "名额,或调配代价高于权重(或使别处缺口更大)"),
-    "not_aimed": ("the plan does not aim for this indicator at this school (moves go only to "
-                  "rural and weak schools, where the model prices backbone per 100 pupils; "
-                  "qualified teachers per 100 it does not price, PE/arts per 100 only with "
-                  "weight_balance_pe_arts > 0)",
-                  "规划未以此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
-                  "学生骨干教师数;高学历教师数未计,体育艺术教师数仅在其权重大于0时计入)"),
+    "not_aimed": ("the plan does not aim to raise this indicator at this school (moves go "
+                  "only to rural and weak schools, where the model prices backbone per 100 "
+                  "pupils; qualified teachers per 100 it only keeps where a part passed, "
+                  "PE/arts per 100 it raises only with weight_balance_pe_arts > 0)",
+                  "规划未以提高此校此项为目标(教师只调往乡村及薄弱学校,模型只在这些学校计每百名"
+                  "学生骨干教师数;高学历教师数只在已达标学校保持不降,体育艺术教师数仅在其权重"
+                  "大于0时计入)"),
     "quota_full": ("quota exhausted: the school's posts (编制) are all held after the plan "
                    "(posts held + hires ≥ quota in the plan's last year), so no teacher "
                    "could be hired here nor moved here with her post (Policy.post_moves_with)",
                    "编制已满:规划后本校编制全部占用(在编人数加招聘人数不低于规划末年编制),"
                    "无法再招聘,也无法调入带编教师"),
+    # The plan lowered an indicator the school part met (or reached 85% of) before:
+    # which rule ranked above weight_balance_no_harm took the teacher (do no harm,
+    # staffing.model.no_harm).
+    "harm_announced": ("lowered by the plan: a move announced in the previous plan took "
+                       "the teacher (replanning keeps announced moves: a hard rule)",
+                       "因调配降低:上一方案已公布的调动带走了该教师(重新规划须保留已公布的调动,"
+                       "为刚性规则)"),
+    "harm_head_exchange": ("lowered by the plan: a head's due exchange (Chuxiong measure 8) "
+                           "took the teacher; weight_principal_exchange_shortfall ranks it "
+                           "above weight_balance_no_harm",
+                           "因调配降低:到期校长交流(楚雄措施8)带走了该教师;校长交流权重高于"
+                           "不降低已达标指标的权重"),
+    "harm_need": ("lowered by the plan: the teacher went to a school whose uncovered "
+                  "subject need the move helps cover (weight_unmet_need ranks pupils' "
+                  "lessons above weight_balance_no_harm)",
+                  "因调配降低:该教师调往的学校有学科无人任教,此调动使其缺口减少(学科缺口"
+                  "权重高于不降低已达标指标的权重,学生上课优先)"),
+    "harm_backbone_support": ("lowered by the plan: the backbone teacher went to support a "
+                              "rural or weak school short of backbone teachers "
+                              "(weight_backbone_deficit ranks it at or above "
+                              "weight_balance_no_harm)",
+                              "因调配降低:该骨干教师支援缺少骨干教师的乡村或薄弱学校(骨干缺口"
+                              "权重不低于不降低已达标指标的权重)"),
+    "harm_duty": ("lowered by the plan: the 10% exchange duty of this school and its 20% "
+                  "backbone share took the teacher (weight_rotation_shortfall ranks it at "
+                  "or above weight_balance_no_harm)",
+                  "因调配降低:本校10%交流轮岗及20%骨干比例的要求带走了该教师(交流轮岗不足"
+                  "的权重不低于不降低已达标指标的权重)"),
+    "harm_unprotected": ("lowered by the plan: no rule keeps it (weight_balance_no_harm is 0)",
+                         "因调配降低:未设不降低已达标指标的规则(权重为0)"),
+    "harm_weights": ("lowered by the plan: the policy weights rank another aim above "
+                     "weight_balance_no_harm (see explain.objective_breakdown)",
+                     "因调配降低:政策权重将其他目标排在不降低已达标指标之前(见目标分解)"),
 }
+
+#: The reasons that name a rule the plan had to keep, or ranked above doing no harm.
+HARM_REASONS: tuple[str, ...] = ("harm_announced", "harm_head_exchange", "harm_need",
+                                 "harm_backbone_support", "harm_duty", "harm_unprotected",
+                                 "harm_weights")
 
 #: Columns of :func:`balance_failures`.
 BALANCE_FAILURE_COLUMNS = ["school_id", "part", "name", "indicator", "status", "value",
@@ -1143,8 +1187,9 @@ def quota_room(plan: Plan) -> pd.Series:
 
 
 def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
-                    pe_arts_aimed: bool = False, *, full: pd.Index | None = None,
-                    hiring_on: bool = False, posts_move: bool = False) -> pd.DataFrame:
+                    pe_arts_aimed: bool = False, lowered: pd.Series | None = None, *,
+                    full: pd.Index | None = None, hiring_on: bool = False,
+                    posts_move: bool = False) -> pd.DataFrame:
     """Each indicator not met at a school part that fails the evaluation's rule after the
     plan, with the reason key (one of :data:`BALANCE_REASONS`).
 
@@ -1156,6 +1201,8 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
         (rural and weak schools).
     pe_arts_aimed : whether the model prices PE/arts per 100 pupils at every school (the
         ``balance_staff`` block of ``plan.blocks``, :mod:`staffing.model.balance`).
+    lowered : reason keys (:data:`HARM_REASONS`) indexed by (``school_id``, ``part``,
+        ``indicator``) for indicators the plan lowered; they replace the reasons above.
     full : school ids whose quota is exhausted after the plan (:func:`quota_room` ≤ 0).
     hiring_on : whether the plan could hire (the hiring block of a multi-year plan).
     posts_move : whether a rotation move takes the teacher's post with her
@@ -1206,15 +1253,101 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
             "reason_key": reason}))
     if not frames:
         return pd.DataFrame(columns=BALANCE_FAILURE_COLUMNS[:-1])
-    return pd.concat(frames, ignore_index=True).sort_values(
+    out = pd.concat(frames, ignore_index=True).sort_values(
         ["school_id", "part"], kind="stable").reset_index(drop=True)
+    if lowered is not None and len(lowered):
+        key = pd.MultiIndex.from_frame(out[["school_id", "part", "indicator"]])
+        harm = lowered.reindex(key).to_numpy()
+        out["reason_key"] = np.where(pd.notna(harm), harm, out["reason_key"])
+    return out
+
+
+_STATUS_RANK = {"short": 0, "near": 1, "met": 2}
+
+
+def lowered_indicators(plan: Plan) -> pd.Series:
+    """Staff indicators the plan lowered (met → near or short, near → short), with the
+    reason (:data:`HARM_REASONS`): the first rule, in this order, that moved a teacher
+    the indicator counts out of the school — a move announced in the previous plan, a
+    head's due exchange, a move to a school whose uncovered subject need the plan
+    reduces (``plan.coverage``: ``unmet_after`` below ``unmet_before``), backbone
+    support to a rural or weak school (move kind ``support``), the school's rotation
+    duty — where it ranks above ``Policy.weight_balance_no_harm``
+    (:mod:`staffing.model.no_harm`); else the weights in general.
+
+    Returns
+    -------
+    Series of reason keys indexed by (``school_id``, ``part``, ``indicator``).
+    """
+    from staffing.balance import education_key
+    from staffing.metrics import PE_ARTS_SUBJECTS
+    from staffing.model.edges import rotation_duty
+    from staffing.staff import is_backbone
+
+    table, policy = plan.balance, plan.policy
+    index = pd.MultiIndex.from_arrays([[], [], []], names=["school_id", "part", "indicator"])
+    empty = pd.Series([], index=index, dtype=object)
+    teachers = plan.county.teachers
+    if table.empty or teachers is None:
+        return empty
+    moves = plan.moves
+    moves = moves[~moves["kind"].isin(VISIT_KINDS)] if len(moves) else moves
+    t = teachers.reindex(moves["teacher_id"].astype(str)) if len(moves) else teachers.iloc[:0]
+    key = education_key(t, policy).to_numpy() if len(t) else np.array([], dtype=object)
+    counted = {"backbone_per100": lambda part: is_backbone(t["backbone"]),
+               "pe_arts_per100": lambda part: t["subject"].isin(PE_ARTS_SUBJECTS).to_numpy(),
+               "qualified_per100": lambda part: np.array([part[0] in k for k in key],
+                                                         dtype=bool)}
+    model = plan.model
+    previous = getattr(getattr(model, "inputs", None), "previous", None)
+    announced = (set(zip(previous["teacher_id"].astype(str), previous["to_school"], strict=True))
+                 if previous is not None and len(previous) else set())
+    cover = plan.coverage
+    helped = (set(cover.index.get_level_values("school_id")[
+        (cover["unmet_after"] < cover["unmet_before"] - 1e-6).to_numpy()])
+        if len(cover) else set())
+    duty = rotation_duty(plan.county.schools)
+    w = policy.weight_balance_no_harm
+    keys, reasons = [], []
+    for indicator in STAFF_INDICATORS:
+        before = table[f"{indicator}_status_before"].map(_STATUS_RANK)
+        after = table[f"{indicator}_status_after"].map(_STATUS_RANK)
+        for sid, part in table.index[(after < before).to_numpy()]:
+            mine = (moves["from_school"].to_numpy() == sid) & counted[indicator](part)
+            out = moves[mine]
+            pairs = list(zip(out["teacher_id"].astype(str), out["to_school"], strict=True))
+            if w <= 0:
+                reason = "harm_unprotected"
+            elif any(p in announced for p in pairs):
+                reason = "harm_announced"
+            elif (out["kind"].eq("principal_exchange").any()
+                  and policy.weight_principal_exchange_shortfall > w):
+                reason = "harm_head_exchange"
+            elif (out["to_school"].isin(helped).any()
+                  and policy.weight_unmet_need > w):
+                reason = "harm_need"
+            elif (indicator == "backbone_per100" and out["kind"].eq("support").any()
+                  and policy.weight_backbone_deficit >= w):
+                reason = "harm_backbone_support"
+            elif bool(duty.get(sid, False)) and policy.weight_rotation_shortfall >= w:
+                reason = "harm_duty"
+            else:
+                reason = "harm_weights"
+            keys.append((sid, part, indicator))
+            reasons.append(reason)
+    if not keys:
+        return empty
+    return pd.Series(reasons, index=pd.MultiIndex.from_tuples(keys, names=index.names),
+                     dtype=object)
 
 
 def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     """Which school parts still fail the 优质均衡 rule after the plan, which indicators, and
     why (:data:`BALANCE_REASONS`): facilities no staffing plan changes, data missing, the
     rotation block off, no backbone teacher moved in reach, the school's quota exhausted
-    after the plan (:func:`quota_room`), or an indicator the model does not aim for.
+    after the plan (:func:`quota_room`), an indicator the model does not aim for — or,
+    where the plan itself lowered the indicator, the rule that took the teacher
+    (:data:`HARM_REASONS`, :func:`lowered_indicators`).
 
     Returns
     -------
@@ -1232,8 +1365,8 @@ def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     hiring_on = bool(blocks.get("hiring", False)) and bool(plan.horizon)
     posts_move = bool(set(plan.policy.post_moves_with) - {"transfer"})
     out = balance_reasons(plan.balance, bool(plan.rotation), aimed, pe_arts_aimed,
-                          full=room.index[room <= 0], hiring_on=hiring_on,
-                          posts_move=posts_move)
+                          lowered_indicators(plan), full=room.index[room <= 0],
+                          hiring_on=hiring_on, posts_move=posts_move)
     pick = 1 if lang == "zh" else 0
     out["reason"] = [BALANCE_REASONS[k][pick] for k in out["reason_key"]]
     return out[BALANCE_FAILURE_COLUMNS]

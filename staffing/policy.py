@@ -485,6 +485,18 @@ class Policy:
     # alone. 0 switches the aim off.
     weight_balance_pe_arts: float = _f(10.0, _WEIGHT)
     weight_balance_music_art: float = _f(10.0, _WEIGHT)
+    # Library default (no text prices it): cost of one teacher a school keeps too few of
+    # for a staff indicator (qualification, backbone, PE/arts per 100 pupils) that one of
+    # its parts meets before the plan — or reaches balance_near_share of — to stay
+    # there after it (do no harm, staffing.model.no_harm). Every school part must pass
+    # the 优质均衡 rule for the county to pass, so a plan should not undo a pass it
+    # found. 100 ranks it above everything one move can serve besides lessons — the
+    # 10% exchange duty and its backbone share (weight_rotation_shortfall 10 each), the
+    # rural backbone aim (weight_backbone_deficit 30), the PE/arts and music/art aims
+    # (10 each): 70 together — and below subject need (weight_unmet_need 1,000) and a
+    # head's due exchange (500): pupils keep a teacher of every subject they need
+    # before a school keeps its ratio. 0 switches it off.
+    weight_balance_no_harm: float = _f(100.0, _WEIGHT)
     # Cost of one teacher short of the 10% rotation volume, and of one backbone teacher
     # short of the 20% backbone share (heavy, but below needs and backbone support).
     weight_rotation_shortfall: float = _f(10.0, _WEIGHT)

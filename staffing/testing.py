@@ -159,6 +159,9 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
     elig = data.eligibility
     movers = teachers[elig["eligible"].reindex(teachers.index).to_numpy()
                       & teachers["status"].eq("in_post").to_numpy()]
+    if "role" in movers:  # heads exchange in their own block, never as rotation movers
+        role = movers["role"].astype(object).where(movers["role"].notna(), "teacher")
+        movers = movers[role.isin(["teacher", "", "nan", "None"]).to_numpy()]
     movers = movers.assign(backbone=elig["backbone"].reindex(movers.index).to_numpy())
     keyed = movers.index.isin(set(county.move_rules["teacher_id"]))  # own groups
     movers = movers.assign(rule_key=np.where(keyed, movers.index.astype(str), ""))
@@ -223,7 +226,7 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
             mask &= rarcs[col].to_numpy() == value
         return rarcs.loc[mask, "var"].tolist()
 
-    head_cover, head_terms = _teacher_level_heads(prob, county, policy, data)
+    head_cover, head_terms, head_moves = _teacher_level_heads(prob, county, policy, data)
     terms += head_terms
 
     urgent = set(policy.urgent_subjects)
@@ -295,6 +298,7 @@ def teacher_level_model(county: County, policy: Policy | None = None, *,
                 terms.append(policy.weight_backbone_deficit * deficit)
 
     terms += _balance_terms(prob, county, policy, moved)
+    terms += _no_harm_terms(prob, county, policy, candidates, head_moves)
 
     duty_out, duty_bb = [], []
     for n, (i, eligible) in enumerate(r.duty["eligible"].items()):
@@ -359,6 +363,144 @@ def _balance_terms(prob: pulp.LpProblem, county: County, policy: Policy, moved) 
     return out
 
 
+def _no_harm_terms(prob: pulp.LpProblem, county: County, policy: Policy,
+                   candidates: pd.DataFrame, head_moves: list) -> list:
+    """Do no harm (优质均衡), worked from the 办法's wording and docs/balance.md: every
+    evaluated school part (pupils in it; teaching points below
+    ``balance_teaching_point_min_pupils`` left out) whose teachers above the
+    qualification of its level (本科 and up for junior, 专科 and up for primary by
+    default), backbone teachers (county level or above) or PE, music and art teachers
+    per 100 pupils reach the requirement — or ``balance_near_share`` of it — keep at
+    least that many per 100 pupils after the moves, counting its share of the school's
+    staff (:func:`staffing.staff.level_staff`); each teacher short costs
+    ``weight_balance_no_harm``. Moves here are one per teacher (and per due head)."""
+    from staffing.staff import level_staff
+
+    if policy.weight_balance_no_harm <= 0:
+        return []
+    sch, t = county.schools, county.teachers
+    t = t[~t["status"].isin(LEAVING_STATUSES)]
+    order = ["high_school", "secondary", "associate", "bachelor", "master"]
+    has_edu = "education" in t.columns
+
+    def counts(rows: pd.DataFrame, what: str, part: str) -> np.ndarray:
+        if what == "backbone":
+            return rows["backbone"].isin(["county", "prefecture", "province"]).to_numpy()
+        if what == "pe_arts":
+            return rows["subject"].isin(["pe", "music", "art"]).to_numpy()
+        floor = order.index(policy.balance_above_qualification_primary if part == "primary"
+                            else policy.balance_above_qualification_junior)
+        return rows["education"].map(lambda e: e in order and order.index(e) >= floor
+                                     ).to_numpy(dtype=bool)
+
+    cand = candidates.merge(county.teachers[["subject", "backbone"]
+                                            + (["education"] if has_edu else [])]
+                            .rename(columns={"subject": "t_subject", "backbone": "level"}),
+                            left_on="teacher_id", right_index=True)
+    cand = cand.assign(subject=cand["t_subject"], backbone=cand["level"])
+    heads = pd.DataFrame([(h, county.teachers.at[h, "school_id"], tgt, v)
+                          for h, tgt, v in head_moves],
+                         columns=["teacher_id", "school_id", "target", "var"])
+    heads = heads.join(county.teachers[["subject", "backbone"]
+                                       + (["education"] if has_edu else [])], on="teacher_id")
+    movers = pd.concat([cand[["school_id", "target", "var", "subject", "backbone"]
+                             + (["education"] if has_edu else [])], heads], ignore_index=True)
+    share = level_staff(sch, pd.Series(1.0, index=sch.index), policy)
+    required = {"backbone": (policy.backbone_per_100_pupils_target,) * 2,
+                "pe_arts": (policy.balance_pe_arts_per100,) * 2,
+                "qualified": (policy.balance_qualified_per100_primary,
+                              policy.balance_qualified_per100_junior)}
+    short: dict[tuple[int, str], pulp.LpVariable] = {}
+    for n, i in enumerate(sch.index):
+        p, j = float(sch.at[i, "pupils_primary"]), float(sch.at[i, "pupils_junior"])
+        if sch.at[i, "level"] == "teaching_point" and p + j < policy.balance_teaching_point_min_pupils:
+            continue
+        here = t[t["school_id"] == i]
+        passes = {part: _passes_rule(sch.loc[i], here, part, float(share.at[i, f"staff_{part}"]),
+                                     policy, order) for part in ("primary", "junior")}
+        for what, req in required.items():
+            if what == "qualified" and (not has_edu or not here["education"].isin(order).all()):
+                continue  # the indicator has no data: nothing to keep
+            for k, (part, pupils) in enumerate((("primary", p), ("junior", j))):
+                sh = float(share.at[i, f"staff_{part}"])
+                if pupils <= 0 or sh <= 0 or not passes[part]:
+                    continue
+                now = int(counts(here, what, part).sum())
+                value = now * sh * 100.0 / pupils
+                line = next((x for x in (req[k], policy.balance_near_share * req[k])
+                             if value >= x * (1 - 1e-9)), None)
+                if line is None:
+                    continue
+                keep = 0  # the fewest teachers whose value still reaches the line
+                while keep * sh * 100.0 / pupils < line * (1 - 1e-9):
+                    keep += 1
+                if keep == 0:
+                    continue
+                leave = movers[(movers["school_id"] == i).to_numpy()
+                               & counts(movers, what, part)]["var"].tolist()
+                # arrivals count toward the backbone and PE/arts lines, not toward a
+                # qualification line (docs/balance.md, "Do no harm")
+                come = [] if what == "qualified" else movers[
+                    (movers["target"] == i).to_numpy() & counts(movers, what, part)]["var"].tolist()
+                # a nine-year school's parts share its backbone and PE/arts teachers:
+                # one shortfall per school for those, the larger line binding it
+                label = f"{what}_{part}" if what == "qualified" else what
+                if (n, label) not in short:
+                    short[(n, label)] = prob.add_variable(f"no_harm_{n}_{label}", lowBound=0)
+                prob += short[(n, label)] >= keep - (now - pulp.lpSum(leave)
+                                                     + pulp.lpSum(come))
+    return [policy.weight_balance_no_harm * d for d in short.values()]
+
+
+def _passes_rule(row: pd.Series, here: pd.DataFrame, part: str, share: float,
+                 policy: Policy, order: list[str]) -> bool:
+    """Whether a school part passes the 办法's rule before the plan, or could once its
+    missing data came (at least ``balance_indicators_required`` of the seven met if
+    every missing one were, none below ``balance_near_share`` of its requirement).
+    Facilities are the school's, split between a nine-year school's parts by pupils
+    weighted primary : junior = 1 : ``balance_junior_resource_weight``."""
+    p, j = float(row["pupils_primary"]), float(row["pupils_junior"])
+    pupils = p if part == "primary" else j
+    if pupils <= 0:
+        return False
+    junior = part == "junior"
+    weight = policy.balance_junior_resource_weight
+    resource = (weight * j if junior else p) / (p + weight * j)
+    floor = order.index(policy.balance_above_qualification_junior if junior
+                        else policy.balance_above_qualification_primary)
+    known = here["education"].isin(order).all() if "education" in here else False
+    qualified = (here["education"].map(lambda e: e in order and order.index(e) >= floor).sum()
+                 if known else None)
+    staff = {"qualified": qualified,
+             "backbone": here["backbone"].isin(["county", "prefecture", "province"]).sum(),
+             "pe_arts": here["subject"].isin(["pe", "music", "art"]).sum()}
+    values = [None if n is None else n * share * 100.0 / pupils for n in staff.values()]
+    required = [policy.balance_qualified_per100_junior if junior
+                else policy.balance_qualified_per100_primary,
+                policy.backbone_per_100_pupils_target, policy.balance_pe_arts_per100]
+    facilities = [("teaching_area_m2", 1.0, policy.balance_teaching_area_junior if junior
+                   else policy.balance_teaching_area_primary),
+                  ("sports_area_m2", 1.0, policy.balance_sports_area_junior if junior
+                   else policy.balance_sports_area_primary),
+                  ("equipment_value_yuan", 1.0, policy.balance_equipment_junior if junior
+                   else policy.balance_equipment_primary),
+                  ("multimedia_classrooms", 100.0, policy.balance_multimedia_per100_junior
+                   if junior else policy.balance_multimedia_per100_primary)]
+    for column, per, need in facilities:
+        x = row.get(column, np.nan)
+        values.append(None if pd.isna(x) else per * float(x) * resource / pupils)
+        required.append(need)
+    met = missing = 0
+    for v, r in zip(values, required, strict=True):
+        if v is None:
+            missing += 1
+        elif v >= r * (1 - 1e-9):
+            met += 1
+        elif v < policy.balance_near_share * r * (1 - 1e-9):
+            return False
+    return met + missing >= policy.balance_indicators_required
+
+
 def _teacher_level_heads(prob: pulp.LpProblem, county: County, policy: Policy, data
                          ) -> tuple[dict, list]:
     """Heads in the teacher-level model, read from docs/concepts.md ("Heads teach and
@@ -376,7 +518,7 @@ def _teacher_level_heads(prob: pulp.LpProblem, county: County, policy: Policy, d
     t = county.teachers
     cover: dict[tuple[str, str], list] = {}
     if t is None or "role" not in t or data.rotation is None:
-        return cover, []
+        return cover, [], []
     role = t["role"].astype(object).where(t["role"].notna(), "teacher").astype(str)
     role = role.where(~role.isin(["", "nan", "None"]), "teacher")
     training = set(new_rural_teachers(county, policy).index)
@@ -384,7 +526,7 @@ def _teacher_level_heads(prob: pulp.LpProblem, county: County, policy: Policy, d
             & ~t.index.isin(training))
     heads = t.loc[keep].assign(role=role[keep])
     if not len(heads):
-        return cover, []
+        return cover, [], []
     periods = {"principal": policy.principal_teaching_periods,
                "vice_principal": policy.vice_principal_teaching_periods,
                "party_secretary": policy.party_secretary_teaching_periods}
@@ -439,7 +581,7 @@ def _teacher_level_heads(prob: pulp.LpProblem, county: County, policy: Policy, d
         short = prob.add_variable("head_exchange_short", lowBound=0)
         prob += pulp.lpSum(y.values()) + short >= goal
         terms.append(policy.weight_principal_exchange_shortfall * short)
-    return cover, terms
+    return cover, terms, [(h, tgt, v) for (h, tgt), v in y.items()]
 
 
 def _tie_break(s, county: County, policy: Policy) -> dict:

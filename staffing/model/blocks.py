@@ -61,6 +61,8 @@ BLOCK_NAMES: dict[str, tuple[str, str]] = {
     "post_levels": ("posts by level (post structure caps)", "岗位结构比例"),
     "balance_staff": ("优质均衡: PE/arts per 100 pupils, music and art per 12 classes",
                       "优质均衡:每百名学生体育艺术教师数、每12班音乐美术教师"),
+    "balance_no_harm": ("优质均衡: do no harm — staff indicators a passing school meets are kept",
+                        "优质均衡:已达标学校的教师配置指标不因调配降低"),
 }
 
 
@@ -187,6 +189,7 @@ def block_table(
     else:
         rows["post_levels"] = on
     rows["balance_staff"] = _balance_row(policy, rows["rotation"], rows["hiring"])
+    rows["balance_no_harm"] = _no_harm_row(policy, rows["rotation"])
     return pd.DataFrame(
         [{"block": key, "name": BLOCK_NAMES[key][0], "name_zh": BLOCK_NAMES[key][1],
           "on": bool(row[0]), "cause": row[1], "reason": row[2], "reason_zh": row[3],
@@ -207,6 +210,20 @@ def _balance_row(policy: Policy, rotation: tuple, hiring: tuple) -> tuple:
             "政策设定不计优质均衡体育艺术、音乐美术教师指标(两项权重为0)",
             "a positive weight_balance_pe_arts or weight_balance_music_art (default 10)",
             "设 weight_balance_pe_arts 或 weight_balance_music_art 为正数(默认10)")
+
+
+def _no_harm_row(policy: Policy, rotation: tuple) -> tuple:
+    """The do-no-harm rows (:mod:`staffing.model.no_harm`): only moves lower a count, so
+    they run with the rotation block and a positive weight (the same test as
+    :func:`staffing.model.no_harm.no_harm_on`)."""
+    if not rotation[0]:
+        return rotation
+    if policy.weight_balance_no_harm > 0:
+        return (True, "", "", "", "", "")
+    return (False, "policy", "Policy(weight_balance_no_harm=0)",
+            "政策设定不保护已达标学校的教师配置指标(权重为0)",
+            "a positive weight_balance_no_harm (default 100)",
+            "设 weight_balance_no_harm 为正数(默认100)")
 
 
 def _head_rows(county: County, policy: Policy, rotation: tuple) -> tuple[tuple, tuple]:

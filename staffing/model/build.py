@@ -25,6 +25,7 @@ from staffing.model.hiring import add_hiring, budget_by_year
 from staffing.model.horizon import HorizonInputs, prepare_horizon
 from staffing.model.inputs import ModelInputs, prepare_inputs
 from staffing.model.itinerant import add_itinerant, arcs_for_model
+from staffing.model.no_harm import add_no_harm, no_harm_on
 from staffing.model.pickling import attach, detach, problem_from_state, problem_state
 from staffing.model.pool import add_year_quotas
 from staffing.model.principals import add_principals
@@ -188,6 +189,9 @@ def build_model(
     rotation, hiring = model.blocks.get("rotation"), model.blocks.get("hiring")
     if balance_block_on(policy, has_teachers, rotation is not None or hiring is not None):
         model.blocks["balance"] = add_balance(prob, inputs, policy, rotation, hiring)
+    if no_harm_on(policy, has_teachers, rotation is not None):
+        model.blocks["no_harm"] = add_no_harm(prob, inputs, policy, rotation,
+                                              model.blocks.get("principals"))
     prob.setObjective(pulp.lpSum(block.objective for block in model.blocks.values()))
     return model
 

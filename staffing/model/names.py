@@ -97,6 +97,10 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "balance_pe_arts": ("balance", ("balance_pe_arts_{school}",)),
     "balance_music_art_short": ("balance", ("balance_music_art_short_{school}_{subject}",)),
     "balance_music_art": ("balance", ("balance_music_art_{school}_{subject}",)),
+    # -- 优质均衡, do no harm (model/no_harm.py): one kind per teacher count
+    **{f"no_harm_{c}{end}": ("no_harm", (f"no_harm_{c}{end}_{{school}}",))
+       for c in ("backbone", "pe_arts", "qualified_primary", "qualified_junior")
+       for end in ("_short", "")},
     # -- heads' exchange (model/principals.py)
     "principal_move": ("principals", ("principal_move_{group}_{school}",)),
     "principal_out": ("principals", ("principal_out_{group}",)),

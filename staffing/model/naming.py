@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from staffing.balance import education_key
 from staffing.model.posts import move_kinds
 from staffing.policy import Policy
 from staffing.post_levels import post_key
@@ -56,7 +57,7 @@ def name_moves(
     """
     if flows.empty:
         return pd.DataFrame(columns=MOVE_COLUMNS)
-    key = ["school_id", "subject", "backbone", "rule_key", "post_key"]
+    key = ["school_id", "subject", "backbone", "rule_key", "post_key", "edu_key"]
     pool = teachers.loc[eligible["eligible"].reindex(teachers.index).to_numpy()].copy()
     pool["backbone"] = eligible["backbone"].reindex(pool.index).to_numpy()
     if "rule_key" not in flows:  # flows of a model without move rules
@@ -66,6 +67,11 @@ def name_moves(
     if "post_key" not in flows:
         flows = flows.assign(post_key="")
     pool["post_key"] = post_key(pool["title"], policy) if policy is not None else ""
+    # Qualification keys (staffing.balance.education_key) where the flows carry them.
+    if "edu_key" not in flows:
+        flows = flows.assign(edu_key="")
+    keyed = flows.loc[flows["edu_key"].ne(""), "school_id"].unique()
+    pool["edu_key"] = np.where(pool["school_id"].isin(keyed), education_key(pool, policy), "")
     # A teacher with move rules is a group of her own: rule_key = her id.
     own = pool.index.isin(pd.Index(list(map(str, with_rules))))
     pool["rule_key"] = np.where(own, pool.index.astype(str), "")

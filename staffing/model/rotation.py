@@ -42,11 +42,13 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from staffing.balance import education_key
 from staffing.errors import Problem, StaffingDataError
 from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
 from staffing.model.names import name
+from staffing.model.no_harm import education_schools
 from staffing.model.post_caps import add_post_level_caps
 from staffing.model.posts import move_kinds, post_moves
 from staffing.model.principals import (
@@ -70,7 +72,10 @@ if TYPE_CHECKING:  # model.inputs imports this module
     from staffing.model.quota import QuotaHandles
     from staffing.model.remote import RemoteHandles
 
-__all__ = ["RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
+#: What makes eligible teachers interchangeable for the model: one group per value.
+GROUP_KEY: list[str] = ["school_id", "subject", "backbone", "rule_key", "post_key", "edu_key"]
+
+__all__ = ["GROUP_KEY", "RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
            "read_rotation"]
 
 
@@ -186,9 +191,15 @@ def prepare_rotation(
     # With post-level caps enforced (staffing.post_levels), senior and intermediate
     # teachers form groups of their level, so that a flow knows the level it carries.
     movable = movable.assign(post_key=post_key(movable["title"], policy))
+    # With the 优质均衡 do-no-harm rows on (staffing.model.no_harm), teachers of a school
+    # that keeps a qualification line form groups of their qualification key too, so
+    # that a flow out of it knows whom the qualification indicator counts.
+    keyed = education_schools(county, teachers, policy)
+    movable = movable.assign(edu_key=np.where(movable["school_id"].isin(keyed),
+                                              education_key(movable, policy), ""))
     groups = (
         movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-        .groupby(["school_id", "subject", "backbone", "rule_key", "post_key"], sort=True).size()
+        .groupby(GROUP_KEY, sort=True).size()
         .rename("size").reset_index()
     )
     groups.index.name = "group"
@@ -225,17 +236,16 @@ def prepare_rotation(
         # with a lower bound of how many were announced on that (group, target).
         announced = previous[["teacher_id", "from_school", "to_school"]].merge(
             movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-            .reset_index()[["teacher_id", "school_id", "subject", "backbone", "rule_key",
-                            "post_key"]],
+            .reset_index()[["teacher_id", *GROUP_KEY]],
             left_on=["teacher_id", "from_school"], right_on=["teacher_id", "school_id"])
-        key = ["school_id", "subject", "backbone", "rule_key", "post_key"]
+        key = GROUP_KEY
         counts = announced.groupby([*key, "to_school"]).size()
         counts.index.names = [*key, "target"]
         flows["announced"] = flows.join(counts.rename("n"), on=[*key, "target"]
                                         )["n"].fillna(0).astype(int).to_numpy()
         relevant |= flows["announced"] > 0
-    flows = flows.loc[relevant, ["group", "school_id", "subject", "backbone", "rule_key",
-                                 "post_key", "target", "km", "kind", "announced"]].sort_values(["group", "target"]
+    flows = flows.loc[relevant, ["group", *GROUP_KEY, "target", "km", "kind", "announced"]
+                      ].sort_values(["group", "target"]
                                                                    ).reset_index(drop=True)
 
     duty_mask = rotation_duty(schools)
