@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st_
 
 import staffing as st
@@ -112,6 +112,7 @@ def test_unmet_need_without_any_teacher_in_reach_says_so():
 # ------------------------------------------------------------------ invariants
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st_.integers(0, 5000), n=st_.integers(8, 24))
+@example(seed=382, n=14)  # three visits of 1/6 FTE once showed 0.167 × 3 = 0.501 > 0.5
 def test_rotation_invariants_on_generated_counties(seed, n):
     county = st.synth.county(seed=seed, n_schools=n)
     policy = st.Policy()

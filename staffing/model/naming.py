@@ -203,7 +203,11 @@ def name_itinerant(
     target_name = out["to_school"].map(schools["name"])
     out["kind"] = "itinerant"
     out["distance_km"] = out["distance_km"].astype(float).round(1)
-    out["fte"] = out["fte"].round(3)
+    # Shown to 3 decimals so that a teacher's pieces add up to her total rounded once
+    # (cumulative rounding), never to more than her cap (0.167 × 3 would show 0.501).
+    done = out.groupby("teacher_id", sort=False)["fte"].cumsum().round(3)
+    out["fte"] = (done - done.groupby(out["teacher_id"], sort=False).shift(fill_value=0.0)
+                  ).round(3)
     out["reason"] = ("itinerant: teaches " + out["subject"] + " at " + target_name + " ("
                      + out["fte"].astype(str) + " FTE)")
     out["reason_zh"] = ("走教:到" + target_name + "任教" + out["subject"].map(SUBJECTS) + "("
