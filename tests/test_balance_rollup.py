@@ -14,7 +14,7 @@ import pytest
 
 import staffing as st
 from staffing.batch import plan_many
-from staffing.rollup import ROLLUP_CSV, ROLLUP_XLSX, rollup_table, write_rollup
+from staffing.rollup import ROLLUP_CSV, ROLLUP_XLSX, county_record, rollup_table, write_rollup
 
 NAMES = ("=c0", "c1", "c2")  # "=c0": a county name that would be a formula
 
@@ -53,9 +53,31 @@ def _wcv(p, x):
     return math.sqrt((p * (x - mean) ** 2).sum() / p.sum()) / mean if mean else math.nan
 
 
+@pytest.fixture(scope="module")
+def prefecture_plans():
+    """The ten counties of ``synth.prefecture(0)``, planned, and their roll-up table (the
+    records as the batch worker makes them, through JSON as summary.json carries them)."""
+    import json
+
+    plans = {name: st.optimize(county) for name, county in st.synth.prefecture(0).items()}
+    records = {name: json.loads(json.dumps(county_record(plan)))
+               for name, plan in plans.items()}
+    return rollup_table(records).set_index("county"), plans
+
+
 def test_county_rows_equal_figures_recomputed_from_each_plan(batch):
     out, plans = batch
-    table = rollup_table(_records(out)).set_index("county")
+    _check_county_rows(rollup_table(_records(out)).set_index("county"), plans)
+
+
+def test_prefecture_rows_of_synth_prefecture_0_equal_each_county_recomputed(prefecture_plans):
+    table, plans = prefecture_plans
+    assert len(table) == len(plans) + 1  # ten counties and the prefecture row
+    _check_county_rows(table, plans)
+    _check_prefecture_row(table, plans)
+
+
+def _check_county_rows(table, plans):
     for name, plan in plans.items():
         b = plan.balance
         row = table.loc[name]
@@ -87,7 +109,10 @@ def test_county_rows_equal_figures_recomputed_from_each_plan(batch):
 
 def test_prefecture_row_sums_counts_and_recomputes_from_all_schools(batch):
     out, plans = batch
-    table = rollup_table(_records(out)).set_index("county")
+    _check_prefecture_row(rollup_table(_records(out)).set_index("county"), plans)
+
+
+def _check_prefecture_row(table, plans):
     total, counties = table.loc["Prefecture"], table.drop(index="Prefecture")
     for col in ("moves", "hires", "met_primary_after", "met_junior_before",
                 "parts_primary", "not_assessable_junior", "pupils_primary"):
