@@ -770,4 +770,4 @@ def projected_county(county: County, year: int, policy: Policy | None = None, *,
     return County(s, county.teachers, name=county.name,
                   county_total=None if county.total_is_default else county.county_total,
                   source=f"{county.source} (projected, year {year})", policy=policy,
-                  move_rules=county.move_rules)
+                  move_rules=county.move_rules, plausibility=False)

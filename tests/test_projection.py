@@ -392,3 +392,25 @@ def test_projection_of_a_synthetic_county_is_fast_and_deterministic():
 def test_doctests_of_projection_pass():
     result = doctest.testmod(projection_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_projected_year_is_not_refused_for_figures_nobody_typed():
+    """A junior school staffed just under the typo limit for its 300 pupils loses a third of
+    them in a year (no primary school feeds it): its staff are then far above the limit
+    for the projected pupils. That limit catches typed-in typos; the projected pupils are
+    the library's, so the year is projected and planned, not refused."""
+    p = st.Policy()
+    limit = p.plausible_staff_factor * 300 / p.junior_ratio + p.plausible_staff_extra
+    row = school("J", "junior", pj=300, cj=6)
+    row["approved_quota"] = row["staff_in_post"] = math.floor(limit)
+    county = county_of(row)  # loads: within the limit today
+    later = projected_county(county, 1)
+    pupils = int(later.schools.loc["J", "pupils_junior"])
+    assert pupils < 250 and row["staff_in_post"] > (
+        p.plausible_staff_factor * pupils / p.junior_ratio + p.plausible_staff_extra)
+    plan = st.optimize(county, horizon=2)
+    assert plan.status in ("optimal", "feasible")
+    # typed in, the same figures are still refused as a typo
+    typed = dict(row, pupils_junior=pupils, classes_junior=math.ceil(pupils / 50))
+    with pytest.raises(StaffingDataError, match="implausibly high"):
+        county_of(typed)

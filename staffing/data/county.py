@@ -52,6 +52,11 @@ class County:
         Planner controls on teacher moves (sheet ``move_rules`` / ``调动限制``):
         ``teacher_id``, ``school_id``, ``rule`` (``allowed``/允许 or ``forbidden``/禁止).
         Stored as :attr:`move_rules` (an empty table when none is given).
+    plausibility : bool, default True
+        Run the checks that catch typed-in typos (staff, quota and county total far
+        above the pupil-ratio norm; implausible class sizes). The library turns them
+        off for the counties it derives itself (a projected year's pupils), whose
+        figures nobody typed.
 
     Raises
     ------
@@ -100,8 +105,10 @@ class County:
         source: str = "<DataFrame>",
         policy: Policy | None = None,
         move_rules: pd.DataFrame | None = None,
+        plausibility: bool = True,
     ) -> None:
-        checked = check_tables(schools, teachers, source=source, policy=policy)
+        checked = check_tables(schools, teachers, source=source, policy=policy,
+                               plausibility=plausibility)
         self.schools: pd.DataFrame = checked.schools
         self.teachers: pd.DataFrame | None = checked.teachers
         self.warnings: list[Problem] = checked.warnings
@@ -117,7 +124,7 @@ class County:
                          "the county total quota must be a whole number ≥ 0")]
             )
         self.county_total: int = int(total)
-        if not self.total_is_default:
+        if not self.total_is_default and plausibility:
             check_county_total(self.county_total, self.schools, policy, source)
         problems = lock_problems(self.schools, staying_in_post(self.schools, self.teachers),
                                  self.county_total, source=source)

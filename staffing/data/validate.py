@@ -172,6 +172,7 @@ def check_tables(
     sheet_names: Mapping[str, str] | None = None,
     row_numbers: Mapping[str, Sequence[int]] | None = None,
     headers: Mapping[str, Mapping[str, str]] | None = None,
+    plausibility: bool = True,
 ) -> CheckedTables:
     """:func:`validate_tables`, also returning the warnings: problems that do not stop
     a county from loading.
@@ -179,7 +180,10 @@ def check_tables(
     Today these are the schools whose coordinates lie far from the rest of their
     county (``Policy.far_school_min_km``, ``Policy.far_school_median_factor``); each
     is a :class:`~staffing.errors.Problem` with its file, sheet, row, column and value.
-    Parameters, returns and errors as :func:`validate_tables`.
+    Parameters, returns and errors as :func:`validate_tables`, and ``plausibility``:
+    False leaves out the checks that catch typed-in typos (staff and quota far above
+    the pupil-ratio norm, implausible class sizes) — for tables the library derived
+    itself, such as a projected year's pupils, which nobody typed and nobody can fix.
 
     Examples
     --------
@@ -206,7 +210,7 @@ def check_tables(
         t = _parse_table(teachers, "teachers", sheets["teachers"], rows.get("teachers"), report,
                          None if shown is None else shown["teachers"])
 
-    _check_schools(s, policy, report)
+    _check_schools(s, policy, report, plausibility)
     if t is not None:
         _check_teachers(t, policy, report)
         _check_teachers_against_schools(t, s, report)
@@ -805,15 +809,18 @@ def _check_duplicates(t: _Table, column: str, report: _Report) -> None:
     report.cells(t, dup, column, rule)
 
 
-def _check_schools(s: _Table, policy: Policy, report: _Report) -> None:
+def _check_schools(s: _Table, policy: Policy, report: _Report,
+                   plausibility: bool = True) -> None:
     _check_duplicates(s, "school_id", report)
     for stage in ("primary", "junior"):
-        _check_stage(s, stage, policy, report)
+        _check_stage(s, stage, policy, report, plausibility)
     _check_level(s, report)
-    _check_staff_plausible(s, policy, report)
+    if plausibility:
+        _check_staff_plausible(s, policy, report)
 
 
-def _check_stage(s: _Table, stage: str, policy: Policy, report: _Report) -> None:
+def _check_stage(s: _Table, stage: str, policy: Policy, report: _Report,
+                 plausibility: bool = True) -> None:
     """Pupils need classes, classes need pupils, and classes have a plausible size."""
     p_col, c_col = f"pupils_{stage}", f"classes_{stage}"
     if not s.has(p_col, c_col):
@@ -823,6 +830,8 @@ def _check_stage(s: _Table, stage: str, policy: Policy, report: _Report) -> None
                  lambda i: f"{pupils.iat[i]:.0f} {stage} pupils but no {stage} classes")
     report.cells(s, (classes > 0) & (pupils == 0), p_col,
                  lambda i: f"{classes.iat[i]:.0f} {stage} classes but no {stage} pupils")
+    if not plausibility:
+        return
     size = pupils / classes.where(classes > 0)
     limit = policy.plausible_class_size_max
     report.cells(
