@@ -1085,6 +1085,9 @@ BALANCE_REASONS: dict[str, tuple[str, str]] = {
     "no_data": ("no data: the indicator cannot be judged (a facility column is blank, or a "
                 "teacher's education is)",
                 "缺数据:无法评估(办学条件列为空,或有教师学历为空)"),
+    "no_teachers": ("no teachers table: the staff indicators cannot be counted (add a "
+                    "teachers sheet, 教师 / teachers)",
+                    "没有教师表:无法统计教师类指标(请补充教师表)"),
     "facility": ("a facility (floor area, grounds, equipment, classrooms): no staffing plan "
                  "changes it", "办学条件指标:教师调配无法改变"),
     "rotation_off": ("the rotation block is off: the plan moves no teacher",
@@ -1189,7 +1192,7 @@ def quota_room(plan: Plan) -> pd.Series:
 def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
                     pe_arts_aimed: bool = False, lowered: pd.Series | None = None, *,
                     full: pd.Index | None = None, hiring_on: bool = False,
-                    posts_move: bool = False) -> pd.DataFrame:
+                    posts_move: bool = False, has_teachers: bool = True) -> pd.DataFrame:
     """Each indicator not met at a school part that fails the evaluation's rule after the
     plan, with the reason key (one of :data:`BALANCE_REASONS`).
 
@@ -1205,6 +1208,8 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
         ``indicator``) for indicators the plan lowered; they replace the reasons above.
     full : school ids whose quota is exhausted after the plan (:func:`quota_room` ≤ 0).
     hiring_on : whether the plan could hire (the hiring block of a multi-year plan).
+    has_teachers : whether the county has a teachers table; without one a staff
+        indicator's missing value is ``no_teachers``, not ``no_data``.
     posts_move : whether a rotation move takes the teacher's post with her
         (``Policy.post_moves_with`` beyond ``transfer``), so a full quota blocks it.
 
@@ -1232,6 +1237,8 @@ def balance_reasons(table: pd.DataFrame, rotation_on: bool, aimed: pd.Index,
         is_full = sid.isin(full).to_numpy()
         if key not in STAFF_INDICATORS:
             reason = np.where(st == "missing", "no_data", "facility")
+        elif not has_teachers:
+            reason = np.where(st == "missing", "no_teachers", "rotation_off")
         elif key == "pe_arts_per100" and pe_arts_aimed and (rotation_on or hiring_on):
             blocked = is_full & (moved_in or hiring_on)
             reason = np.where(st == "missing", "no_data",
@@ -1366,7 +1373,8 @@ def balance_failures(plan: Plan, lang: str = "en") -> pd.DataFrame:
     posts_move = bool(set(plan.policy.post_moves_with) - {"transfer"})
     out = balance_reasons(plan.balance, bool(plan.rotation), aimed, pe_arts_aimed,
                           lowered_indicators(plan), full=room.index[room <= 0],
-                          hiring_on=hiring_on, posts_move=posts_move)
+                          hiring_on=hiring_on, posts_move=posts_move,
+                          has_teachers=plan.county.teachers is not None)
     pick = 1 if lang == "zh" else 0
     out["reason"] = [BALANCE_REASONS[k][pick] for k in out["reason_key"]]
     return out[BALANCE_FAILURE_COLUMNS]
@@ -1382,7 +1390,9 @@ def _balance_rows(plan: Plan, lang: str) -> list[dict]:
     failing = table.index[table["rule_after"] != "met"]
     counts = fails.groupby("reason", sort=False).size()
     sep = ";" if lang == "zh" else "; "
-    note = sep.join(f"{r}: {n}" for r, n in counts.items())
+    # counted in indicators (a failing school part may fail several), not school parts
+    head = "未达标指标数,按原因:" if lang == "zh" else "indicators not met, by reason: "
+    note = head + sep.join(f"{r}: {n}" for r, n in counts.items()) if len(counts) else ""
     return [_row("balance_rule", lang, target=float(len(table)),
                  achieved=float(len(table) - len(failing)), shortfall=float(len(failing)),
                  binding=False,

@@ -370,3 +370,24 @@ def test_demo_install_provides_every_import_of_the_readme_examples():
                 missing.append((where, module, dist))
     assert not missing, f"make demo does not install: {missing}"
     assert "matplotlib" in provided  # the tutorial and notebooks plot
+
+
+def test_a_lighter_class_teacher_load_without_teachers_is_off_for_want_of_them(quota_only):
+    county, _ = quota_only
+    plan = st.optimize(county, st.Policy(head_teacher_load_reduction=4))
+    row = plan.blocks.set_index("block").loc["head_teacher_load"]
+    assert not row["on"] and "teachers" in row["reason"]
+    assert "off:head_teacher_load" in plan.explain().set_index("key").index
+
+
+def test_balance_failures_without_teachers_name_the_missing_table(quota_only):
+    _, plan = quota_only
+    fails = st.explain.balance_failures(plan)
+    staff = fails[fails["indicator"].isin(st.balance.STAFF_INDICATORS)]
+    assert len(staff) and staff["reason_key"].eq("no_teachers").all()
+    assert fails.loc[~fails.index.isin(staff.index), "reason_key"].isin(
+        ["no_data", "facility"]).all()
+    note = plan.explain().set_index("key").loc["balance_rule", "note"]
+    assert note.startswith("indicators not met, by reason: ")
+    zh = plan.explain(lang="zh").set_index("key").loc["balance_rule", "note"]
+    assert zh.startswith("未达标指标数,按原因:") and "没有教师表" in zh

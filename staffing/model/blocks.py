@@ -130,7 +130,10 @@ def block_table(
     else:
         rotation = on
     rows["rotation"] = rows["subject_cover"] = rows["backbone_support"] = rotation
-    rows["head_teacher_load"] = _head_teacher_load_row(policy)
+    # the lighter load raises subject need, which only subject cover counts
+    rows["head_teacher_load"] = (rotation if not rotation[0]
+                                 and policy.head_teacher_load_reduction > 0
+                                 else _head_teacher_load_row(policy))
     if not rotation[0]:
         rows["itinerant"] = rotation
     elif not policy.itinerant_enabled:
