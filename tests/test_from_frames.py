@@ -551,3 +551,26 @@ def test_a_stage_total_that_disagrees_with_its_grades_is_a_warning():
 def test_an_unknown_classes_choice_is_refused_by_name():
     with pytest.raises(ValueError, match="classes must be None or 'estimate'"):
         County.from_frames(TOTALS, classes="guess")
+
+
+def test_a_plan_whose_grades_differ_from_the_estimated_classes_says_so():
+    """Classes estimated per grade of 6+3, planned with a 6+5 Policy: the plan says the
+    two disagree (plan.messages, a StaffingPlanWarning) rather than mixing them silently."""
+    raw = pd.DataFrame({"id": ["A", "B"], "nm": ["a", "b"], "lvl": ["primary", "junior"],
+                        "loc": ["U", "R"], "pupils": [450, 300], "staff": [25, 24],
+                        "town": "t", "lat": [25.0, 25.1], "lon": [101.0, 101.1]})
+    columns = {"id": "school_id", "nm": "name", "lvl": "level", "loc": "location",
+               "pupils": "pupils", "staff": ["staff_in_post", "approved_quota"],
+               "town": "township"}
+    county = st.County.from_frames(raw, columns=columns, classes="estimate")
+    assert county.grades_assumed == (6, 3)
+    with pytest.warns(st.errors.StaffingPlanWarning, match="estimated for 6\\+3"):
+        plan = st.optimize(county, st.Policy(grades=(6, 5)))
+    assert "grades_mismatch" in plan.messages["key"].tolist()
+    same = st.optimize(county)
+    assert "grades_mismatch" not in same.messages["key"].tolist()
+    fitted = st.County.from_frames(raw, columns=columns, classes="estimate",
+                                   policy=st.Policy(grades=(6, 5)))
+    assert fitted.grades_assumed == (6, 5)
+    assert "grades_mismatch" not in st.optimize(fitted, st.Policy(grades=(6, 5))
+                                                ).messages["key"].tolist()

@@ -114,6 +114,9 @@ class County:
         self.warnings: list[Problem] = checked.warnings
         self.columns_from: dict[str, dict[str, str]] = {"schools": {}, "teachers": {}}
         self.notes: list[Problem] = []
+        #: The grade structure (``Policy.grades``) for which :meth:`from_frames`
+        #: estimated classes (per grade); None when no classes were estimated.
+        self.grades_assumed: tuple[int, int] | None = None
         self.name: str = str(name)
         self.source: str = source
         self.total_is_default: bool = county_total is None
@@ -263,6 +266,9 @@ class County:
         county.columns_from = {t: dict(m) for t, m in mapped.sources.items()}
         county.columns_from["schools"] = dict(filled.sources)
         county.notes = mapped.notes + filled.notes
+        if bool(county.schools["classes_estimated"].any()):  # counted per grade of policy
+            from staffing.policy import Policy as _Policy  # the defaults' grades
+            county.grades_assumed = tuple((policy or _Policy()).grades)
         return county
 
     def header(self, table: str, column: str) -> str:

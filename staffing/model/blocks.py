@@ -313,6 +313,19 @@ def pre_solve_messages(county: County, policy: Policy | None = None) -> pd.DataF
             "message_zh": (f"周转池无编制可调剂:{held_zh},各校调整后编制即为本校占编人数。"
                            "如核定编制总量更大,请填写核定编制总量;或在教师表中标明本学年离岗人员。"),
         })
+    assumed = getattr(county, "grades_assumed", None)
+    if assumed is not None and tuple(assumed) != tuple(policy.grades):
+        was, now = "+".join(map(str, assumed)), "+".join(map(str, policy.grades))
+        rows.append({
+            "key": "grades_mismatch",
+            "message": (f"The county's classes were estimated for {was} grades "
+                        f"(County.from_frames with Policy(grades={tuple(assumed)})), but this "
+                        f"plan's Policy has {now}: norms and needs follow {now} while the "
+                        f"classes follow {was}. Load the county with the plan's Policy."),
+            "message_zh": (f"本县班级数按{was}学制估算(County.from_frames 所用 Policy(grades="
+                           f"{tuple(assumed)})),而本方案的学制为{now}:编制标准和学科需求按"
+                           f"{now}计算,班级数却按{was}估算。请用本方案的 Policy 重新载入。"),
+        })
     return pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
 
 
