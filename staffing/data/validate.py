@@ -27,6 +27,7 @@ import pandas as pd
 
 from staffing._cells import EXCEL_TEXT_MAX
 from staffing._sphere import far_from_centre
+from staffing.data.marks import FormulaCell, Unknown
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
 from staffing.policy import Policy
@@ -215,6 +216,12 @@ def check_tables(
         _check_teachers(t, policy, report)
         _check_teachers_against_schools(t, s, report)
     _check_locks(s, t, report)
+    if not report._found:  # an Unknown cell's cause was to be reported: never drop it
+        for table in (s, t):
+            for column, mask in ({} if table is None else table.unknown).items():
+                report.cells(table, mask, column,
+                             lambda i, raw=table.raw[column]: "the value could not be "
+                             f"determined: {raw.iat[i].cause}", value=lambda i: "")
     report.raise_if_any()
     flagged = _Report(source)
     _check_far_schools(s, policy, flagged)
@@ -413,6 +420,7 @@ class _Table:
     positions: dict[str, int] = field(default_factory=dict)  # canonical → column position
     raw: dict[str, pd.Series] = field(default_factory=dict)  # cells as given (object)
     value: dict[str, pd.Series] = field(default_factory=dict)  # parsed; NaN if not valid
+    unknown: dict[str, np.ndarray] = field(default_factory=dict)  # cells marked Unknown
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -595,14 +603,21 @@ def _parse_column(t: _Table, c: Column, report: _Report) -> None:
     """Parse one column: missing cells, type, vocabulary and bounds."""
     raw = t.raw[c.name]
     missing = _blank_mask(raw).to_numpy()
-    parsed, bad, rule = _PARSERS[c.kind](raw.where(~missing), c)
-    bad = bad.to_numpy(dtype=bool) & ~missing
+    formula = raw.map(lambda v: isinstance(v, FormulaCell)).to_numpy(dtype=bool)
+    unknown = raw.map(lambda v: isinstance(v, Unknown)).to_numpy(dtype=bool)
+    unread = formula | unknown  # not a value: reported here, or already elsewhere
+    parsed, bad, rule = _PARSERS[c.kind](raw.where(~missing & ~unread), c)
+    bad = bad.to_numpy(dtype=bool) & ~missing & ~unread
+    report.cells(t, formula, c.name, lambda i: raw.iat[i].rule(),
+                 value=lambda i: raw.iat[i].formula)
+    if unknown.any():
+        t.unknown[c.name] = unknown
     if c.required:
         report.cells(t, missing, c.name, "required value missing (empty cell)")
     if c.kind == "category" and t.shown is not None:
         rule += f"; or map the code: values={{{c.name!r}: {{'CODE': 'allowed value'}}}}"
     report.cells(t, bad, c.name, rule)
-    valid = ~missing & ~bad
+    valid = ~missing & ~bad & ~unread
     if c.kind in ("id", "text"):
         long = valid & parsed.map(lambda v: isinstance(v, str) and len(v) > EXCEL_TEXT_MAX,
                                   na_action="ignore").fillna(False).to_numpy(dtype=bool)
