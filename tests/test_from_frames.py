@@ -230,9 +230,80 @@ def test_problems_in_the_mapping_are_reported_with_those_in_the_cells():
     assert "did you mean 'DAERAH'?" in by_column["DAERA"]
     assert "'NAMASEKOLAH' and 'NEGERI' are both mapped to name" in by_column["NEGERI"]
     assert "hired_in is not a column of the teachers table" in by_column["TAHUN_MULA"]
-    # the missing targets are reported as missing columns too, with how to map them
-    assert any(p.column == "township" and "columns={" in p.rule for p in problems)
-    assert any(p.column == "hire_year" for p in problems)
+    # township is missing because DAERA is misspelt: said once, by the mapping's problem
+    assert "columns maps 'DAERA' to township" in by_column["DAERA"]
+    assert "township" not in by_column
+    # hired_in is no column, so nothing supplies hire_year: that is its own problem
+    assert any(p.column == "hire_year" and "columns={" in p.rule for p in problems)
+
+
+# ------------------------------------------------ one root cause, said once (campaign 2)
+#: USER_SCHOOLS with one enrolment column, put into the stage of each school's level.
+ONE_COLUMN = USER_SCHOOLS.assign(
+    MURID=USER_SCHOOLS["MURID_RENDAH"] + USER_SCHOOLS["MURID_MENENGAH"]).drop(
+    columns=["MURID_RENDAH", "MURID_MENENGAH"])
+ONE_COLUMN_MAP = {k: v for k, v in COLUMNS.items()
+                  if k not in ("MURID_RENDAH", "MURID_MENENGAH")} | {"MURID": "pupils"}
+
+
+def test_a_code_mapped_to_a_value_not_allowed_is_one_problem_naming_its_rows():
+    values = VALUES | {"level": {"Rendah": "primry", "Menengah": "junior"}}
+    [p] = problems_of(lambda: mapped(values=values))
+    assert (p.sheet, p.row, p.column, p.value) == ("schools", None,
+                                                   "values['level']['Rendah']", "primry")
+    # Rendah is in data rows 0, 1 and 3 of USER_SCHOOLS: spreadsheet rows 2, 3, 5
+    assert "3 rows hold 'Rendah' (rows 2, 3, 5)" in p.rule
+    assert "did you mean 'primary'?" in p.rule
+
+
+def test_the_rows_of_a_badly_mapped_code_are_those_of_the_file():
+    values = VALUES | {"level": {"Rendah": "primry", "Menengah": "junior"}}
+    [p] = problems_of(lambda: mapped(values=values,
+                                     row_numbers={"schools": [40, 41, 45, 46]}))
+    assert "(rows 40, 41, 46)" in p.rule
+
+
+def test_a_bad_level_is_not_followed_by_problems_of_the_enrolment_it_splits():
+    # SK Bandar (row 2) has 47 teachers: with its 900 pupils unknown the plausibility
+    # limit would be 0 pupils' worth, and it used to be reported twice more (GURU → both)
+    schools = ONE_COLUMN.assign(PERINGKAT=["Sekolah", "Rendah", "Menengah", "Rendah"])
+    problems = problems_of(lambda: mapped(schools=schools, columns=ONE_COLUMN_MAP))
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (2, "PERINGKAT (→ level)", "Sekolah")]
+    # the hint names the code to map, not a placeholder
+    assert "values={'level': {'Sekolah': 'allowed value'}}" in problems[0].rule
+
+
+def test_a_nine_year_school_with_one_enrolment_column_is_one_problem():
+    schools = ONE_COLUMN.assign(PERINGKAT=["Rendah", "Rendah", "Gabungan", "Rendah"])
+    values = VALUES | {"level": VALUES["level"] | {"Gabungan": "nine_year"}}
+    problems = problems_of(lambda: mapped(schools=schools, columns=ONE_COLUMN_MAP,
+                                          values=values))
+    assert [(p.row, p.column) for p in problems] == [(4, "MURID (→ pupils)")]
+    assert "a nine-year school teaches both stages" in problems[0].rule
+
+
+def test_a_header_typo_in_columns_is_the_one_problem():
+    columns = {k: v for k, v in COLUMNS.items() if k != "MURID_RENDAH"} | {
+        "MURID_RENDAHH": "pupils_primary"}
+    [p] = problems_of(lambda: mapped(columns=columns))
+    assert (p.column, p.row) == ("MURID_RENDAHH", None)
+    assert "columns maps 'MURID_RENDAHH' to pupils_primary" in p.rule
+    assert "did you mean 'MURID_RENDAH'?" in p.rule
+
+
+def test_a_typo_in_a_single_enrolment_column_does_not_report_both_stages_missing():
+    columns = {k: v for k, v in ONE_COLUMN_MAP.items() if k != "MURID"} | {"MURIDD": "pupils"}
+    [p] = problems_of(lambda: mapped(schools=ONE_COLUMN, columns=columns))
+    assert p.column == "MURIDD" and "did you mean 'MURID'?" in p.rule
+
+
+def test_a_column_missing_for_no_mapped_reason_is_still_reported():
+    # the mapping is fine; the list has no location column at all: that is a problem
+    columns = {k: v for k, v in COLUMNS.items() if k != "LOKASI"}
+    problems = problems_of(lambda: mapped(schools=USER_SCHOOLS.drop(columns="LOKASI"),
+                                          columns=columns))
+    assert [(p.row, p.column) for p in problems] == [(None, "location")]
 
 
 # ---------------------------------------------------------------------------- far schools

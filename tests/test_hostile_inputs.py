@@ -10,6 +10,7 @@ schema's wording (docs/data.md), not computed by the library.
 from __future__ import annotations
 
 import csv
+import datetime
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -544,3 +545,102 @@ def test_the_retirement_age_caps_match_the_retirement_module():
 
     assert LATEST_RETIREMENT_AGE == {
         name: track.old_age + track.cap_months // 12 for name, track in TRACKS.items()}
+
+
+# ------------------------------------------------------------------------ formulas
+#: A formula a bureau's workbook should never make the library evaluate (OWASP).
+EVIL = '=HYPERLINK("http://evil.example","x")'
+
+
+def write_xlsxwriter(grids: dict[str, Grid], path: Path,
+                     formulas: dict[tuple[str, int, int], tuple[str, object]]) -> Path:
+    """Write the grids with xlsxwriter, which can store a formula's value (as Excel does)
+    or not; ``formulas`` maps (table, grid row, column) to (formula, stored value)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for table, grid in grids.items():
+        ws = wb.add_worksheet(SHEET["xlsx"][table])
+        for r, row in enumerate(grid):
+            for j, value in enumerate(row):
+                if (table, r, j) in formulas:
+                    formula, stored = formulas[table, r, j]
+                    ws.write_formula(r, j, formula, None, stored)
+                elif isinstance(value, datetime.datetime):
+                    ws.write_datetime(r, j, value, date)
+                elif value is not None:
+                    ws.write(r, j, value)
+    wb.close()
+    return path
+
+
+def at(grids, table: str, column: str, row: int) -> tuple[str, int, int]:
+    """(table, grid row, column position) of data row ``row`` (spreadsheet row + 2)."""
+    return table, row + 1, grids[table][0].index(header("xlsx", column))
+
+
+def test_a_formula_without_a_stored_value_is_named_as_a_formula_not_an_empty_cell(clean,
+                                                                                   tmp_path):
+    # openpyxl stores a formula without its value, as any program that does not calculate
+    grids = copy(clean["xlsx"])
+    set_cell(grids, "xlsx", "schools", 1, "name", EVIL)
+    set_cell(grids, "xlsx", "schools", 2, "pupils_primary", "=SUM(1,2)")
+    problems = problems_of(write("xlsx", grids, tmp_path / "c"))
+    assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [
+        ("学校", 3, "学校名称", EVIL), ("学校", 4, "小学在校生数", "=SUM(1,2)")]
+    for p in problems:
+        assert "holds a formula with no stored value" in p.rule
+        assert "reads values only" in p.rule and "empty cell" not in p.rule
+    assert "value '=HYPERLINK(\"http://evil.example\",\"x\")'" in str(problems[0])
+
+
+def test_a_formula_in_the_county_sheet_is_named_too(clean, tmp_path):
+    grids = copy(clean["xlsx"])
+    grids["county"][[r[0] for r in grids["county"]].index("核定编制总量")][1] = "=SUM(学校!K2:K7)"
+    [p] = problems_of(write("xlsx", grids, tmp_path / "c"))
+    assert (p.sheet, p.column, p.value) == ("县情", "值", "=SUM(学校!K2:K7)")
+    assert "formula" in p.rule
+
+
+def test_a_formula_with_a_stored_value_is_read_as_that_value_with_a_warning(clean, tmp_path):
+    grids = copy(clean["xlsx"])
+    typed = load_county(write("xlsx", grids, tmp_path / "typed"))
+    assert typed.warnings == []
+    pupils = [at(grids, "schools", "pupils_primary", r) for r in (0, 3)]
+    stored = {cell: (f"=1+{grids['schools'][cell[1]][cell[2]] - 1}",
+                     grids["schools"][cell[1]][cell[2]]) for cell in pupils}
+    county = load_county(write_xlsxwriter(grids, tmp_path / "stored.xlsx", stored))
+    assert county == typed  # the values Excel stored are the values typed in
+    [w] = county.warnings
+    assert (w.sheet, w.row, w.column) == ("学校", None, "小学在校生数")
+    assert "2 cells (rows 2, 5) hold formulas" in w.rule and w.value.startswith("=1+")
+
+
+def test_a_formula_whose_stored_value_is_an_error_is_refused(clean, tmp_path):
+    grids = copy(clean["xlsx"])
+    cell = at(grids, "schools", "approved_quota", 2)
+    [p] = problems_of(write_xlsxwriter(grids, tmp_path / "err.xlsx",
+                                       {cell: ("=VLOOKUP(A4,Sheet9!A:B,2,0)", "#REF!")}))
+    assert (p.sheet, p.row, p.column, p.value) == ("学校", 4, "核定编制数",
+                                                   "=VLOOKUP(A4,Sheet9!A:B,2,0)")
+    assert "error #REF!" in p.rule
+
+
+def test_text_beginning_with_equals_stays_text_beside_a_formula(clean, tmp_path):
+    # the school name is text (a string cell) in a workbook that also holds a formula
+    grids = copy(clean["xlsx"])
+    set_cell(grids, "xlsx", "schools", 1, "name", EVIL)
+    cell = at(grids, "schools", "pupils_junior", 0)
+    county = load_county(write_xlsxwriter(grids, tmp_path / "text.xlsx",
+                                          {cell: ("=0+0", grids["schools"][cell[1]][cell[2]])}))
+    assert county.schools["name"].iloc[1] == EVIL
+    assert [w.column for w in county.warnings] == ["初中在校生数"]
+
+
+def test_a_formula_in_a_column_the_library_ignores_is_ignored(clean, tmp_path):
+    grids = copy(clean["xlsx"])
+    for r, row in enumerate(grids["schools"]):
+        row.append("备注" if r == 0 else "=1+1")  # no stored value, in no schema column
+    county = load_county(write("xlsx", grids, tmp_path / "c"))
+    assert county.warnings == []

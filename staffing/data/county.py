@@ -243,7 +243,7 @@ class County:
         'MURID (→ pupils_primary)'
         """
         mapped = map_tables(schools, teachers, columns=columns, values=values,
-                            constants=constants, source=source)
+                            constants=constants, source=source, rows=row_numbers)
         rows = None if row_numbers is None else row_numbers.get("schools")
         filled = complete_schools(mapped.schools, pupils_by_grade, classes=classes,
                                   policy=policy, source=source, rows=rows,
@@ -253,10 +253,11 @@ class County:
         found = mapped.problems + filled.problems
         try:
             checked = check_tables(filled.schools, mapped.teachers, source=source,
-                                   policy=policy, headers=shown, row_numbers=row_numbers)
+                                   policy=policy, headers=shown, row_numbers=row_numbers,
+                                   reported_before=bool(found))
         except StaffingDataError as exc:
-            raise StaffingDataError(found + _missing_classes(exc.problems, filled.unfilled)
-                                    ) from None
+            raise StaffingDataError(found + _missing_classes(
+                exc.problems, filled.unfilled | mapped.unsupplied)) from None
         if found:
             raise StaffingDataError(found)
         county = cls(checked.schools, checked.teachers, name=name, county_total=county_total,
@@ -359,9 +360,8 @@ _CLASSES_WAYS = ("; or let from_frames estimate classes: give pupils per grade "
 def _missing_classes(problems: list[Problem], unfilled: set[str]) -> list[Problem]:
     """Validation's problems, a missing class column's rule naming both ways to supply
     it, and missing columns that from_frames was to fill (but could not, for the
-    problems it reported) left out."""
+    problems it or the mapping reported) left out."""
     out = []
-    still_missing = False
     for p in problems:
         if p.row is not None or not p.rule.startswith("required column "):
             out.append(p)
@@ -369,10 +369,7 @@ def _missing_classes(problems: list[Problem], unfilled: set[str]) -> list[Proble
         missing = p.rule.removeprefix("required column ").split(" ")[0]
         if missing in unfilled:
             continue
-        still_missing = True
         if missing.startswith("classes"):
             p = Problem(p.file, p.sheet, p.row, p.column, p.value, p.rule + _CLASSES_WAYS)
         out.append(p)
-    if unfilled and not still_missing:  # the unknown columns were hints for a missing one
-        out = [p for p in out if not (p.row is None and p.rule.startswith("unknown column"))]
     return out

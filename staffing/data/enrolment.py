@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from staffing.data.marks import Unknown
 from staffing.data.schema import SCHOOL_COLUMNS
 from staffing.errors import Problem, StaffingDataError
 from staffing.policy import Policy
@@ -363,7 +364,12 @@ def complete_schools(
             user = str(done.schools.columns[by_level])
             header = sources.get(BY_LEVEL, user)
             stage_of = levels.map(_STAGE_OF_LEVEL)
-            frame[column] = raw.where(stage_of.eq(stage).to_numpy(), 0)
+            split = raw.astype(object).where(stage_of.eq(stage).to_numpy(), 0)
+            # no valid level (reported by validation or the mapping) or a nine-year
+            # school (reported below): the split is unknown, not 0 in both stages
+            cause = Unknown(f"{header} is split by the school's level, and the level "
+                            "is not a valid single-stage level")
+            frame[column] = split.where(stage_of.notna().to_numpy(), cause)
             _record(done, column, f"{header} by level", source,
                     f"{header} for the schools whose level teaches only the {stage} stage, "
                     f"0 for the others (按学段拆分)")
@@ -397,7 +403,8 @@ def complete_schools(
             if total_at is None:
                 done.unfilled.add(column)
                 continue
-            totals = pd.to_numeric(frame.iloc[:, total_at], errors="coerce").to_numpy(float)
+            given = frame.iloc[:, total_at]
+            totals = pd.to_numeric(given, errors="coerce").to_numpy(float)
             ok = np.isfinite(totals) & (totals >= 0) & (np.floor(totals) == totals)
             n_grades = policy.grades[0 if stage == "primary" else 1]
             per_grade = np.zeros((n, sum(policy.grades)), dtype=np.int64)
@@ -412,7 +419,11 @@ def complete_schools(
         else:
             continue  # validation names the missing column and both ways to supply it
         counted = classes_from_grades(per_grade, policy, multigrade)[stage]
-        frame[column] = counted
+        if wanted or ok.all():
+            frame[column] = counted
+        else:  # estimated from a total that is not valid (reported as such): unknown
+            frame[column] = pd.Series(counted, index=frame.index, dtype=object).where(
+                ok, Unknown(f"estimated from {total_name}, which is not valid"))
         stage_pupils = per_grade[:, stage_cols[stage]].sum(axis=1)
         flagged |= stage_pupils > 0
         if not (stage_pupils > 0).any():

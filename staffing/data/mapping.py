@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.data.enrolment import BY_LEVEL, is_grade_target
+from staffing.data.marks import Unknown
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem
 
@@ -40,6 +41,13 @@ __all__ = ["MappedTables", "map_tables"]
 
 #: The tables a mapping applies to, in the order problems are reported.
 _TABLES: tuple[str, ...] = ("schools", "teachers")
+
+#: Rows named in a problem about a mapped code before "…".
+_ROWS_SHOWN = 5
+
+#: What a ``columns`` entry that maps no column was to supply, beyond its own target:
+#: one enrolment column fills both stage totals (:mod:`staffing.data.enrolment`).
+_SUPPLIES: dict[str, tuple[str, ...]] = {BY_LEVEL: ("pupils_primary", "pupils_junior")}
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class MappedTables:
     sources : ``{table: {schema column: user header}}``.
     problems : problems in the mapping itself (no row), in the order found.
     notes : one per constant and per fallback between columns, saying what it filled.
+    unsupplied : the schema columns that ``columns`` entries naming no column were to
+        supply: a missing-column problem about them repeats the mapping's problem.
     """
 
     schools: pd.DataFrame
@@ -62,6 +72,7 @@ class MappedTables:
     sources: dict[str, dict[str, str]]
     problems: list[Problem]
     notes: list[Problem] = field(default_factory=list)
+    unsupplied: set[str] = field(default_factory=set)
 
 
 def map_tables(
@@ -72,6 +83,7 @@ def map_tables(
     values: Mapping[str, Mapping[object, object]] | None = None,
     constants: Mapping[str, object] | None = None,
     source: str = "<DataFrame>",
+    rows: Mapping[str, Sequence[int]] | None = None,
 ) -> MappedTables:
     """Rename mapped headers and recode mapped codes of the schools and teachers tables.
 
@@ -100,6 +112,10 @@ def map_tables(
         column the table has is a problem.
     source : str
         Named in every problem.
+    rows : mapping, optional
+        ``{table: [row, ...]}``: the row of ``source`` of each data row, as a problem
+        about a mapped code lists the rows holding it; header row 1, data from row 2 by
+        default.
 
     Returns
     -------
@@ -113,7 +129,8 @@ def map_tables(
     problems: list[Problem] = []
     notes: list[Problem] = []
     columns = _fallbacks(frames, present, dict(columns or {}), source, problems, notes)
-    renames = _resolve_columns(frames, present, columns, source, problems)
+    unsupplied: set[str] = set()
+    renames = _resolve_columns(frames, present, columns, source, problems, unsupplied)
     out: dict[str, pd.DataFrame | None] = {"schools": None, "teachers": None}
     shown: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
     sources: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
@@ -126,10 +143,13 @@ def map_tables(
             for target in targets:
                 shown[table][target] = f"{written} (→ {target})"
                 sources[table][target] = written
-    _recode(out, present, dict(values or {}), columns, source, problems)
+    numbers = {t: np.arange(2, len(frames[t]) + 2) for t in present}  # type: ignore[arg-type]
+    numbers |= {t: np.asarray(r) for t, r in dict(rows or {}).items() if t in present}
+    _recode(out, present, dict(values or {}), columns, source, problems, numbers)
     _constants(out, present, dict(constants or {}), shown, sources, source, problems, notes)
     assert out["schools"] is not None
-    return MappedTables(out["schools"], out["teachers"], shown, sources, problems, notes)
+    return MappedTables(out["schools"], out["teachers"], shown, sources, problems, notes,
+                        unsupplied)
 
 
 # ---------------------------------------------------------------------------- columns
@@ -190,7 +210,8 @@ def _fallbacks(frames: dict[str, pd.DataFrame | None], present: list[str],
             missing = next((h for h in headers if all(
                 _find(frames[t], h) is None for t in present)), label)  # type: ignore[arg-type]
             problems.append(Problem(source, "", None, label, None,
-                                    _no_such_header(missing, frames, present)))
+                                    _no_such_header(missing, frames, present,
+                                                    _targets(value) or ())))
             continue
         frame = frames[table]
         assert frame is not None
@@ -244,9 +265,10 @@ def _constants(out: dict[str, pd.DataFrame | None], present: list[str],
 
 
 def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
-                     columns: dict[str, object], source: str,
-                     problems: list[Problem]) -> dict[str, dict[int, tuple[str, ...]]]:
-    """``{table: {column position: targets}}``; problems in the mapping appended."""
+                     columns: dict[str, object], source: str, problems: list[Problem],
+                     unsupplied: set[str]) -> dict[str, dict[int, tuple[str, ...]]]:
+    """``{table: {column position: targets}}``; problems in the mapping appended, and the
+    targets of an entry naming no column added to ``unsupplied``."""
     renames: dict[str, dict[int, tuple[str, ...]]] = {t: {} for t in present}
     claimed: dict[str, dict[str, str]] = {t: {} for t in present}  # target → user header
     for header, value in columns.items():
@@ -260,7 +282,8 @@ def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
         found = {t: p for t, p in found.items() if p is not None}
         if not found:
             problems.append(Problem(source, "", None, str(header), None,
-                                    _no_such_header(str(header), frames, present)))
+                                    _no_such_header(str(header), frames, present, targets)))
+            unsupplied.update(c for g in targets for c in _SUPPLIES.get(g, (g,)))
             continue
         fitting = {t: p for t, p in found.items() if all(_allowed(t, g) for g in targets)}
         if not fitting:
@@ -283,13 +306,14 @@ def _resolve_columns(frames: dict[str, pd.DataFrame | None], present: list[str],
 
 
 def _no_such_header(header: str, frames: dict[str, pd.DataFrame | None],
-                    present: list[str]) -> str:
+                    present: list[str], targets: Sequence[str] = ()) -> str:
     written = list(dict.fromkeys(
         str(h) for t in present for h in frames[t].columns))  # type: ignore[union-attr]
     tables = " nor the ".join(present)
-    rule = f"columns maps {header!r}, but neither the {tables} table has such a column"
+    maps = f"columns maps {header!r}" + (f" to {', '.join(targets)}" if targets else "")
+    rule = f"{maps}, but neither the {tables} table has such a column"
     if len(present) == 1:
-        rule = f"columns maps {header!r}, but the {present[0]} table has no such column"
+        rule = f"{maps}, but the {present[0]} table has no such column"
     close = difflib.get_close_matches(header, written, n=1, cutoff=0.6)
     if close:
         rule += f"; did you mean {close[0]!r}?"
@@ -335,8 +359,10 @@ def _cell_key(value: object) -> object:
 
 def _recode(frames: dict[str, pd.DataFrame | None], present: list[str],
             values: dict[str, Mapping[object, object]], columns: dict[str, object],
-            source: str, problems: list[Problem]) -> None:
-    """Replace mapped codes in place in ``frames``; problems appended."""
+            source: str, problems: list[Problem], rows: dict[str, np.ndarray]) -> None:
+    """Replace mapped codes in place in ``frames``; problems appended. A cell whose code
+    is mapped to a value the column does not allow becomes :class:`Unknown`: the one
+    problem about the mapping counts and lists its rows, and validation says no more."""
     for key, codes in values.items():
         where = _value_targets(str(key), frames, present, columns)
         known = any(c.name == str(key) for t in _TABLES for c in columns_for(t))
@@ -351,11 +377,20 @@ def _recode(frames: dict[str, pd.DataFrame | None], present: list[str],
             continue
         for table, target in where:
             column = next(c for c in columns_for(table) if c.name == target)
-            good = _check_codes(codes, column, table, str(key), source, problems)
+            good, bad = _check_codes(codes, column)
             frame = frames[table]
             assert frame is not None
+            marks = {code: Unknown(f"values[{str(key)!r}][{code!r}] maps to {to!r}, not "
+                                   f"an allowed {column.name}") for code, to in bad.items()}
+            held = {code: np.zeros(len(frame), dtype=bool) for code in bad}
             for j in _positions(frame, column):
-                frame.isetitem(j, _apply(frame.iloc[:, j], good))
+                recoded = _apply(frame.iloc[:, j], good | marks)
+                for code, mark in marks.items():
+                    held[code] |= recoded.map(lambda v, m=mark: v is m).to_numpy(dtype=bool)
+                frame.isetitem(j, recoded)
+            problems += [Problem(source, table, None, f"values[{key!r}][{code!r}]", to,
+                                 _bad_code_rule(column, to, code, rows[table][held[code]]))
+                         for code, to in bad.items()]
 
 
 def _value_targets(key: str, frames: dict[str, pd.DataFrame | None], present: list[str],
@@ -379,22 +414,39 @@ def _positions(frame: pd.DataFrame, column: Column) -> list[int]:
     return [j for j, h in enumerate(frame.columns) if _key(h) in known]
 
 
-def _check_codes(codes: Mapping[object, object], column: Column, table: str, key: str,
-                 source: str, problems: list[Problem]) -> dict[object, object]:
-    """The entries of ``codes`` whose target the column allows (all, unless a category)."""
+def _check_codes(codes: Mapping[object, object], column: Column
+                 ) -> tuple[dict[object, object], dict[object, object]]:
+    """The entries of ``codes`` whose target the column allows (all, unless a category),
+    as the schema's codes, and the others as given."""
     if column.kind != "category":
-        return dict(codes)
+        return dict(codes), {}
     spellings = column.spellings()
-    allowed = ", ".join(f"{code} ({label})" for code, label in (column.vocab or {}).items())
-    good = {}
+    good, bad = {}, {}
     for code, target in codes.items():
         if _key(target) in spellings:
             good[code] = spellings[_key(target)]
         else:
-            problems.append(Problem(
-                source, table, None, f"values[{key!r}][{code!r}]", target,
-                f"not an allowed {column.name}; allowed values: {allowed}"))
-    return good
+            bad[code] = target
+    return good, bad
+
+
+def _bad_code_rule(column: Column, target: object, code: object, rows: np.ndarray) -> str:
+    """A code mapped to a value the column does not allow: the allowed values, the
+    closest one, and the rows holding the code (not checked further until it is fixed)."""
+    vocab = column.vocab or {}
+    allowed = ", ".join(f"{c} ({label})" for c, label in vocab.items())
+    rule = f"not an allowed {column.name}; allowed values: {allowed}"
+    close = difflib.get_close_matches(_key(target), list(vocab), n=1, cutoff=0.6)
+    if close:
+        rule += f"; did you mean {close[0]!r}?"
+    if not len(rows):
+        return rule + f"; no row holds {code!r}"
+    shown = ", ".join(str(int(r)) for r in rows[:_ROWS_SHOWN])
+    more = ", …" if len(rows) > _ROWS_SHOWN else ""
+    n = len(rows)
+    return (rule + f"; {n} row{'s' if n != 1 else ''} hold{'s' if n == 1 else ''} "
+            f"{code!r} (row{'s' if n != 1 else ''} {shown}{more}): "
+            "not checked further until this is fixed / 代码映射到不允许的值，相关行暂不校验")
 
 
 def _apply(cells: pd.Series, codes: dict[object, object]) -> pd.Series:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import errno
 import os
+import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ import pandas as pd
 
 from staffing._cells import csv_unescape
 from staffing.data.county import County
+from staffing.data.marks import EXCEL_ERRORS, FormulaCell
 from staffing.data.schema import COUNTY_KEYS, SHEET_NAMES, columns_for
 from staffing.data.validate import check_tables, validate_move_rules
 from staffing.errors import Problem, StaffingDataError
@@ -40,6 +42,12 @@ COUNTY_VALUE_HEADERS: tuple[str, ...] = ("value", "值")
 #: How many leading non-blank rows are searched for the header row (title rows above).
 _HEADER_SEARCH_ROWS = 10
 
+#: A formula element (``<f>``, with any namespace prefix) in a worksheet's XML.
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+#: Rows of a column named in a warning about formula cells before "…".
+_ROWS_SHOWN = 5
+
 
 @dataclass
 class _Sheet:
@@ -48,6 +56,7 @@ class _Sheet:
     frame: pd.DataFrame
     sheet: str
     rows: list[int]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def load_county(
@@ -142,7 +151,8 @@ def load_county(
         policy=policy,
         move_rules=clean_rules,
     )
-    county.warnings = checked.warnings  # with the file's sheets, rows and headers
+    # with the file's sheets, rows and headers; formulas read as their stored values first
+    county.warnings = [w for s in sheets.values() for w in s.warnings] + checked.warnings
     return county
 
 
@@ -235,19 +245,116 @@ def _read_workbook(path: Path, source: str) -> dict[str, _Sheet]:
         if "schools" not in by_table:
             raise _fail(source, "no sheet named schools or 学校; sheets found: "
                         + ", ".join(wb.sheetnames))
-        sheets = {}
-        for table, title in by_table.items():
-            ws = wb[title]
-            ws.reset_dimensions()  # do not trust the stored size: read every row
-            grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-            sheet = _grid_to_sheet(grid, list(range(1, len(grid) + 1)), title, table, source)
-            if sheet is not None:
-                sheets[table] = sheet
+        grids = {table: _grid(wb[title]) for table, title in by_table.items()}
     finally:
         wb.close()
+    formulas = _formula_grids(path, by_table) if _has_formulas(path) else {}
+    sheets = {}
+    for table, title in by_table.items():
+        grid = grids[table]
+        stored = _mark_formulas(grid, formulas.get(table, []))
+        sheet = _grid_to_sheet(grid, list(range(1, len(grid) + 1)), title, table, source)
+        if sheet is not None:
+            sheet.warnings = _formula_warnings(sheet, stored, table, source)
+            sheets[table] = sheet
     if "schools" not in sheets:
         raise _fail(source, "the schools sheet is empty", by_table["schools"])
     return sheets
+
+
+def _grid(ws) -> list[list[object]]:
+    """Every row of a read-only worksheet, as values."""
+    ws.reset_dimensions()  # do not trust the stored size: read every row
+    return [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (a scan of its XML, so that
+    workbooks without formulas are parsed once)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                if "worksheets/" not in member or not member.endswith(".xml"):
+                    continue
+                with archive.open(member) as f:
+                    tail = b""
+                    while chunk := f.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-64:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return True  # let the second read say what is wrong
+    return False
+
+
+def _formula_grids(path: Path, by_table: dict[str, str]) -> dict[str, list[list[object]]]:
+    """The workbook's sheets read again with formulas as written (``=…``), not values."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {table: _grid(wb[title]) for table, title in by_table.items()}
+    finally:
+        wb.close()
+
+
+def _formula_text(cell: object) -> str | None:
+    """The formula a cell read with ``data_only=False`` holds, None if it holds none."""
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    if isinstance(cell, ArrayFormula):
+        return "{" + str(cell.text) + "}"
+    if isinstance(cell, DataTableFormula):
+        return "{=TABLE()}"
+    return None
+
+
+def _mark_formulas(grid: list[list[object]], formulas: list[list[object]]
+                   ) -> list[tuple[int, int, str]]:
+    """Put a :class:`FormulaCell` in ``grid`` wherever a formula has no stored value or an
+    error value; return ``(row index, column, formula)`` of the formulas whose stored value
+    is kept."""
+    stored = []
+    for r, (values, written) in enumerate(zip(grid, formulas, strict=False)):
+        for j, cell in enumerate(written):
+            value = values[j] if j < len(values) else None
+            text = _formula_text(cell)
+            if text is None and isinstance(cell, str) and cell.startswith("=") and cell != value:
+                text = cell  # a text cell "=…" reads the same both ways: not a formula
+            if text is None:
+                continue
+            if j >= len(values):
+                values.extend([None] * (j + 1 - len(values)))
+            if value is None or (isinstance(value, str) and value in EXCEL_ERRORS):
+                values[j] = FormulaCell(text, None if value is None else value)
+            else:
+                stored.append((r, j, text))
+    return stored
+
+
+def _formula_warnings(sheet: _Sheet, stored: list[tuple[int, int, str]], table: str,
+                      source: str) -> list[Problem]:
+    """One warning per known column whose data cells hold formulas read as their values."""
+    data_rows = {row - 1 for row in sheet.rows}  # grid index of each data row
+    known = _known_headers(table)
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for r, j, text in stored:
+        if r in data_rows and j < sheet.frame.shape[1]:
+            by_column.setdefault(j, []).append((r + 1, text))
+    warnings = []
+    for j, cells in sorted(by_column.items()):
+        header = str(sheet.frame.columns[j])
+        if header.casefold() not in known:
+            continue  # a column the library ignores
+        rows = ", ".join(str(row) for row, _ in cells[:_ROWS_SHOWN])
+        more = " …" if len(cells) > _ROWS_SHOWN else ""
+        warnings.append(Problem(
+            source, sheet.sheet, None, header, cells[0][1],
+            f"{len(cells)} cell{'s' if len(cells) != 1 else ''} (rows {rows}{more}) hold "
+            "formulas; read as the values stored with them when the file was last saved, "
+            "which a program that does not calculate may have left wrong: check them, or "
+            "paste them as values / 该列含公式，按文件保存时存储的计算结果读取，请核对或粘贴为数值"))
+    return warnings
 
 
 def _read_csv(path: Path, source: str, table: str) -> _Sheet:
@@ -307,15 +414,19 @@ def _grid_to_sheet(grid: list[list[object]], rows: Sequence[int], sheet: str,
 
 def _header_position(candidates: list[list[object]], table: str) -> int | None:
     """The first row holding two or more known headers (title rows may sit above)."""
-    if table == "county":
-        known = {h.casefold() for h in (*COUNTY_KEY_HEADERS, *COUNTY_VALUE_HEADERS)}
-    else:
-        known = {h.strip().casefold() for c in columns_for(table) for h in c.headers()}
+    known = _known_headers(table)
     for i, cells in enumerate(candidates):
         hits = sum(isinstance(v, str) and v.strip().casefold() in known for v in cells)
         if hits >= 2:
             return i
     return None
+
+
+def _known_headers(table: str) -> set[str]:
+    """The headers the library reads in ``table``, casefolded."""
+    if table == "county":
+        return {h.casefold() for h in (*COUNTY_KEY_HEADERS, *COUNTY_VALUE_HEADERS)}
+    return {h.strip().casefold() for c in columns_for(table) for h in c.headers()}
 
 
 def _pad(cells: list[object], width: int) -> list[object]:
@@ -354,6 +465,10 @@ def _county_facts(sheet: _Sheet | None, source: str, problems: list[Problem]) ->
     for row, key, value in zip(sheet.rows, frame.iloc[:, key_col], frame.iloc[:, value_col],
                                strict=True):
         where = (source, sheet.sheet, row)
+        at, cell = (key_col, key) if isinstance(key, FormulaCell) else (value_col, value)
+        if isinstance(cell, FormulaCell):
+            problems.append(Problem(*where, frame.columns[at], cell.formula, cell.rule()))
+            continue
         name = lookup.get(str(key).strip().casefold()) if not _blank(key) else None
         if name is None:
             allowed = ", ".join(f"{k} ({v})" for k, v in COUNTY_KEYS.items())

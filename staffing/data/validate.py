@@ -27,6 +27,7 @@ import pandas as pd
 
 from staffing._cells import EXCEL_TEXT_MAX
 from staffing._sphere import far_from_centre
+from staffing.data.marks import FormulaCell, Unknown
 from staffing.data.schema import Column, columns_for
 from staffing.errors import Problem, StaffingDataError, StaffingDataWarning
 from staffing.policy import Policy
@@ -173,6 +174,7 @@ def check_tables(
     row_numbers: Mapping[str, Sequence[int]] | None = None,
     headers: Mapping[str, Mapping[str, str]] | None = None,
     plausibility: bool = True,
+    reported_before: bool = False,
 ) -> CheckedTables:
     """:func:`validate_tables`, also returning the warnings: problems that do not stop
     a county from loading.
@@ -180,10 +182,19 @@ def check_tables(
     Today these are the schools whose coordinates lie far from the rest of their
     county (``Policy.far_school_min_km``, ``Policy.far_school_median_factor``); each
     is a :class:`~staffing.errors.Problem` with its file, sheet, row, column and value.
-    Parameters, returns and errors as :func:`validate_tables`, and ``plausibility``:
-    False leaves out the checks that catch typed-in typos (staff and quota far above
-    the pupil-ratio norm, implausible class sizes) — for tables the library derived
-    itself, such as a projected year's pupils, which nobody typed and nobody can fix.
+    Parameters, returns and errors as :func:`validate_tables`, and
+
+    plausibility : bool
+        False leaves out the checks that catch typed-in typos (staff and quota far
+        above the pupil-ratio norm, implausible class sizes) — for tables the library
+        derived itself, such as a projected year's pupils, which nobody typed and
+        nobody can fix.
+    reported_before : bool
+        Whether the caller found problems before validation (a mapping's, see
+        :meth:`staffing.County.from_frames`): cells marked
+        :class:`~staffing.data.marks.Unknown` are their consequences and are not
+        reported. Without such problems, or any found here, an Unknown cell is
+        reported with its cause, so that nothing is dropped silently.
 
     Examples
     --------
@@ -215,6 +226,12 @@ def check_tables(
         _check_teachers(t, policy, report)
         _check_teachers_against_schools(t, s, report)
     _check_locks(s, t, report)
+    if not report._found and not reported_before:  # an Unknown cell's cause is unreported
+        for table in (s, t):
+            for column, mask in ({} if table is None else table.unknown).items():
+                report.cells(table, mask, column,
+                             lambda i, raw=table.raw[column]: "the value could not be "
+                             f"determined: {raw.iat[i].cause}", value=lambda i: "")
     report.raise_if_any()
     flagged = _Report(source)
     _check_far_schools(s, policy, flagged)
@@ -413,6 +430,7 @@ class _Table:
     positions: dict[str, int] = field(default_factory=dict)  # canonical → column position
     raw: dict[str, pd.Series] = field(default_factory=dict)  # cells as given (object)
     value: dict[str, pd.Series] = field(default_factory=dict)  # parsed; NaN if not valid
+    unknown: dict[str, np.ndarray] = field(default_factory=dict)  # cells marked Unknown
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -493,10 +511,6 @@ def _parse_table(
         if shown is not None:
             rule += f"; or map a column of yours to it: columns={{'YOUR HEADER': {c.name!r}}}"
         report.table(t, c.zh if t.zh else c.name, rule)
-    if missing:
-        absent = [c for c in columns if c.name not in t.headers]
-        for header in unknown:
-            report.table(t, header, _unknown_column_rule(header, missing, absent))
     if name == "schools" and len(frame) == 0:
         report.table(t, "", "the schools table has no data rows")
     for c in columns:
@@ -579,30 +593,28 @@ def _closest(header: str, candidates: Sequence[str], cutoff: float = 0.6) -> str
     return next(h for h in candidates if _norm(h) == matches[0])
 
 
-def _unknown_column_rule(header: str, missing: list[Column], absent: list[Column]) -> str:
-    """Name the closest missing (else absent optional) column, if any is close."""
-    rule = "unknown column (not in the schema, see docs/data.md)"
-    for pool in (missing, absent):
-        best = _closest(header, [h for c in pool for h in c.headers()])
-        if best is not None:
-            c = next(c for c in pool if best in c.headers())
-            return f"{rule}; did you mean {c.name} ({c.zh})?"
-    return rule
-
-
 # ---------------------------------------------------------------------------- cells
 def _parse_column(t: _Table, c: Column, report: _Report) -> None:
     """Parse one column: missing cells, type, vocabulary and bounds."""
     raw = t.raw[c.name]
     missing = _blank_mask(raw).to_numpy()
-    parsed, bad, rule = _PARSERS[c.kind](raw.where(~missing), c)
-    bad = bad.to_numpy(dtype=bool) & ~missing
+    formula = raw.map(lambda v: isinstance(v, FormulaCell)).to_numpy(dtype=bool)
+    unknown = raw.map(lambda v: isinstance(v, Unknown)).to_numpy(dtype=bool)
+    unread = formula | unknown  # not a value: reported here, or already elsewhere
+    parsed, bad, rule = _PARSERS[c.kind](raw.where(~missing & ~unread), c)
+    bad = bad.to_numpy(dtype=bool) & ~missing & ~unread
+    report.cells(t, formula, c.name, lambda i: raw.iat[i].rule(),
+                 value=lambda i: raw.iat[i].formula)
+    if unknown.any():
+        t.unknown[c.name] = unknown
     if c.required:
         report.cells(t, missing, c.name, "required value missing (empty cell)")
     if c.kind == "category" and t.shown is not None:
-        rule += f"; or map the code: values={{{c.name!r}: {{'CODE': 'allowed value'}}}}"
-    report.cells(t, bad, c.name, rule)
-    valid = ~missing & ~bad
+        report.cells(t, bad, c.name, lambda i: f"{rule}; or map the code: values="
+                     f"{{{c.name!r}: {{{_display(raw.iat[i])!r}: 'allowed value'}}}}")
+    else:
+        report.cells(t, bad, c.name, rule)
+    valid = ~missing & ~bad & ~unread
     if c.kind in ("id", "text"):
         long = valid & parsed.map(lambda v: isinstance(v, str) and len(v) > EXCEL_TEXT_MAX,
                                   na_action="ignore").fillna(False).to_numpy(dtype=bool)
