@@ -440,6 +440,19 @@ def test_routed_warnings_repeat_per_block_and_leave_other_threads_alone():
     assert elsewhere == ["other thread", "other thread", "after"]
 
 
+def test_a_warning_is_written_above_the_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    from staffing.batch.events import EventLog
+
+    with EventLog(total=1, progress=True) as events:  # a bar, no log stream
+        events.emit("warning", county="姚安县", category="StaffingPlanWarning",
+                    message="姚安县: the pool has nothing to move")
+        events.emit("warning", county="南华县", category="UserWarning", message="a library's")
+    lines = capsys.readouterr().err.replace("\r", "\n").splitlines()  # the bar redraws
+    assert "warning: 姚安县: the pool has nothing to move" in lines  # the county named once
+    assert "warning: 南华县: a library's" in lines
+
+
 def test_second_run_on_the_same_out_dir_is_refused(input_dir, tmp_path):
     fcntl = pytest.importorskip("fcntl")
     out = tmp_path / "out"

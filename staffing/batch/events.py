@@ -86,8 +86,9 @@ class EventLog:
             self._stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             self._stream.flush()
         if event == "warning" and self._bar is not None:  # seen by whoever watches the bar
-            where = f"{fields['county']}: " if fields.get("county") else ""
-            self._bar.write(f"warning: {where}{fields.get('message', '')}", file=sys.stderr)
+            county, message = fields.get("county"), str(fields.get("message", ""))
+            where = f"{county}: " if county and not message.startswith(f"{county}:") else ""
+            self._bar.write(f"warning: {where}{message}", file=sys.stderr)
         status = fields.get("status")
         if event in ("done", "failed", "skipped") and status in self._tally:
             self._tally[status] += 1
