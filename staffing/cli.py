@@ -5,7 +5,8 @@ command-line usage, a bad policy file or an output that cannot be written (check
 before solving); 3 the solver found no plan (status infeasible or error); 70 an
 unexpected internal error (one line; ``STAFFING_DEBUG=1`` shows the traceback).
 ``batch`` adds 4 (some counties failed), 5 (all failed) and 130 (interrupted); see
-docs/batch.md. Every failure ends in one line on stderr, never a traceback.
+docs/batch.md. Every failure ends in one line on stderr, never a traceback; a Python
+warning is printed as `warning: <message>`, without the file and source line.
 """
 
 from __future__ import annotations
@@ -195,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
 
     handler = {"demo": _cmd_demo, "validate": _cmd_validate, "plan": _cmd_plan,
                "batch": run_batch_command}[args.command]
+    from staffing.batch.events import routed_warnings
+
     try:
-        return handler(args)
+        with routed_warnings(_print_warning):
+            return handler(args)
     except StaffingDataError as exc:
         _print_table(exc.table())
         print(f"error: {len(exc.problems)} problem(s) in {getattr(args, 'input', '')}",
@@ -215,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (please "
               "report it; STAFFING_DEBUG=1 shows the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _print_warning(warning: dict) -> None:
+    """A Python warning as ``warning: <message>`` on stderr: no file path, no source
+    line (a multi-line message, the rows of a data warning, keeps its indented lines)."""
+    print(f"warning: {warning['message']}", file=sys.stderr)
 
 
 def _one_line(text: str) -> str:

@@ -1,7 +1,9 @@
 """Prefecture roll-up of a batch: one row per county and a prefecture total.
 
 Each county's worker adds a language-free ``rollup`` record to its ``summary.json``
-(:func:`county_record`): per school part and 优质均衡 indicator the pupil sums
+(:func:`county_record`): the staffing figures (``staffing``: approved county total
+核定编制总量, staff in post, quota norm, posts and schools short of the norm before and
+after, from ``plan.quotas``); per school part and 优质均衡 indicator the pupil sums
 Σp, Σpx and Σpx² over the school parts with data, before and after the plan (from
 :func:`staffing.balance.school_balance`; after: the moves made and the hires added,
 :func:`staffing.balance.teachers_after`); school parts meeting the evaluation rule,
@@ -45,13 +47,19 @@ from staffing.balance import INDICATORS, PARTS, school_balance
 from staffing.i18n import check_lang
 
 __all__ = ["county_record", "rollup_table", "rollup_frame", "read_records", "write_rollup",
-           "header", "ROLLUP_CSV", "ROLLUP_XLSX"]
+           "header", "ROLLUP_CSV", "ROLLUP_XLSX", "STAFFING_KEYS"]
 
 #: Output file names in OUT_DIR.
 ROLLUP_CSV, ROLLUP_XLSX = "prefecture.csv", "prefecture.xlsx"
 _WHEN = ("before", "after")
 _PART_ZH = {"primary": "小学", "junior": "初中"}
 _WHEN_ZH = {"before": "调整前", "after": "调整后"}
+#: The staffing figures a bureau reads first, first in every row: the county's approved
+#: total, staff in post, the quota norm, and posts and schools short of the norm
+#: (quota below norm, from ``plan.quotas``) before and after the plan. Counts, so the
+#: prefecture row sums them.
+STAFFING_KEYS = ("county_total", "staff_in_post", "quota_norm", "posts_short_before",
+                 "posts_short_after", "schools_short_before", "schools_short_after")
 
 
 def _sums(table: pd.DataFrame) -> dict[str, float]:
@@ -86,7 +94,8 @@ def county_record(plan: Any, grades: pd.DataFrame | None = None) -> dict[str, An
 
     Returns
     -------
-    dict with ``before`` and ``after`` (each the sums and counts of :func:`_sums` plus
+    dict with ``staffing`` (the counts of :data:`STAFFING_KEYS`), ``before`` and
+    ``after`` (each the sums and counts of :func:`_sums` plus
     ``randomness_<part>``, ``backbone_pref``, ``teachers``) and ``moves``, ``hires``,
     ``urgent_hires``, ``pupils_<part>``, ``grade_first`` and ``grade_last`` (pupils of
     grade 1 and of the last junior grade; None without ``grades``).
@@ -98,7 +107,7 @@ def county_record(plan: Any, grades: pd.DataFrame | None = None) -> dict[str, An
     after_t = teachers_after(plan)  # moves made, hires added (the 优质均衡 after-figures)
     moved = None if county.teachers is None else apply_moves(county.teachers, plan.moves)
     metrics = plan.metrics
-    rec: dict[str, Any] = {}
+    rec: dict[str, Any] = {"staffing": _staffing(plan)}
     # Measure 14's share counts the teachers in post, as plan.metrics does: the moves
     # keep them in the county and a hire is no backbone teacher, so it cannot rise.
     staff = {"before": county.teachers, "after": moved}
@@ -127,6 +136,21 @@ def county_record(plan: Any, grades: pd.DataFrame | None = None) -> dict[str, An
     return rec
 
 
+def _staffing(plan: Any) -> dict[str, int]:
+    """The counts of :data:`STAFFING_KEYS` of one plan (posts short: quota below norm,
+    summed over schools; schools short: schools with any)."""
+    q = plan.quotas
+    short = {when: q[f"shortfall_{when}"].astype("int64") for when in _WHEN}
+    out = {"county_total": int(plan.county.county_total),
+           "staff_in_post": int(q["staff_in_post"].sum()),
+           "quota_norm": int(q["norm"].sum())}
+    for when in _WHEN:
+        out[f"posts_short_{when}"] = int(short[when].sum())
+    for when in _WHEN:
+        out[f"schools_short_{when}"] = int((short[when] > 0).sum())
+    return out
+
+
 def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
@@ -147,6 +171,10 @@ def _cv(p: float, px: float, pxx: float) -> float:
 def _row(name: str, rec: dict[str, Any], backbone_target: float, urgent_min: float,
          retention_target: float) -> dict[str, Any]:
     row: dict[str, Any] = {"county": name}
+    figures = rec.get("staffing") or {}  # none in a summary.json of an older version
+    for key in STAFFING_KEYS:
+        v = figures.get(key)
+        row[key] = float("nan") if v is None else v
     for level in PARTS:
         row[f"pupils_{level}"] = rec[f"pupils_{level}"]
         row[f"parts_{level}"] = rec["before"][f"parts_{level}"]
@@ -197,6 +225,11 @@ def _to_recognise(backbone: int, teachers: int, target: float) -> float:
 def _total(records: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Sum every county's sums and counts into one record (randomness left out)."""
     out: dict[str, Any] = {"before": {}, "after": {}}
+    # staffing counts: summed when every county has them (blank beside an older summary)
+    out["staffing"] = {k: None if any((r.get("staffing") or {}).get(k) is None
+                                      for r in records.values())
+                       else sum(r["staffing"][k] for r in records.values())
+                       for k in STAFFING_KEYS}
     for rec in records.values():
         for k in ("moves", "hires", "urgent_hires", "pupils_primary", "pupils_junior"):
             out[k] = out.get(k, 0) + rec[k]
@@ -217,7 +250,11 @@ def header(col: str, lang: str) -> str:
     """The column header of roll-up key ``col`` in ``lang``."""
     zh = lang == "zh"
     fixed = {
-        "county": ("County", "县(市)"), "moves": ("Teachers moved", "交流轮岗教师"),
+        "county": ("County", "县(市)"),
+        "county_total": ("Approved county staffing total (核定编制总量)", "核定编制总量"),
+        "staff_in_post": ("Staff in post", "在编在岗教职工数"),
+        "quota_norm": ("Quota norm (posts)", "编制标准数"),
+        "moves": ("Teachers moved", "交流轮岗教师"),
         "hires": ("Hires", "招聘人数"),
         "urgent_share": ("Urgent-need share of hires", "紧缺学科招聘占比"),
         "urgent_share_target": ("Urgent-need share, target (≥)", "紧缺学科招聘占比目标(≥)"),
@@ -258,6 +295,10 @@ def header(col: str, lang: str) -> str:
                 return f"{pz}{zh_l}(县均,{w})" if zh else f"{en_l}, {level} mean, {w}"
             if col == f"cv_{key}_{level}_{when}":
                 return f"{pz}差异系数:{zh_l}({w})" if zh else f"CV, {level}: {en_l}, {w}"
+    if col == f"posts_short_{when}":
+        return f"缺编数({w})" if zh else f"Posts short of norm, {w}"
+    if col == f"schools_short_{when}":
+        return f"低于编制标准的学校数({w})" if zh else f"Schools short of norm, {w}"
     if col == f"backbone_to_recognise_{when}":
         return (f"距占比目标需新认定州级及以上骨干教师数({w})" if zh
                 else f"Prefecture-level backbone teachers to recognise for the target, {w}")
@@ -372,7 +413,7 @@ def rollup_frame(output: object) -> pd.DataFrame:
 
 def _keys() -> list[str]:
     """Every roll-up column key, in table order."""
-    empty = {"before": {}, "after": {}, "moves": 0, "hires": 0, "urgent_hires": 0,
+    empty = {"staffing": {}, "before": {}, "after": {}, "moves": 0, "hires": 0, "urgent_hires": 0,
              "pupils_primary": 0, "pupils_junior": 0, "grade_first": None, "grade_last": None}
     for when in _WHEN:
         for level in PARTS:

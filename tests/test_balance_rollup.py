@@ -75,6 +75,10 @@ def test_prefecture_rows_of_synth_prefecture_0_equal_each_county_recomputed(pref
     assert len(table) == len(plans) + 1  # ten counties and the prefecture row
     _check_county_rows(table, plans)
     _check_prefecture_row(table, plans)
+    hand = {name: _staffing_by_hand(plan) for name, plan in plans.items()}
+    for key in hand[next(iter(hand))]:
+        assert [table.loc[n, key] for n in hand] == [f[key] for f in hand.values()], key
+        assert table.loc["Prefecture", key] == sum(f[key] for f in hand.values()), key
 
 
 def _check_county_rows(table, plans):
@@ -105,6 +109,60 @@ def _check_county_rows(table, plans):
         t = t[t["status"].astype(str) != "leaving"] if "status" in t else t
         pref = t["backbone"].astype(str).isin(["prefecture", "province"]).sum()
         np.testing.assert_allclose(row["backbone_share_before"], pref / len(t))
+
+
+def _staffing_by_hand(plan):
+    """County total, staff in post, norm, and posts / schools short of the norm (quota
+    below norm) before and after, from the county's schools table and the plan's quota
+    table with this test's own arithmetic."""
+    q = plan.quotas
+    short = {"before": np.maximum(q["norm"].to_numpy() - q["approved_quota"].to_numpy(), 0),
+             "after": np.maximum(q["norm"].to_numpy() - q["new_quota"].to_numpy(), 0)}
+    return {"county_total": plan.county.county_total,
+            "staff_in_post": int(plan.county.schools["staff_in_post"].sum()),
+            "quota_norm": int(q["norm"].sum()),
+            **{f"posts_short_{w}": int(short[w].sum()) for w in short},
+            **{f"schools_short_{w}": int((short[w] > 0).sum()) for w in short}}
+
+
+def test_staffing_columns_of_each_county_and_the_prefecture_recomputed(batch):
+    out, plans = batch
+    import json
+
+    table = rollup_table(_records(out)).set_index("county")
+    hand = {name: _staffing_by_hand(plan) for name, plan in plans.items()}
+    for name, figures in hand.items():
+        for key, value in figures.items():
+            assert table.loc[name, key] == value, (name, key)
+        summary = json.loads((out / name / "summary.json").read_text("utf-8"))
+        # the worker's own counts and summary rows say the same
+        assert summary["counts"]["schools_short_after"] == figures["schools_short_after"]
+        assert summary["counts"]["county_total"] == figures["county_total"]
+        rows = {r["key"]: r for r in summary["summary"]}
+        assert rows["posts_short"]["before"] == figures["posts_short_before"]
+        assert rows["posts_short"]["after"] == figures["posts_short_after"]
+        assert rows["schools_below_norm"]["before"] == figures["schools_short_before"]
+    assert any(f["posts_short_before"] for f in hand.values())  # a test that can fail
+    for key in hand[NAMES[0]]:
+        assert table.loc["Prefecture", key] == sum(f[key] for f in hand.values()), key
+    # first after the county, as a bureau reads them
+    assert list(table.columns[:7]) == list(hand[NAMES[0]])
+
+
+def test_staffing_headers_in_both_languages(batch):
+    out, _ = batch
+    write_rollup(out, lang="zh")
+    zh = pd.read_csv(out / ROLLUP_CSV, encoding="utf-8-sig")
+    assert list(zh.columns[:8]) == ["县(市)", "核定编制总量", "在编在岗教职工数", "编制标准数",
+                                    "缺编数(调整前)", "缺编数(调整后)",
+                                    "低于编制标准的学校数(调整前)",
+                                    "低于编制标准的学校数(调整后)"]
+    write_rollup(out, lang="en")
+    en = pd.read_csv(out / ROLLUP_CSV, encoding="utf-8-sig")
+    assert "Posts short of norm, after" in en.columns
+    assert "Approved county staffing total (核定编制总量)" in en.columns
+    back = st.rollup.rollup_frame(out / ROLLUP_CSV)  # headers map back to keys
+    assert "schools_short_after" in back.columns
 
 
 def test_prefecture_row_sums_counts_and_recomputes_from_all_schools(batch):
@@ -150,6 +208,40 @@ def _planted(p, x, met):
             figs[f"pxx_{key}_{part}"] = float((p * x * x).sum()) if on else 0.0
     return {"before": figs, "after": dict(figs), "moves": 2, "hires": 4, "urgent_hires": 1,
             "pupils_primary": int(p.sum()), "pupils_junior": 0}
+
+
+def _with_staffing(rec, total, staff, norm, short_before, short_after):
+    """``rec`` with the staffing counts; ``short_*``: posts short per school."""
+    rec = dict(rec)
+    rec["staffing"] = {"county_total": total, "staff_in_post": staff, "quota_norm": norm,
+                       "posts_short_before": sum(short_before),
+                       "posts_short_after": sum(short_after),
+                       "schools_short_before": sum(x > 0 for x in short_before),
+                       "schools_short_after": sum(x > 0 for x in short_after)}
+    return rec
+
+
+def test_planted_staffing_counts_sum_to_the_prefecture():
+    a = _with_staffing(_planted([100], [2], 1), 120, 110, 118, [3, 0, 5], [1, 0, 0])
+    b = _with_staffing(_planted([200], [3], 1), 80, 81, 79, [0, 2], [0, 0])
+    table = rollup_table({"A": a, "B": b}).set_index("county")
+    assert table.loc["A", "posts_short_before"] == 8
+    assert table.loc["A", "schools_short_before"] == 2
+    total = table.loc["Prefecture"]
+    assert (total["county_total"], total["staff_in_post"], total["quota_norm"]) == (200, 191, 197)
+    assert (total["posts_short_before"], total["posts_short_after"]) == (10, 1)
+    assert (total["schools_short_before"], total["schools_short_after"]) == (3, 1)
+
+
+def test_summary_of_an_older_version_leaves_staffing_cells_blank():
+    # a county kept from an earlier run (skipped) whose summary.json has no staffing counts
+    a = _with_staffing(_planted([100], [2], 1), 120, 110, 118, [3], [1])
+    old = _planted([200], [3], 1)
+    table = rollup_table({"A": a, "B": old}).set_index("county")
+    assert table.loc["A", "county_total"] == 120
+    assert np.isnan(table.loc["B", "county_total"])
+    assert np.isnan(table.loc["Prefecture", "posts_short_after"])  # not a partial sum
+    assert table.loc["Prefecture", "moves"] == 4
 
 
 def test_planted_counties_with_known_figures():

@@ -181,7 +181,11 @@ def test_log_has_one_json_line_per_event(pool_run):
     failed = next(e for e in events if e["event"] == "failed")
     assert (failed["county"], failed["status"], failed["error"]) == (BAD, "failed",
                                                                       "StaffingDataError")
+    assert failed["message"] == "1 problem in the input data:"  # and then the problem:
+    assert f"{BAD}.xlsx [学校] row 2, column '小学在校生数': value -40: " in failed["detail"]
     assert all(e["seconds"] > 0 for e in events if e["event"] == "done")
+    warned = [e for e in events if e["event"] == "warning"]  # 姚安县: over its total
+    assert [(e["county"], e["category"]) for e in warned] == [(OVER_TOTAL, "StaffingPlanWarning")]
 
 
 # ---------------------------------------------------------------------------- engines
@@ -346,6 +350,107 @@ def test_staffing_cli_has_the_batch_command(input_dir, tmp_path):
     files = [input_dir / "楚雄市.xlsx"]
     assert cli.main(["batch", str(files[0]), "-o", str(tmp_path / "out"),
                      "--workers", "1"]) == EXIT_OK
+
+
+def test_warnings_are_json_log_events_not_text_on_stderr(input_dir, tmp_path):
+    """stderr not a terminal, no --log: stderr is the JSON-lines stream, warnings too."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in (OVER_TOTAL, BAD):  # 姚安县: the pool has nothing to move; 大姚县: bad data
+        shutil.copy(input_dir / f"{name}.xlsx", data)
+    out = tmp_path / "out"
+    proc = _cli(data, out, "--workers", "1")
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == EXIT_SOME_FAILED, stderr
+    events = [json.loads(line) for line in stderr.splitlines()]  # every line one object
+    warned = [e for e in events if e["event"] == "warning"]
+    assert [e["county"] for e in warned] == [OVER_TOTAL]
+    assert warned[0]["category"] == "StaffingPlanWarning"
+    assert warned[0]["message"].startswith(f"{OVER_TOTAL}: The turnover pool has nothing to move")
+    order = [(e["event"], e.get("county")) for e in events]
+    assert order.index(("warning", OVER_TOTAL)) < order.index(("done", OVER_TOTAL))
+    entry = _manifest(out)["counties"][OVER_TOTAL]
+    assert [w["message"] for w in entry["warnings"]] == [warned[0]["message"]]
+
+
+def test_summary_of_a_failed_county_shows_its_first_problems_and_where_all_are(
+        input_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(input_dir / f"{BAD}.xlsx", data)
+    out = tmp_path / "out"
+    assert run_batch_command(_parse(str(data), "-o", str(out), "--workers", "1",
+                                    "--log", str(tmp_path / "log.jsonl"))) == EXIT_ALL_FAILED
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"  failed: {BAD}: "))
+    assert lines[at].endswith("StaffingDataError: 1 problem in the input data:")
+    problem = lines[at + 1]  # the problem itself, under the header that ends at the colon
+    assert problem.startswith("    ") and "out of range" in problem  # the rule broken
+    assert f"{BAD}.xlsx [学校] row 2, column '小学在校生数': value -40: " in problem
+    assert "manifest.json" in lines[at + 2] and f"{BAD} → error" in lines[at + 2]
+    manifest = _manifest(out)["counties"][BAD]["error"]["problems"]
+    assert len(manifest) == 1 and manifest[0]["row"] == 2
+
+
+def test_warnings_of_counties_in_threads_stay_with_their_county(tmp_path, capfd):
+    """Two counties planned side by side in threads (as on a Dask worker), twice: each
+    warning is logged with its own county, every time, and nothing reaches stderr."""
+    data = tmp_path / "data"
+    data.mkdir()
+    names = ("甲县", "乙县")
+    for seed, name in enumerate(names):
+        c = st.synth.county(seed, name=name, n_schools=6, teachers=False)
+        st.County(c.schools.reset_index(), name=name,
+                  county_total=int(c.schools["staff_in_post"].sum())).to_excel(
+            data / f"{name}.xlsx")
+    for force in (False, True):  # the second run: the same warnings, in the same process
+        log = io.StringIO()
+        with ThreadPoolExecutor(2) as threads:
+            result = plan_many(data, out_dir=tmp_path / "out", executor=threads,
+                               progress=False, log=log, force=force)
+        assert sorted(result.ok) == sorted(names)
+        events = [json.loads(line) for line in log.getvalue().splitlines()]
+        warned = sorted((e["county"], e["message"].split(":")[0]) for e in events
+                        if e["event"] == "warning")
+        assert warned == sorted((n, n) for n in names)
+    assert "Warning" not in capfd.readouterr().err
+
+
+def test_routed_warnings_repeat_per_block_and_leave_other_threads_alone():
+    import threading
+    import warnings
+
+    from staffing.batch.events import routed_warnings
+
+    def warn():  # one place, one text: Python's "default" action shows it once per place
+        warnings.warn("姚安县: the same text", UserWarning, stacklevel=1)
+
+    got, elsewhere = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, *args, **kwargs: elsewhere.append(str(message))
+        for _ in range(2):  # a county planned twice in one process: warned twice
+            with routed_warnings(got.append):
+                warn()
+                other = threading.Thread(target=warnings.warn, args=("other thread",))
+                other.start()
+                other.join()
+        warnings.warn("after", stacklevel=1)  # after the blocks: the hook they replaced
+    assert [w["message"] for w in got] == ["姚安县: the same text"] * 2
+    assert elsewhere == ["other thread", "other thread", "after"]
+
+
+def test_a_warning_is_written_above_the_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    from staffing.batch.events import EventLog
+
+    with EventLog(total=1, progress=True) as events:  # a bar, no log stream
+        events.emit("warning", county="姚安县", category="StaffingPlanWarning",
+                    message="姚安县: the pool has nothing to move")
+        events.emit("warning", county="南华县", category="UserWarning", message="a library's")
+    lines = capsys.readouterr().err.replace("\r", "\n").splitlines()  # the bar redraws
+    assert "warning: 姚安县: the pool has nothing to move" in lines  # the county named once
+    assert "warning: 南华县: a library's" in lines
 
 
 def test_second_run_on_the_same_out_dir_is_refused(input_dir, tmp_path):

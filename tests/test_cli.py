@@ -179,3 +179,22 @@ def test_an_unexpected_error_is_one_line(monkeypatch, workbook, capsys):
     monkeypatch.delenv("STAFFING_DEBUG", raising=False)
     assert main(["validate", str(workbook)]) == EXIT_INTERNAL
     assert "unexpected ZeroDivisionError" in one_line_error(capsys)
+
+
+def test_plan_prints_a_warning_as_one_clean_line(workbook, tmp_path):
+    # a county total below the staff in post: the turnover pool has nothing to move
+    import subprocess
+    import sys
+
+    county = st.load_county(workbook)
+    idle = tmp_path / "idle.xlsx"
+    st.County(county.schools.reset_index(), county.teachers, name="测试县",
+              county_total=int(county.schools["staff_in_post"].sum()) - 5).to_excel(idle)
+    proc = subprocess.run([sys.executable, "-m", "staffing.cli", "plan", str(idle), "-o",
+                           str(tmp_path / "plan.xlsx")], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert proc.returncode == EXIT_OK, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines), proc.stderr
+    assert any("测试县: The turnover pool has nothing to move" in line for line in lines)
+    assert not any(".py:" in line or "optimize(" in line for line in lines)  # no path, no source

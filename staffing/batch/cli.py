@@ -26,6 +26,8 @@ from staffing.batch.runner import (
 __all__ = ["add_batch_parser", "configure_parser", "run_batch_command", "main"]
 
 EXIT_USAGE = 2
+#: Lines of a failed county's error (its first data problems) printed in the summary.
+_PROBLEMS_SHOWN = 3
 
 _DESCRIPTION = """\
 Plan every county in INPUT_DIR, in parallel, and write for each one
@@ -158,8 +160,16 @@ def _report(result: Any) -> None:
           f"{c['failed']} failed ({result.wall_s:.1f} s) -> {result.manifest_path}")
     for name in result.failed:
         err = result.counties[name]["error"] or {}
-        first = str(err.get("message", "")).split("\n")[0]
-        print(f"  failed: {name}: {err.get('type')}: {first}")
+        lines = [line.strip() for line in str(err.get("message", "")).splitlines()
+                 if line.strip()]
+        print(f"  failed: {name}: {err.get('type')}: {lines[0] if lines else ''}")
+        for line in lines[1:1 + _PROBLEMS_SHOWN]:  # e.g. file [sheet] row, column: value: rule
+            print(f"    {line}")
+        more = len(lines) - 1 - _PROBLEMS_SHOWN
+        if more > 0 or err.get("problems") or err.get("traceback"):
+            what = "every problem" if err.get("problems") else "the full error"
+            print(f"    ({f'{more} more; ' if more > 0 else ''}{what} in "
+                  f"{result.manifest_path}: counties → {name} → error)")
 
 
 @contextlib.contextmanager

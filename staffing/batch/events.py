@@ -9,20 +9,30 @@ systemd journal, Slurm, Airflow, Loki …) can read::
 
 Events: ``run_start``, ``lock_taken_over`` (the previous run was killed),
 ``ignored`` (an INPUT_DIR entry that is not a county),
-``skipped``, ``start`` (submitted to the engine), ``done``, ``failed``,
+``skipped``, ``start`` (submitted to the engine), ``warning`` (a Python warning: a
+county's, sent back by its worker, or the batch's own), ``done``, ``failed``,
 ``interrupted`` and ``run_end``.
+
+Python prints a warning to stderr with a file path and a source line, which would
+break the one-JSON-object-per-line stream: :func:`routed_warnings` hands every warning
+of a thread to a function instead (a worker keeps its county's, the batch turns its
+own into ``warning`` events, the CLI prints one clean line).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["EventLog"]
+__all__ = ["EventLog", "routed_warnings", "warning_record"]
 
 
 class EventLog:
@@ -68,12 +78,17 @@ class EventLog:
         self.close()
 
     def emit(self, event: str, **fields: Any) -> None:
-        """Write one event line and move the bar on ``done``, ``failed``, ``skipped``."""
+        """Write one event line and move the bar on ``done``, ``failed``, ``skipped``;
+        a ``warning`` is also written above the bar, as plain text."""
         if self._stream is not None:
             record = {"ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
                       "event": event, **fields}
             self._stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             self._stream.flush()
+        if event == "warning" and self._bar is not None:  # seen by whoever watches the bar
+            county, message = fields.get("county"), str(fields.get("message", ""))
+            where = f"{county}: " if county and not message.startswith(f"{county}:") else ""
+            self._bar.write(f"warning: {where}{message}", file=sys.stderr)
         status = fields.get("status")
         if event in ("done", "failed", "skipped") and status in self._tally:
             self._tally[status] += 1
@@ -106,3 +121,77 @@ def _make_bar(total: int) -> Any:
         return None
     return tqdm(total=total, unit="county", desc="staffing batch", file=sys.stderr,
                 dynamic_ncols=True, smoothing=0.1)
+
+
+# ---------------------------------------------------------------------------- warnings
+#: The function each thread's warnings go to (none: Python's own display).
+_SINK = threading.local()
+#: Guards the process-wide hook: installed while any thread routes its warnings.
+_HOOK_LOCK = threading.Lock()
+_HOOK: dict[str, Any] = {"users": 0, "previous": None}
+
+
+def warning_record(message: Warning | str, category: type[Warning]) -> dict[str, Any]:
+    """A warning as plain values: ``category`` (class name), ``message`` and, for a
+    :class:`~staffing.errors.StaffingDataWarning`, ``problems`` as records (file,
+    sheet, row, column, value, rule)."""
+    record: dict[str, Any] = {"category": category.__name__, "message": str(message)}
+    problems = getattr(message, "problems", None)
+    if problems:
+        record["problems"] = [dict(vars(p)) for p in problems]
+    return record
+
+
+@contextlib.contextmanager
+def routed_warnings(sink: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+    """Send every warning this thread issues to ``sink(warning_record(...))`` instead
+    of stderr, for the duration of the ``with`` block.
+
+    Thread-aware, unlike :class:`warnings.catch_warnings`, whose save-and-restore of
+    the module-wide hook loses warnings when counties run in threads (a Dask worker, a
+    ``ThreadPoolExecutor``): one process-wide ``warnings.showwarning`` hook looks up
+    the current thread's sink and hands a thread without one to the hook it replaced.
+    The filters stay as they are (a warning Python would not show is not routed
+    either); the "once per place" memory of earlier warnings is reset on entry, so a
+    county planned twice in one process reports its warnings twice.
+
+    Examples
+    --------
+    >>> got = []
+    >>> with routed_warnings(got.append):
+    ...     warnings.warn("the turnover pool has nothing to move", UserWarning)
+    >>> got
+    [{'category': 'UserWarning', 'message': 'the turnover pool has nothing to move'}]
+    """
+    with _HOOK_LOCK:
+        if _HOOK["users"] == 0 or warnings.showwarning is not _show:
+            if warnings.showwarning is not _show:
+                _HOOK["previous"] = warnings.showwarning
+            warnings.showwarning = _show
+        _HOOK["users"] += 1
+    outer = getattr(_SINK, "sink", None)
+    _SINK.sink = sink
+    reset = getattr(warnings, "_filters_mutated", None)  # forgets warnings shown once
+    if callable(reset):
+        reset()
+    try:
+        yield
+    finally:
+        _SINK.sink = outer
+        with _HOOK_LOCK:
+            _HOOK["users"] -= 1
+            if _HOOK["users"] == 0 and warnings.showwarning is _show:
+                warnings.showwarning = _HOOK["previous"]
+
+
+def _show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+          file: Any = None, line: str | None = None) -> None:
+    sink = getattr(_SINK, "sink", None)
+    if sink is None:
+        previous = _HOOK["previous"]
+        if previous is not None:
+            previous(message, category, filename, lineno, file, line)
+        else:  # not reached: the hook is installed with the one it replaces
+            sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+        return
+    sink(warning_record(message, category))

@@ -103,7 +103,7 @@ def pending_entry(inp: CountyInput, fingerprint: str, lang: str) -> dict[str, An
         "status": "pending", "plan_status": None, "objective": None, "gap": None,
         "outputs": {}, "output_sha256": {}, "counts": {}, "timings": {}, "solver": None,
         "worker": None, "versions": None, "started_at": None, "finished_at": None,
-        "planned_in_run": None, "error": None,
+        "planned_in_run": None, "warnings": [], "error": None,
     }
 
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from staffing._checks import whole_number
 from staffing.batch.engines import Engine
-from staffing.batch.events import EventLog
+from staffing.batch.events import EventLog, routed_warnings
 from staffing.batch.inputs import CountyInput, find_inputs
 from staffing.batch.manifest import (
     FORMAT,
@@ -294,7 +294,8 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
     manifest.save()
 
     stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
-    with EventLog(len(found), log=log, progress=progress) as events:
+    with (EventLog(len(found), log=log, progress=progress) as events,
+          routed_warnings(lambda w: events.emit("warning", **w))):  # the batch's own
         events.emit("run_start", run=run_id, counties=len(found), to_plan=len(todo),
                     out_dir=str(out), policy_fingerprint=fingerprint, lang=lang)
         if lock.taken_over:
@@ -397,13 +398,18 @@ def _record(fut: Any, inp: CountyInput, manifest: Manifest, events: EventLog, ru
     manifest.set(inp.name, entry, finished=True)
     manifest.save()
     seconds = (entry.get("timings") or {}).get("total_s")
+    for warning in entry.get("warnings") or ():  # the worker's, in the order issued
+        events.emit("warning", county=inp.name, **warning)
     if entry["status"] == "ok":
         events.emit("done", county=inp.name, status="ok", plan_status=entry["plan_status"],
                     seconds=seconds, gap=entry["gap"])
     else:
         err = entry["error"] or {}
+        lines = [line.strip() for line in str(err.get("message", "")).splitlines()
+                 if line.strip()] or [""]
+        detail = {"detail": lines[1]} if len(lines) > 1 else {}  # e.g. the first data problem
         events.emit("failed", county=inp.name, status="failed", seconds=seconds,
-                    error=err.get("type"), message=str(err.get("message", "")).split("\n")[0])
+                    error=err.get("type"), message=lines[0], **detail)
 
 
 def _finish(manifest: Manifest, start: float, state: str) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from staffing.batch.events import routed_warnings
 from staffing.batch.inputs import content_hash, safe_name
 
 __all__ = ["plan_county", "run_fingerprint", "versions", "to_json_bytes", "NoPlanError", "PLAN_FILE",
@@ -70,9 +71,13 @@ def plan_county(
         ``county``, ``status`` (``ok``/``failed``), ``plan_status``, ``objective``,
         ``gap``, ``input_sha256``, ``policy_fingerprint``, ``outputs`` and
         ``output_sha256`` (paths relative to OUT_DIR), ``counts``, ``solver``,
-        ``timings``, ``worker``, ``versions``, ``started_at``, ``finished_at`` and
-        ``error`` (``None``, or ``type``, ``message`` and, for a
-        :class:`~staffing.StaffingDataError`, ``problems`` as records).
+        ``timings``, ``worker``, ``versions``, ``started_at``, ``finished_at``,
+        ``warnings`` (every Python warning issued while loading, planning and
+        writing the county, in order, as
+        :func:`~staffing.batch.events.warning_record`: never printed by the worker,
+        whose stderr is the batch's log stream) and ``error`` (``None``, or ``type``,
+        ``message`` and, for a :class:`~staffing.StaffingDataError`, ``problems`` as
+        records).
 
     Examples
     --------
@@ -95,11 +100,13 @@ def plan_county(
         "gap": None, "input_sha256": None, "policy_fingerprint": None, "outputs": {},
         "output_sha256": {}, "counts": {}, "solver": None, "timings": {},
         "worker": {"host": socket.gethostname(), "pid": os.getpid()},
-        "versions": versions(), "started_at": started_at, "finished_at": None, "error": None,
+        "versions": versions(), "started_at": started_at, "finished_at": None,
+        "warnings": [], "error": None,
     }
     try:
-        result["input_sha256"] = content_hash(path) if path.exists() else None
-        _plan_and_write(path, policy, folder, options, result)
+        with routed_warnings(result["warnings"].append):
+            result["input_sha256"] = content_hash(path) if path.exists() else None
+            _plan_and_write(path, policy, folder, options, result)
         result["status"] = "ok"
     except Exception as exc:  # noqa: BLE001 — one county's failure must not stop the batch
         result["error"] = error_record(exc)
