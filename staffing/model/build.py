@@ -218,6 +218,7 @@ def solve_model(
     threads: int | None = None,
     msg: bool = False,
     options: dict[str, Any] | None = None,
+    start_rule: str = "bounds",
 ) -> SolveStats:
     """Solve a county model in three steps, so that every run returns a lawful plan.
 
@@ -233,14 +234,18 @@ def solve_model(
        where the search stopped: with the convex shortfall costs and their tie-break
        (:mod:`staffing.model.fair`) they are unique.
 
-    ``time_limit`` bounds the search; the start and the polish are small exact solves
-    whose time is added to ``time_s``. Returns the stats of the search, with the
+    ``start_rule="dive"`` (HiGHS only) also builds a start from the LP relaxation, its
+    moves, hires and loans rounded in a dive and the rest exact, and keeps the better
+    start; off by default because on 150-school counties it did not make the search
+    faster (docs/performance.md, issue 19). ``time_limit`` bounds the search; the start
+    and the polish are small exact solves whose time is added to ``time_s``. Returns the stats of the search, with the
     objective, gap and time after the polish.
     """
     decisions = model.decision_variables()
     if solver == "highs" and "highs" in available_solvers():  # one HiGHS model, three runs
         return solve_staged(model.prob, [v.name for v in decisions], time_limit=time_limit,
-                            mip_gap=mip_gap, threads=threads, msg=msg, options=options)
+                            mip_gap=mip_gap, threads=threads, msg=msg, options=options,
+                            start_rule=start_rule)
     common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
     at_low = {v.name: float(v.lowBound or 0) for v in decisions}
     first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)

@@ -29,7 +29,7 @@ from staffing.errors import SolverError
 
 __all__ = ["SolveStats", "solve", "solve_with_fixed", "solve_staged", "relative_gap", "solution_is_valid", "current_values",
            "values", "available_solvers", "marginal_value", "STATUSES", "SOLVERS",
-           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR", "load_values"]
+           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR", "START_RULES", "load_values"]
 
 #: The four statuses a plan can have.
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "error")
@@ -43,6 +43,13 @@ HIGHS_DEFAULTS: dict[str, Any] = {"random_seed": 0, "mip_heuristic_run_root_redu
 #: models of seeds 0–2 from 69 s to 63 s in all (docs/performance.md); single-year
 #: models keep it (5.6 s with it, 7.0 s without).
 HIGHS_MULTIYEAR: dict[str, Any] = {"presolve_rule_off": 1 << 22}
+#: Starts the staged solve can build (:func:`solve_staged`): ``bounds`` (decisions at
+#: their lower bounds; the default) only, or also ``dive`` (the LP relaxation's
+#: decisions rounded in a dive, the better of the two kept). The dive's start is about
+#: 2% above the optimum on 150-school counties against 41% for ``bounds``, yet HiGHS's
+#: search from it is no faster and the dive costs 0.2–0.4 s, so it is off by default
+#: (issue 19 part 1, docs/performance.md, benchmarks/bench_start.py).
+START_RULES: tuple[str, ...] = ("bounds", "dive")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class SolveStats:
     #: Seconds of each step of :func:`staffing.model.build.solve_model` (start, search,
     #: polish); empty for a single solve.
     stages: dict[str, float] = field(default_factory=dict)
+    #: Objective of each start the staged solve built (``bounds``: decisions at their
+    #: lower bounds; ``dive``: the LP relaxation rounded in a dive); NaN where none.
+    start_objectives: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, for manifests and reports."""
@@ -153,8 +163,10 @@ def _highs_staged() -> type:
     held at their lower bounds, the rest solved exactly; (2) *search*: bounds restored,
     the start handed over with ``Highs.setSolution``, solved within the time limit and
     gap; (3) *polish*: the ``fixed`` columns held at the values found, the rest solved
-    exactly again. Each exact solve tries the LP first (integrality dropped), keeping
-    its answer when the integer columns come out whole. What happened is left in
+    exactly again. With ``start_rule = "dive"`` step 1 also rounds the LP relaxation
+    (``_dive``) and keeps the better start; the objective of each start is recorded.
+    Each exact solve tries the LP first (integrality dropped), keeping its answer when
+    the integer columns come out whole. What happened is left in
     ``self.record`` for :func:`solve_staged`; PuLP then reads the last solution.
     """
     import highspy
@@ -164,6 +176,7 @@ def _highs_staged() -> type:
         search_time_limit: float | None = None
         search_gap: float | None = None
         record: dict[str, Any] | None = None
+        start_rule: str = "bounds"
 
         def _exact(self, h, integers: np.ndarray, kinds: list
                    ) -> tuple[list[float] | None, float]:
@@ -186,6 +199,70 @@ def _highs_staged() -> type:
                     h.getInfo().objective_function_value)
             return None, math.nan
 
+        def _dive(self, h, integers: np.ndarray, kinds: list, fixed: np.ndarray,
+                  low: np.ndarray, up: np.ndarray) -> tuple[list[float] | None, float]:
+            """A start from the LP relaxation: its ``fixed`` columns rounded in a dive.
+
+            Solve the LP (integrality dropped, bounds as they are); hold every decision
+            column that came out whole; round the more decided half of the fractional
+            ones to the nearest whole number (up only where the rows on decision
+            columns alone — group sizes, move caps — still hold, else down) and hold
+            them; re-solve the LP and repeat until every decision column is held. Then
+            the rest is solved exactly. Returns (None, nan) if an LP fails (the caller
+            keeps the other start). Bounds and integrality are restored.
+            """
+            h.setOptionValue("time_limit", math.inf)
+            lp = h.getLp()
+            n, m = lp.num_col_, lp.num_row_
+            a = lp.a_matrix_  # column-wise (HiGHS's own format for a passed model)
+            starts, rows, coefs = (np.asarray(a.start_), np.asarray(a.index_),
+                                   np.asarray(a.value_))
+            col_of = np.repeat(np.arange(n), np.diff(starts))
+            is_fixed = np.zeros(n, dtype=bool)
+            is_fixed[fixed] = True
+            mixed = np.zeros(m, dtype=bool)  # rows with any column not a decision
+            mixed[rows[~is_fixed[col_of]]] = True
+            row_up = np.asarray(lp.row_upper_)
+            lo, hi = low.copy(), up.copy()
+            cont = [highspy.HighsVarType.kContinuous] * len(integers)
+            h.changeColsIntegrality(len(integers), integers, np.array(cont))
+            try:
+                while True:
+                    h.run()
+                    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                        return None, math.nan
+                    x = np.asarray(h.getSolution().col_value)[fixed]
+                    whole = np.clip(np.floor(x + 1e-6), low, up)
+                    frac = x - whole
+                    done = frac <= 1e-6
+                    lo[done] = hi[done] = whole[done]
+                    open_ = np.flatnonzero(~done & (lo < hi))
+                    if not len(open_):
+                        break
+                    values_now = np.zeros(n)
+                    values_now[fixed] = np.where(lo == hi, lo, whole)
+                    activity = np.zeros(m)
+                    np.add.at(activity, rows, coefs * values_now[col_of])
+                    order = np.argsort(-np.abs(frac[open_] - 0.5), kind="stable")
+                    for c in open_[order[:max(1, (len(open_) + 1) // 2)]]:
+                        lo[c] = hi[c] = whole[c]
+                        if frac[c] < 0.5 or whole[c] + 1 > up[c]:
+                            continue
+                        j = fixed[c]
+                        r, v = rows[starts[j]:starts[j + 1]], coefs[starts[j]:starts[j + 1]]
+                        pure = ~mixed[r]
+                        after = activity[r[pure]] + v[pure]
+                        if np.all(after <= row_up[r[pure]] + 1e-9):
+                            activity[r[pure]] = after
+                            lo[c] = hi[c] = whole[c] + 1
+                    h.changeColsBounds(len(fixed), fixed, lo, hi)
+            finally:
+                h.changeColsIntegrality(len(integers), integers, np.array(kinds))
+            try:
+                return self._exact(h, integers, kinds)
+            finally:
+                h.changeColsBounds(len(fixed), fixed, low, up)
+
         def callSolver(self, lp):  # noqa: N802 (PuLP's name)
             h = lp.solverModel
             cols = list(getattr(lp, "exported_variables", lp.variables)())
@@ -204,6 +281,15 @@ def _highs_staged() -> type:
             begin = time.perf_counter()
             h.changeColsBounds(len(fixed), fixed, low, low)
             start, start_objective = self._exact(h, integers, kinds)
+            record["start_objectives"] = {"bounds": start_objective}
+            if self.start_rule == "dive" and len(fixed):
+                # 1b. the LP relaxation's decisions rounded in a dive, the rest exact.
+                h.changeColsBounds(len(fixed), fixed, low, up)
+                rounded, rounded_objective = self._dive(h, integers, kinds, fixed, low, up)
+                record["start_objectives"]["dive"] = rounded_objective
+                if rounded is not None and (start is None or rounded_objective < start_objective):
+                    start, start_objective = rounded, rounded_objective
+            record["start_objective"] = start_objective
             record["times"]["start"] = time.perf_counter() - begin
             # 2. search from the start, within the limits.
             begin = time.perf_counter()
@@ -610,11 +696,14 @@ def solve_staged(
     threads: int | None = None,
     msg: bool = False,
     options: dict[str, Any] | None = None,
+    start_rule: str = "bounds",
 ) -> SolveStats:
     """Start, search and polish (see :func:`_highs_staged`) with HiGHS, on one model.
 
     ``fixed`` names the variables held at their lower bounds for the start and at the
-    values found for the polish (moves, hires, loans). Returns the search's verdict
+    values found for the polish (moves, hires, loans). ``start_rule`` (one of
+    :data:`START_RULES`): ``"dive"`` also builds a start from the LP relaxation
+    (``HiGHSStaged._dive``) and hands HiGHS the better of the two. Returns the search's verdict
     and bound, with the objective of the plan finally kept; ``stages`` has the seconds
     of each step. Raises :class:`SolverError` if HiGHS is not installed.
     """
@@ -628,6 +717,10 @@ def solve_staged(
     staged.fixed = frozenset(fixed)
     staged.search_time_limit = time_limit
     staged.search_gap = mip_gap
+    if start_rule not in START_RULES:
+        raise ValueError(f"unknown start_rule {start_rule!r}; "
+                         f"choose one of {', '.join(START_RULES)}")
+    staged.start_rule = start_rule
     begin = time.perf_counter()
     prob.solve(staged)
     elapsed = time.perf_counter() - begin
@@ -651,6 +744,7 @@ def solve_staged(
     return SolveStats(
         solver="highs", status=status, raw_status=raw, time_s=elapsed, objective=objective,
         best_bound=bound, gap=gap, message=message, stages=dict(record.get("times", {})),
+        start_objectives=dict(record.get("start_objectives", {})),
         options={"time_limit": time_limit, "mip_gap": mip_gap, "threads": threads, **options},
     )
 
