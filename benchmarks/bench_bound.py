@@ -11,6 +11,10 @@ cuts (``staffing.model.rotation.CHORD_CUTS``):
   start: what is left is proving the gap.
 
 A last row gives medians over counties with min–max.
+
+``--heuristics`` instead compares, the same way, HiGHS's default options with RINS and
+RENS off (``mip_heuristic_run_rins = mip_heuristic_run_rens = false``): ``optimize``
+seconds, and bare HiGHS from each run's optimum.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from bench_start import GAP, bare_once, seeds_of, spread  # noqa: E402
 
 import staffing as st  # noqa: E402
 import staffing.model.rotation as rotation  # noqa: E402
+from staffing.model.solve import HIGHS_DEFAULTS  # noqa: E402
 
 VARIANTS = (False, True)  # without, with the chord cuts
 
@@ -91,15 +96,60 @@ def one_county(seed: int, runs: int, tmp: str) -> dict:
     }
 
 
+NO_RINS_RENS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+
+
+def _heuristics(off: bool) -> None:
+    """Switch RINS and RENS off (or back to HiGHS's default) for every solve in this run."""
+    for key in NO_RINS_RENS:
+        HIGHS_DEFAULTS.pop(key, None)
+    if off:
+        HIGHS_DEFAULTS.update(NO_RINS_RENS)
+
+
+def one_county_heuristics(seed: int, runs: int, tmp: str) -> dict:
+    county = st.synth.county(seed)
+    path = str(Path(tmp) / f"m{seed}.mps")
+    st.build_model(county).prob.writeMPS(path)
+    total, oracle, finals = ({v: [] for v in VARIANTS} for _ in range(3))
+    try:
+        for _ in range(runs):
+            for off in VARIANTS:
+                _heuristics(off)
+                begin = time.perf_counter()
+                plan = st.optimize(county, mip_gap=GAP)
+                total[off].append(time.perf_counter() - begin)
+                finals[off].append(plan.solver.objective)
+                optimum = {x.name: float(x.varValue or 0.0) for x in plan.model.prob.variables()}
+                oracle[off].append(bare_once(path, optimum))
+    finally:
+        _heuristics(False)
+    default, off = spread(total[False]), spread(total[True])
+    return {
+        "seed": seed,
+        "default_s": default[0], "default_min": default[1], "default_max": default[2],
+        "off_s": off[0], "off_min": off[1], "off_max": off[2],
+        "off/default": off[0] / default[0],
+        "opt_start_default_s": statistics.median(oracle[False]),
+        "opt_start_off_s": statistics.median(oracle[True]),
+        "final_off_vs_default": (statistics.median(finals[True])
+                                 - statistics.median(finals[False]))
+        / abs(statistics.median(finals[False])),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", default="0-5", help="synth.county seeds: 0-5 or 0,3,4")
     parser.add_argument("--runs", type=int, default=2, help="runs per county and variant")
+    parser.add_argument("--heuristics", action="store_true",
+                        help="compare RINS/RENS on (default) and off instead of the cuts")
     args = parser.parse_args()
     rows = []
+    measure = one_county_heuristics if args.heuristics else one_county
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds_of(args.seeds):
-            rows.append(one_county(seed, args.runs, tmp))
+            rows.append(measure(seed, args.runs, tmp))
             print(f"seed {seed} done", file=sys.stderr, flush=True)
     print_table(rows)
     print()
