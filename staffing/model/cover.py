@@ -30,13 +30,13 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from staffing.model.fair import unmet_weight
+from staffing.model.fair import need_cost, step_slopes, unmet_weight
 from staffing.model.names import convex_label, name
 from staffing.needs import part_time_caps
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
 
-__all__ = ["cover_pairs", "covers_of", "add_subject_cover"]
+__all__ = ["cover_pairs", "covers_of", "add_subject_cover", "add_whole_teacher_cost_cuts"]
 
 
 def cover_pairs(policy: Policy) -> list[tuple[str, str]]:
@@ -119,3 +119,42 @@ def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present
                      ), name(f"{block}_need_round", school=i, subject=j, year=year)
         out.append((j, u, unmet_weight(policy, j, rural) * tie, n, convex_label(i, j, year)))
     return out
+
+
+def add_whole_teacher_cost_cuts(prob: pulp.LpProblem, i: int, j: str, need: float,
+                                weight: float, cost: pulp.LpAffineExpression,
+                                staff: pulp.LpAffineExpression, reach: tuple[int, int],
+                                visiting: list[pulp.LpVariable], policy: Policy, *,
+                                block: str, year: int | None = None, kinks: bool = True
+                                ) -> int:
+    """Chord cuts on the convex price of need ``j`` at school position ``i``, for a
+    need only its own subject's whole teachers (and visits) cover. Returns rows added.
+
+    With ``S`` teachers of ``j`` (a whole number) the unmet need is at least
+    ``n − S − V`` (``V``: cover received), and its price ``cost`` ≥ ``w·C(u)`` with
+    ``C`` convex, non-decreasing and of slope at most ``σ`` (the last step's), so
+    ``cost + w·σ·V ≥ w·C(max(0, n − S))``. On whole ``S`` the right side is a convex
+    function of ``S``, so it lies above each chord through two neighbouring whole
+    ``S``: ``cost + w·σ·V ≥ line(S)``, one row ``{block}_need_chord_{i}_{j}_{m}`` per
+    chord where a step end of ``C`` or ``S = n`` (where ``max`` bends) falls strictly
+    between the two points (elsewhere the chord is ``C`` itself). A fractional move then pays the chord's price, not the
+    lower curve's. ``reach``: the least and most ``S`` can be. ``kinks=False`` leaves out
+    the chord around ``S = n``, for callers that add the ``need_round`` row (the same
+    cut on the unmet need itself).
+    """
+    lo, hi = max(reach[0], 0), min(reach[1], int(np.ceil(need - 1e-9)))
+    n_steps = int(np.ceil(1.0 / policy.fair_band_need - 1e-9))
+    sigma = float(step_slopes(n_steps, policy.fair_steepness_need, policy.fair_band_need)[-1])
+    ends = need * policy.fair_band_need * np.arange(1, n_steps)
+    added = 0
+    for m in range(lo, hi):  # chord between S = m and S = m + 1
+        u0, u1 = need - m, max(need - m - 1, 0.0)  # unmet at m and m + 1, u0 > u1
+        kink = kinks and need - m - 1 < -1e-9  # max(0, ·) bends the price in (m, m + 1)
+        if not kink and not np.any((ends > u1 + 1e-9) & (ends < u0 - 1e-9)):
+            continue
+        c0, c1 = weight * need_cost(u0, need, policy), weight * need_cost(u1, need, policy)
+        prob += (cost + weight * sigma * pulp.lpSum(visiting) >= c0 - (c0 - c1) * (staff - m)
+                 ), name(f"{block}_need_chord", school=i, subject=j, step=m, year=year)
+        added += 1
+    return added
+

@@ -35,7 +35,7 @@ from staffing.model.names import convex_step, convex_steps
 from staffing.policy import Policy
 
 __all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "unmet_weight",
-           "post_multiplier"]
+           "post_multiplier", "need_cost"]
 
 
 def post_multiplier(norm, posts_short, policy: Policy):
@@ -124,6 +124,24 @@ def step_slopes(steps: int, steepness: float, band: float) -> np.ndarray:
     return 1.0 + steepness * np.minimum((b - 0.5) * band, 1.0)
 
 
+def need_cost(amount: float, need: float, policy: Policy) -> float:
+    """Unit-weight cost of ``amount`` FTE unmet of a ``need`` (FTE), as
+    :func:`add_convex_cost` prices it for unmet need (steps ``fair_band_need`` of the
+    need wide, ``whole=False``, the cap the need itself).
+
+    Examples
+    --------
+    >>> round(need_cost(0.5, 1.0, Policy()), 6)  # steps 1.0625 and 1.1875, 0.25 each
+    0.5625
+    """
+    band, n_steps = policy.fair_band_need, int(np.ceil(1.0 / policy.fair_band_need - 1e-9))
+    slopes = step_slopes(n_steps, policy.fair_steepness_need, band)
+    ends = np.minimum(need * band * np.arange(1, n_steps + 1), need)
+    starts = np.concatenate([[0.0], ends[:-1]])
+    filled = np.clip(min(max(amount, 0.0), need) - starts, 0.0, ends - starts)
+    return float(filled @ slopes)
+
+
 def add_convex_cost(
     prob: pulp.LpProblem,
     name: str,
@@ -136,6 +154,7 @@ def add_convex_cost(
     band: float,
     steepness: float,
     whole: bool,
+    parts: dict[str, pulp.LpAffineExpression] | None = None,
 ) -> pulp.LpAffineExpression:
     """Cost ``Σ_i w_i · F(amount_i / scale_i)`` with ``F`` convex and piecewise linear.
 
@@ -156,6 +175,7 @@ def add_convex_cost(
     band : width of one step as a share of ``scale``.
     steepness : the slope's rise per unit of relative shortfall.
     whole : round step ends to whole numbers (for posts).
+    parts : if given, filled with each item's own cost expression, by label.
 
     Returns
     -------
@@ -193,4 +213,6 @@ def add_convex_cost(
             coefs.append(float(weight[i] * step_slope[b]))
             variables.append(v)
         prob += x == pulp.lpSum(steps), convex_steps(name, label)
+        if parts is not None:
+            parts[label] = pulp.lpDot(coefs[-len(steps):], steps) if steps else pulp.lpSum([])
     return pulp.lpDot(coefs, variables) if variables else pulp.lpSum([])

@@ -136,6 +136,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hire_staff": ("hire", ("hire_staff_{school}_{cover}" + _Y,)),
     "hire_need": ("hire", ("hire_need_{school}_{subject}" + _Y,)),
     "hire_need_round": ("hire", ("hire_need_round_{school}_{subject}" + _Y,)),
+    # Chord cuts on a need's convex price at whole teachers ({step}: teachers at the
+    # chord's left end; staffing.model.cover.add_whole_teacher_cost_cuts).
+    "rotation_need_chord": ("rotation", ("rotation_need_chord_{school}_{subject}_{step}",)),
     # Part-time cover of a need from other subjects' teachers, capped (mental health).
     "rotation_part_time": ("rotation", ("rotation_part_time_{school}_{subject}",)),
     "hire_part_time": ("hire", ("hire_part_time_{school}_{subject}" + _Y,)),

@@ -12,6 +12,10 @@ Variables and constraints (stable names, used by ``explain()``):
   need ``j`` (``j = k`` or a need ``policy.subject_cover[k]`` allows);
   ``rotation_staff_{s}_{k}``: Σ_j use ≤ staff of subject ``k`` after moves.
 * ``unmet_{s}_{j}`` ≥ 0; ``rotation_need_{s}_{j}``: need − unmet ≤ Σ_k use.
+* ``rotation_need_chord_{s}_{j}_{m}``: for a need only its own subject covers, at a
+  school where moves can change that staff, the need's price ≥ the chord of its convex
+  price between ``m`` and ``m + 1`` whole teachers (valid cuts, issue 19 part 3;
+  :func:`staffing.model.cover.add_whole_teacher_cost_cuts`).
 * ``rotation_capacity_{s}``: staff staying − moved out + moved in ≤ the quota block's
   new quota (one model: quotas and moves are decided together), counting only moves
   whose post moves with the teacher (``Policy.post_moves_with``; by default none: a
@@ -44,7 +48,12 @@ import pulp
 
 from staffing.balance import education_key
 from staffing.errors import Problem, StaffingDataError
-from staffing.model.cover import add_subject_cover, cover_pairs, covers_of
+from staffing.model.cover import (
+    add_subject_cover,
+    add_whole_teacher_cost_cuts,
+    cover_pairs,
+    covers_of,
+)
 from staffing.model.edges import rotation_duty
 from staffing.model.fair import add_convex_cost
 from staffing.model.names import name
@@ -71,6 +80,9 @@ if TYPE_CHECKING:  # model.inputs imports this module
     from staffing.model.principals import PrincipalHandles
     from staffing.model.quota import QuotaHandles
     from staffing.model.remote import RemoteHandles
+
+#: Add the chord cuts on the convex price of needs (:func:`_add_chord_cuts`).
+CHORD_CUTS: bool = True
 
 #: What makes eligible teachers interchangeable for the model: one group per value.
 GROUP_KEY: list[str] = ["school_id", "subject", "backbone", "rule_key", "post_key", "edu_key"]
@@ -472,10 +484,14 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
                  + (policy.weight_replan_change if replanning else 0.0)).tolist()
     weights, unmet_vars, need_fte, labels = (zip(*unmet_cost, strict=True) if unmet_cost
                                              else ((), (), (), ()))
+    parts: dict[str, pulp.LpAffineExpression] = {}
     unmet_term = add_convex_cost(prob, "unmet", list(unmet_vars), labels, np.array(need_fte),
                                  np.array(need_fte), np.array(weights),
                                  band=policy.fair_band_need,
-                                 steepness=policy.fair_steepness_need, whole=False)
+                                 steepness=policy.fair_steepness_need, whole=False,
+                                 parts=parts)
+    if CHORD_CUTS:
+        _add_chord_cuts(prob, r, policy, flows, staff_after, received_by, unmet_cost, parts)
     objective = (
         unmet_term
         + policy.weight_backbone_deficit * pulp.lpSum(backbone_deficit.values())
@@ -490,6 +506,32 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
                            backbone_share_short=backbone_share_short,
                            backbone_deficit=backbone_deficit, objective=objective,
                            staff_after=staff_after, post_shift=post_shift)
+
+
+def _add_chord_cuts(prob, r: RotationInputs, policy: Policy, flows: pd.DataFrame,
+                    staff_after, received_by, unmet_cost, parts) -> None:
+    """Chord cuts (:func:`~staffing.model.cover.add_whole_teacher_cost_cuts`) on each need
+    only its own subject covers, at schools where moves can change that subject's staff.
+    """
+    size = r.groups["size"]
+    sized = flows.assign(size=flows["group"].map(size).to_numpy())
+    out_most = sized.drop_duplicates("group").groupby(["school_id", "subject"])["size"].sum()
+    in_most = sized.groupby(["target", "subject"])["size"].sum()
+    cover = covers_of(policy)
+    schools = list(r.staff.index)
+    for weight, _, n, label in unmet_cost:
+        i_text, j = label.split("_", 1)
+        s = schools[int(i_text)]
+        if cover.get(j) != [j] or label not in parts:
+            continue
+        now = int(r.staff.at[s, j])
+        lo, hi = now - int(out_most.get((s, j), 0)), now + int(in_most.get((s, j), 0))
+        if lo == hi:
+            continue
+        add_whole_teacher_cost_cuts(prob, int(i_text), j, float(n), float(weight), parts[label],
+                                    staff_after(s, j), (lo, hi),
+                                    received_by.get(s, {}).get(j, []), policy,
+                                    block="rotation", kinks=False)  # need_round has those
 
 
 def _add_shared_cover_cut(prob, i, s, need_row, present, covers_of, unmet, staff_after,
