@@ -308,7 +308,11 @@ def test_the_checker_reports_each_control_broken():
     assert plan_violations(county, NO_ITINERANT, plan) == []
     plan.quotas.loc["U", "new_quota"] = 74
     moves = plan.moves.copy()
-    moves.loc[moves["teacher_id"].eq("U-900"), "to_school"] = "R1"
+    # the move to R3 is U-900's or an identical colleague's (equal optima): make it hers,
+    # then send her to R1, which her allow-rule leaves out
+    to_r3 = moves["to_school"].eq("R3")
+    assert to_r3.sum() == 1
+    moves.loc[to_r3, ["teacher_id", "to_school"]] = ["U-900", "R1"]
     plan.moves = moves
     found = "\n".join(plan_violations(county, NO_ITINERANT, plan))
     assert "≠ its locked quota 73" in found
