@@ -1,9 +1,10 @@
 """Every headline performance measure of staffing, in one table.
 
-Run: ``.venv/bin/python benchmarks/run_all.py [--province] [--runs 5]``. Each row is a
-median with its min and max; ratios compare the library with the bare HiGHS solve of
-the same exported model, the aggregated model with the teacher-level one, and the plan
-with a greedy plan a bureau would make by hand. The detailed tables come from the
+Run: ``.venv/bin/python benchmarks/run_all.py [--province] [--runs 5] [--seeds 10]``.
+Each row is a median with its min and max (over the seeds where a row names them);
+targets are issue 19's. Ratios compare the library with the bare HiGHS solve of the
+same exported model, seed by seed in the same run; the aggregated model with the
+teacher-level one; and the plan with a greedy plan a bureau would make by hand. The detailed tables come from the
 bench_*.py scripts; the numbers are recorded in docs/performance.md.
 """
 
@@ -40,21 +41,33 @@ def row(measure: str, values: list[float] | tuple[float, float, float], target: 
             "target": target, "met": met}
 
 
-def one_county(runs: int) -> list[dict]:
-    county = st.synth.county(seed=0, n_schools=150)
-    total, lo, hi, plan = repeat(lambda: st.optimize(county), runs)
-    model = st.build_model(county)
-    bare = bare_highs_seconds(model.prob, runs, mip_gap=GAP, options=HIGHS_OPTIONS)
+def one_county(runs: int, seeds: range) -> list[dict]:
+    """The 150-school county over ``seeds``: ``optimize`` beside a bare HiGHS solve of the
+    same model's MPS, seed by seed in one run (default HiGHS options, as issue 19 asks,
+    and the library's own options)."""
+    totals, ratios, ratios_own = [], [], []
+    for seed in seeds:
+        county = st.synth.county(seed=seed, n_schools=150)
+        total, _, _, _ = repeat(lambda c=county: st.optimize(c), runs)
+        model = st.build_model(county)
+        bare = bare_highs_seconds(model.prob, runs, mip_gap=GAP)
+        bare_own = bare_highs_seconds(model.prob, runs, mip_gap=GAP, options=HIGHS_OPTIONS)
+        totals.append(total)
+        ratios.append(total / bare)
+        ratios_own.append(total / bare_own)
     small = st.synth.county(seed=0, n_schools=40)
     agg, _, _, _ = repeat(lambda: st.optimize(small), runs)
     start = time.perf_counter()
     solve(teacher_level_model(small), mip_gap=GAP, time_limit=600)
     ref = time.perf_counter() - start
+    span = f"seeds {seeds.start}–{seeds.stop - 1}"
     return [
-        row("one county, 150 schools, 3,200 teachers: optimize", (total, lo, hi), "< 2 s",
-            total < 2),
-        row("  library total / bare HiGHS (same model, same options)", [total / bare],
-            "≤ 1.5", total / bare <= 1.5, unit="ratio"),
+        row(f"one county, 150 schools, 3,200 teachers: optimize ({span})", totals, "≤ 1.5 s",
+            statistics.median(totals) <= 1.5),
+        row("  library ÷ bare HiGHS, default options (same model)", ratios, "≤ 0.5",
+            statistics.median(ratios) <= 0.5, unit="ratio"),
+        row("  library ÷ bare HiGHS, the library's options", ratios_own, "—", "—",
+            unit="ratio"),
         row("  teacher-level / aggregated model, 40 schools", [ref / agg], "≥ 5",
             ref / agg >= 5, unit="ratio"),
     ]
@@ -64,7 +77,7 @@ def five_year(runs: int) -> list[dict]:
     """The multi-year model: a five-year plan of the 150-school county (bench_horizon.py)."""
     total, lo, hi = bench_horizon.five_year_optimize(runs)
     return [row("five-year plan (horizon=5), 150 schools: optimize", (total, lo, hi),
-                f"< {bench_horizon.TARGET_S:g} s", total < bench_horizon.TARGET_S)]
+                "≤ 10 s", total <= 10)]
 
 
 def versus_greedy() -> list[dict]:
@@ -93,13 +106,13 @@ def batches(runs: int, province: bool) -> list[dict]:
         inputs = bench_batch.write_prefecture(tmp / "prefecture")
         walls = [bench_batch.run(inputs, tmp / f"out{i}", workers=2)["wall_s"]
                  for i in range(runs)]
-        rows.append(row("prefecture, 10 counties, 2 workers", walls, "< 10 s",
-                        statistics.median(walls) < 10))
+        rows.append(row("prefecture, 10 counties, 2 workers", walls, "≤ 5 s",
+                        statistics.median(walls) <= 5))
         if province:
             inputs = bench_batch.write_province(tmp / "province")
             result = bench_batch.run(inputs, tmp / "outp", workers=2)
             rows.append(row("province, 130 counties, 2 workers", [result["wall_s"]],
-                            "< 120 s", result["wall_s"] < 120))
+                            "≤ 60 s", result["wall_s"] <= 60))
             if result["peak"] is not None:
                 gib = result["peak"] / 2**30
                 rows.append(row("  peak memory", [gib], "< 2 GiB", gib < 2, unit="GiB"))
@@ -110,8 +123,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--province", action="store_true", help="also the 130-county run")
+    parser.add_argument("--seeds", type=int, default=10,
+                        help="150-school counties synth.county(0..N-1) (default 10)")
     args = parser.parse_args()
-    rows = (one_county(args.runs) + five_year(args.runs) + versus_greedy()
+    rows = (one_county(args.runs, range(args.seeds)) + five_year(args.runs) + versus_greedy()
             + batches(min(args.runs, 3), args.province))
     print_table(rows)
 
