@@ -224,19 +224,22 @@ def _teacher_counts(teachers: pd.DataFrame | None, ids: pd.Index,
     return counts.reindex(pd.Index(ids, dtype=object), fill_value=0)[cols]
 
 
+#: Each education code's rank in :data:`staffing.vocab.EDUCATION` (higher: more).
+_EDUCATION_RANK: dict[str, int] = {code: i for i, code in enumerate(EDUCATION)}
+
+
 def _education_rank(teachers: pd.DataFrame) -> pd.Series:
     """Each teacher's education as its rank in :data:`staffing.vocab.EDUCATION` (NaN:
     blank or no ``education`` column)."""
-    rank = {code: i for i, code in enumerate(EDUCATION)}
     if "education" not in teachers.columns:
         return pd.Series(np.nan, index=teachers.index)
-    return teachers["education"].astype(object).map(rank)
+    return teachers["education"].astype(object).map(_EDUCATION_RANK)
 
 
 def _qualified(edu: pd.Series, policy: Policy) -> dict[str, np.ndarray]:
     """Whether each teacher counts in the qualification indicator of a primary and of a
     junior part (education at or above ``balance_above_qualification_*``)."""
-    rank = {code: i for i, code in enumerate(EDUCATION)}
+    rank = _EDUCATION_RANK
     return {"primary": edu.to_numpy() >= rank[policy.balance_above_qualification_primary],
             "junior": edu.to_numpy() >= rank[policy.balance_above_qualification_junior]}
 

@@ -130,10 +130,7 @@ def block_table(
     else:
         rotation = on
     rows["rotation"] = rows["subject_cover"] = rows["backbone_support"] = rotation
-    # the lighter load raises subject need, which only subject cover counts
-    rows["head_teacher_load"] = (rotation if not rotation[0]
-                                 and policy.head_teacher_load_reduction > 0
-                                 else _head_teacher_load_row(policy))
+    rows["head_teacher_load"] = _head_teacher_load_row(rotation, policy)
     if not rotation[0]:
         rows["itinerant"] = rotation
     elif not policy.itinerant_enabled:
@@ -250,12 +247,14 @@ def _head_rows(county: County, policy: Policy, rotation: tuple) -> tuple[tuple, 
     return on, on
 
 
-def _head_teacher_load_row(policy: Policy) -> tuple[bool, str, str, str, str, str]:
-    """Class teachers' lighter load (measure 16): on when the Policy cuts it. Off by the
-    Policy's own default (cause ``"default"``: no text fixes the number of periods), which
-    explain() does not list among the blocks switched off."""
+def _head_teacher_load_row(rotation: tuple, policy: Policy
+                           ) -> tuple[bool, str, str, str, str, str]:
+    """Class teachers' lighter load (measure 16): on when the Policy cuts it and subject
+    cover (the rotation block's row), which alone counts the need it raises, is on. Off by
+    the Policy's own default (cause ``"default"``: no text fixes the number of periods),
+    which explain() does not list among the blocks switched off."""
     if policy.head_teacher_load_reduction > 0:
-        return (True, "", "", "", "", "")
+        return rotation if not rotation[0] else (True, "", "", "", "", "")
     return (False, "default",
             "Policy(head_teacher_load_reduction=0), the default: class teachers teach a full "
             "load (measure 16 names no number of periods)",
