@@ -6,7 +6,8 @@ import pandas as pd
 
 from staffing.vocab import LEVELS, LOCATIONS, SUBJECTS, TITLES
 
-__all__ = ["LANGS", "label", "translate_columns", "translate_values", "check_lang"]
+__all__ = ["LANGS", "label", "translate_columns", "translate_values", "untranslate", "check_lang",
+           "CODED_COLUMNS"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -151,22 +152,45 @@ def translate_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns={c: label(c, lang) for c in out.columns})
 
 
+#: Columns whose category codes :func:`translate_values` writes in the reader's language.
+CODED_COLUMNS: tuple[str, ...] = ("level", "location", "subject", "basis", "entry", "kind",
+                                  "sex", "track", "listed_because", "structure")
+
+
+def _value_vocab() -> dict[str, str]:
+    """Category code → Chinese label, for every coded column but ``title``."""
+    return {**LEVELS, **LOCATIONS, **SUBJECTS,
+            **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
+                                         "release", "draw", "rotation", "support",
+                                         "exchange", "itinerant", "remote", "transfer", "loan",
+                                         "repayment", "male", "female", "female_cadre",
+                                         "female_worker", "flag", "scenario", "above",
+                                         "at", "below")}}
+
+
 def translate_values(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A copy with category codes (levels, locations, subjects, bases, entries) in ``lang``."""
     out = frame.copy()
     if check_lang(lang) == "en":
         return out
-    vocab = {**LEVELS, **LOCATIONS, **SUBJECTS,
-             **{k: LABELS[k][1] for k in ("pupils", "classes", "opening", "closing",
-                                          "release", "draw", "rotation", "support",
-                                          "exchange", "itinerant", "remote", "transfer", "loan",
-                                          "repayment", "male", "female", "female_cadre",
-                                          "female_worker", "flag", "scenario", "above",
-                                          "at", "below")}}
+    vocab = _value_vocab()
     if "title" in out.columns:  # post levels: "junior" is 初级 here, not 初中
         out["title"] = out["title"].map(lambda v: TITLES.get(v, v))
-    for col in ("level", "location", "subject", "basis", "entry", "kind", "sex", "track",
-                "listed_because", "structure"):
+    for col in CODED_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map(lambda v: vocab.get(v, v))
+    return out
+
+
+def untranslate(frame: pd.DataFrame, columns: tuple[str, ...] = ("subject", "kind")
+                ) -> pd.DataFrame:
+    """Headers and the codes of ``columns`` back to their keys, from either language:
+    the inverse of :func:`translate_columns` and :func:`translate_values` for a table
+    read back from a workbook the library wrote. Unknown headers and values stay."""
+    headers = {label: key for key, pair in LABELS.items() for label in pair}
+    out = frame.rename(columns=lambda c: headers.get(str(c), str(c)))
+    codes = {zh: key for key, zh in _value_vocab().items()}
+    for col in columns:
+        if col in out.columns:
+            out[col] = out[col].map(lambda v: codes.get(v, v))
     return out

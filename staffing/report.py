@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -10,13 +11,13 @@ import pandas as pd
 from staffing._cells import csv_escape_frame
 from staffing._excel import write_frames
 from staffing._io import atomic_dir
-from staffing.i18n import check_lang
+from staffing.i18n import check_lang, untranslate
 
 if TYPE_CHECKING:
     from staffing.plan import Plan
 
-__all__ = ["write_plan_excel", "write_plan_dir", "SHEET_LABELS", "SHEET_BLOCKS",
-           "sheets_left_out"]
+__all__ = ["write_plan_excel", "write_plan_dir", "read_plan_decisions", "SHEET_LABELS",
+           "SHEET_BLOCKS", "sheets_left_out"]
 
 #: Sheet names in each language, in the order they appear.
 SHEET_LABELS: dict[str, tuple[str, str]] = {
@@ -118,3 +119,50 @@ def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",
                 frame.astype({c: str for c in frame.columns if frame[c].dtype == object}
                              ).to_parquet(tmp / f"{key}.parquet", index=False)
     return Path(path)
+
+
+#: Columns :func:`read_plan_decisions` needs from each sheet (English keys).
+DECISION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "moves": ("teacher_id", "from_school", "to_school", "kind"),
+    "hires": ("school_id", "subject", "year", "count"),
+}
+
+
+def read_plan_decisions(path: str | Path) -> SimpleNamespace:
+    """The moves and hires of a plan workbook :func:`write_plan_excel` wrote.
+
+    Either language: sheet names, headers and the ``kind`` and ``subject`` codes are
+    read back to their English keys. A sheet the workbook does not have (a quota-only
+    plan has no moves; a one-year plan no hires) gives an empty table. For
+    ``optimize(warm_start=…)``: yesterday's plan as the start of today's.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``moves`` (teacher_id, from_school, to_school, kind) and ``hires`` (school_id,
+        subject, year, count), ids as text.
+
+    Raises
+    ------
+    ValueError
+        If a sheet lacks one of those columns (not a workbook of this library).
+    """
+    path = Path(path)
+    with pd.ExcelFile(path) as book:
+        names = set(book.sheet_names)
+        out = {}
+        for key, columns in DECISION_COLUMNS.items():
+            sheet = next((n for n in SHEET_LABELS[key] if n in names), None)
+            if sheet is None:
+                out[key] = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+                continue
+            frame = untranslate(pd.read_excel(book, sheet_name=sheet, dtype=str))
+            missing = [c for c in columns if c not in frame.columns]
+            if missing:
+                raise ValueError(f"{path.name}, sheet {sheet!r}: no column "
+                                 f"{', '.join(missing)} — not a plan workbook of staffing")
+            out[key] = frame[list(columns)].copy()
+    hires = out["hires"]
+    for col in ("year", "count"):
+        hires[col] = pd.to_numeric(hires[col]).astype("int64")
+    return SimpleNamespace(**out)

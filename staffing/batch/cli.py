@@ -102,6 +102,9 @@ def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         "keeps its best plan, status feasible")
     p.add_argument("--horizon", type=_non_negative_int, default=0, metavar="YEARS",
                    help="later school years to plan with each county's first (default 0)")
+    p.add_argument("--warm-start", action="store_true",
+                   help="start each county re-planned from the plan.xlsx an earlier run "
+                        "left in OUT_DIR (same plan within the gap, usually sooner)")
     p.set_defaults(handler=run_batch_command)
     return p
 
@@ -138,6 +141,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
                 args.input_dir, args.policy, out_dir=args.output, workers=args.workers,
                 scheduler=args.scheduler, force=args.force, lang=args.lang,
                 time_limit=args.time_limit, log=args.log, horizon=args.horizon,
+                warm_start=args.warm_start,
             )
     except KeyboardInterrupt:
         print(f"interrupted: finished counties are recorded in {args.output}/manifest.json; "

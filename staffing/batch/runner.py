@@ -154,6 +154,7 @@ def plan_many(
     log: str | Path | IO[str] | None = None,
     progress: bool | None = None,
     horizon: int = 0,
+    warm_start: bool = False,
 ) -> BatchResult:
     """Plan many counties in parallel: one plan workbook and summary per county.
 
@@ -187,6 +188,13 @@ def plan_many(
     horizon : later school years planned with each county's first
         (``optimize(horizon=…)``); outputs of an earlier run with another horizon are
         not reused.
+    warm_start : start each county re-planned from the plan an earlier run left in
+        ``out_dir/<county>/plan.xlsx`` (``optimize(warm_start=…)``, read back with
+        :func:`staffing.report.read_plan_decisions`): the same plan within the gap,
+        usually sooner. Off by default, because a plan found from another start may
+        differ (within the gap) where the optimum is not unique, and a batch should
+        give the same outputs for the same inputs. An unreadable old plan is reported
+        as a warning and the county planned from scratch.
 
     Returns
     -------
@@ -246,7 +254,8 @@ def plan_many(
                 refuse_links(base, [Path(os.path.abspath(log))])
         return _run(found, ignored, policy, out, inputs, executor=executor, workers=workers,
                     scheduler=scheduler, force=force, lang=lang, time_limit=time_limit,
-                    log=log, progress=progress, start=start, horizon=horizon, lock=lock)
+                    log=log, progress=progress, start=start, horizon=horizon, lock=lock,
+                    warm_start=bool(warm_start))
 
 
 def _written_paths(out: Path, found: list[CountyInput]) -> list[Path]:
@@ -260,7 +269,8 @@ def _written_paths(out: Path, found: list[CountyInput]) -> list[Path]:
 def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy, out: Path,
          inputs: Any, *, executor: Any, workers: int | None, scheduler: str | None,
          force: bool, lang: str, time_limit: float | None, log: Any,
-         progress: bool | None, start: float, horizon: int, lock: OutDirLock) -> BatchResult:
+         progress: bool | None, start: float, horizon: int, lock: OutDirLock,
+         warm_start: bool = False) -> BatchResult:
     fingerprint = run_fingerprint(policy, horizon)
     remove_stale_temporaries(out, [c.name for c in found])
     remove_stale_staging(out)
@@ -269,7 +279,7 @@ def _run(found: list[CountyInput], ignored: list[dict[str, str]], policy: Policy
                     n_tasks=len(found), hold_fd=lock.fd)
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     options = {"lang": lang, "time_limit": time_limit, "solver": "highs", "threads": 1,
-               "horizon": horizon}
+               "horizon": horizon, "warm_start": warm_start}
     manifest = Manifest(out / MANIFEST_FILE, {
         "format": FORMAT,
         "run": {"id": run_id, "state": "running", "started_at": now(), "updated_at": None,
@@ -344,6 +354,9 @@ def _execute(todo: list[CountyInput], engine: Engine, manifest: Manifest, events
         futures: dict[Any, CountyInput] = {}
         for rank, inp in enumerate(order):
             opts = {**options, "county": inp.name}
+            old_plan = dirs[0] / inp.name / PLAN_FILE
+            if opts.pop("warm_start", False) and old_plan.is_file():
+                opts["warm_from"] = str(old_plan)
             fut = engine.submit(plan_county, str(inp.path), policy_dict, str(dirs[1]), opts,
                                 priority=len(order) - rank)
             futures[fut] = inp

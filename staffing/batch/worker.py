@@ -136,9 +136,10 @@ def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
     timings["load_s"] = round(time.perf_counter() - t, 4)
 
     t = time.perf_counter()
+    warm = _earlier_plan(options.get("warm_from"))
     plan = optimize(county, policy, solver=options.get("solver", "highs"),
                     time_limit=options.get("time_limit", 60.0),
-                    threads=options.get("threads", 1), horizon=horizon)
+                    threads=options.get("threads", 1), horizon=horizon, warm_start=warm)
     timings["plan_s"] = round(time.perf_counter() - t, 4)
     result["solver"] = plan.solver.to_dict()
     result["plan_status"] = plan.status
@@ -164,6 +165,25 @@ def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
     }
 
 
+def _earlier_plan(path: str | None) -> Any:
+    """The moves and hires of the plan an earlier run wrote at ``path`` (a warm start,
+    ``plan_many(warm_start=True)``), or ``None``: none given, or unreadable — then a
+    warning says so and the county is planned from scratch."""
+    if not path:
+        return None
+    import warnings
+
+    from staffing.errors import StaffingPlanWarning
+    from staffing.report import read_plan_decisions
+
+    try:
+        return read_plan_decisions(path)
+    except Exception as exc:  # noqa: BLE001 — a start is optional: never fail the county
+        warnings.warn(f"the earlier plan {path} could not be read as a start ({exc}); "
+                      "planned from scratch", StaffingPlanWarning, stacklevel=2)
+        return None
+
+
 def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str | None,
                    lang: str) -> dict[str, Any]:
     """The contents of ``summary.json``: deterministic, so equal plans give equal bytes.
@@ -181,7 +201,10 @@ def summary_record(plan: Any, *, name: str, input_file: str, input_sha256: str |
         for key, metric, row in zip(english.index, local.iloc[:, 0],
                                     values.to_dict(orient="records"), strict=True)
     ]
-    solver = {k: v for k, v in plan.solver.to_dict().items() if k not in ("time_s", "stages")}
+    # How the plan was found (times, the start used) is left to the manifest.
+    solver = {k: v for k, v in plan.solver.to_dict().items()
+              if k not in ("time_s", "stages", "start_objectives", "start_used",
+                           "warm_repaired", "warm_start")}
     counts = {
         "schools": plan.county.n_schools,
         "teachers": plan.county.n_teachers,

@@ -88,6 +88,7 @@ CHORD_CUTS: bool = True
 GROUP_KEY: list[str] = ["school_id", "subject", "backbone", "rule_key", "post_key", "edu_key"]
 
 __all__ = ["GROUP_KEY", "RotationInputs", "RotationHandles", "prepare_rotation", "add_rotation", "cover_pairs",
+           "flow_counts",
            "read_rotation"]
 
 
@@ -116,6 +117,27 @@ class RotationInputs:
     #: never in ``staff`` or the groups; they cover their minimum load and exchange
     #: in their own block (:mod:`staffing.model.principals`).
     principals: PrincipalInputs | None = None
+    #: Each movable teacher's group: ``teacher_id`` (index) → ``school_id``, ``group``.
+    members: pd.DataFrame | None = None
+
+
+def _members(movable: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Each movable teacher's group number (``groups``' index), by ``GROUP_KEY``."""
+    numbered = groups.reset_index()[["group", *GROUP_KEY]]
+    out = movable.reset_index()[["teacher_id", *GROUP_KEY]].merge(numbered, on=GROUP_KEY)
+    return out.set_index("teacher_id")[["school_id", "group"]]
+
+
+def flow_counts(moves: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
+    """Moves per (group, target): ``moves`` rows (teacher_id, from_school, to_school)
+    whose teacher is a movable member of a group at ``from_school``; other rows (a
+    teacher who left, changed school or may no longer move) count nowhere."""
+    known = moves[["teacher_id", "from_school", "to_school"]].astype(str).merge(
+        members.reset_index(), left_on=["teacher_id", "from_school"],
+        right_on=["teacher_id", "school_id"])
+    counts = known.groupby(["group", "to_school"]).size()
+    counts.index.names = ["group", "target"]
+    return counts
 
 
 class StaffAfter:
@@ -209,12 +231,10 @@ def prepare_rotation(
     keyed = education_schools(county, teachers, policy)
     movable = movable.assign(edu_key=np.where(movable["school_id"].isin(keyed),
                                               education_key(movable, policy), ""))
-    groups = (
-        movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-        .groupby(GROUP_KEY, sort=True).size()
-        .rename("size").reset_index()
-    )
+    movable = movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
+    groups = movable.groupby(GROUP_KEY, sort=True).size().rename("size").reset_index()
     groups.index.name = "group"
+    members = _members(movable, groups)
 
     # Candidate flows: group × allowed edge from its school, then filter by relevance.
     flows = groups.reset_index().merge(edges, left_on="school_id", right_on="from_school")
@@ -246,14 +266,8 @@ def prepare_rotation(
     if previous is not None and len(previous):
         # Moves announced in a previous plan stay candidates whatever the gaps now,
         # with a lower bound of how many were announced on that (group, target).
-        announced = previous[["teacher_id", "from_school", "to_school"]].merge(
-            movable.assign(backbone=eligible["backbone"].reindex(movable.index).to_numpy())
-            .reset_index()[["teacher_id", *GROUP_KEY]],
-            left_on=["teacher_id", "from_school"], right_on=["teacher_id", "school_id"])
-        key = GROUP_KEY
-        counts = announced.groupby([*key, "to_school"]).size()
-        counts.index.names = [*key, "target"]
-        flows["announced"] = flows.join(counts.rename("n"), on=[*key, "target"]
+        counts = flow_counts(previous, members)
+        flows["announced"] = flows.join(counts.rename("n"), on=["group", "target"]
                                         )["n"].fillna(0).astype(int).to_numpy()
         relevant |= flows["announced"] > 0
     flows = flows.loc[relevant, ["group", *GROUP_KEY, "target", "km", "kind", "announced"]
@@ -268,7 +282,7 @@ def prepare_rotation(
         index=index, columns=list(SUBJECTS), fill_value=0)
     return RotationInputs(groups=groups, flows=flows, staff=staff,
                           backbone_staff=backbone_staff, needs=needs, duty=duty,
-                          restricted_staff=restricted_staff,
+                          restricted_staff=restricted_staff, members=members,
                           principals=principals if len(principals.heads) else None)
 
 

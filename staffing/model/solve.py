@@ -75,6 +75,16 @@ class SolveStats:
     #: Objective of each start the staged solve built (``bounds``: decisions at their
     #: lower bounds; ``dive``: the LP relaxation rounded in a dive); NaN where none.
     start_objectives: dict[str, float] = field(default_factory=dict)
+    #: The start handed to the search (``bounds``, ``dive`` or ``warm``: a known
+    #: plan's decisions, :func:`staffing.optimize`'s ``warm_start``); empty for a
+    #: single solve.
+    start_used: str = ""
+    #: Decision columns the warm start's repair changed (0 when the known plan fitted
+    #: the model as it was, or when there was no warm start).
+    warm_repaired: int = 0
+    #: What a warm start carried over from the known plan (moves and hires carried
+    #: and dropped; :mod:`staffing.model.warm`); empty without one.
+    warm_start: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, for manifests and reports."""
@@ -177,6 +187,8 @@ def _highs_staged() -> type:
         search_gap: float | None = None
         record: dict[str, Any] | None = None
         start_rule: str = "bounds"
+        warm: dict[str, float] | None = None
+        warm_search: dict[str, Any] | None = None
 
         def _exact(self, h, integers: np.ndarray, kinds: list
                    ) -> tuple[list[float] | None, float]:
@@ -199,6 +211,31 @@ def _highs_staged() -> type:
                     h.getInfo().objective_function_value)
             return None, math.nan
 
+        def _warm(self, h, integers: np.ndarray, kinds: list, cols: list, fixed: np.ndarray,
+                  low: np.ndarray, up: np.ndarray) -> tuple[list[float] | None, float, int]:
+            """A start from a known plan (``self.warm``: decision values by name).
+
+            Each decision column takes the plan's value (its lower bound where the plan
+            has no such column), rounded and clipped to the column's bounds; rows on
+            decision columns alone (group sizes, move caps, the urgent share of hires)
+            that it breaks are repaired by lowering the columns that break them, largest
+            first; then the decisions are held and the rest solved exactly. Returns
+            (values, objective, number of columns changed by the repair), or
+            (None, nan, changed) if the rest has no solution with those decisions.
+            """
+            named = np.array([float(self.warm.get(cols[j].name, low[k]))
+                              for k, j in enumerate(fixed)])
+            at = np.clip(np.rint(named), low, up)
+            changed = int(np.count_nonzero(at != np.rint(named)))
+            at, repaired = _repair_decisions(h, fixed, at, low)
+            changed += repaired
+            h.changeColsBounds(len(fixed), fixed, at, at)
+            try:
+                values, objective = self._exact(h, integers, kinds)
+            finally:
+                h.changeColsBounds(len(fixed), fixed, low, up)
+            return values, objective, changed
+
         def _dive(self, h, integers: np.ndarray, kinds: list, fixed: np.ndarray,
                   low: np.ndarray, up: np.ndarray) -> tuple[list[float] | None, float]:
             """A start from the LP relaxation: its ``fixed`` columns rounded in a dive.
@@ -212,17 +249,7 @@ def _highs_staged() -> type:
             keeps the other start). Bounds and integrality are restored.
             """
             h.setOptionValue("time_limit", math.inf)
-            lp = h.getLp()
-            n, m = lp.num_col_, lp.num_row_
-            a = lp.a_matrix_  # column-wise (HiGHS's own format for a passed model)
-            starts, rows, coefs = (np.asarray(a.start_), np.asarray(a.index_),
-                                   np.asarray(a.value_))
-            col_of = np.repeat(np.arange(n), np.diff(starts))
-            is_fixed = np.zeros(n, dtype=bool)
-            is_fixed[fixed] = True
-            mixed = np.zeros(m, dtype=bool)  # rows with any column not a decision
-            mixed[rows[~is_fixed[col_of]]] = True
-            row_up = np.asarray(lp.row_upper_)
+            n, m, starts, rows, coefs, col_of, mixed, _, row_up = _decision_rows(h, fixed)
             lo, hi = low.copy(), up.copy()
             cont = [highspy.HighsVarType.kContinuous] * len(integers)
             h.changeColsIntegrality(len(integers), integers, np.array(cont))
@@ -282,6 +309,7 @@ def _highs_staged() -> type:
             h.changeColsBounds(len(fixed), fixed, low, low)
             start, start_objective = self._exact(h, integers, kinds)
             record["start_objectives"] = {"bounds": start_objective}
+            record["start_rule"] = "bounds"
             if self.start_rule == "dive" and len(fixed):
                 # 1b. the LP relaxation's decisions rounded in a dive, the rest exact.
                 h.changeColsBounds(len(fixed), fixed, low, up)
@@ -289,6 +317,16 @@ def _highs_staged() -> type:
                 record["start_objectives"]["dive"] = rounded_objective
                 if rounded is not None and (start is None or rounded_objective < start_objective):
                     start, start_objective = rounded, rounded_objective
+                    record["start_rule"] = "dive"
+            if self.warm is not None and len(fixed):
+                # 1c. a known plan's decisions, repaired, the rest exact.
+                warm, warm_objective, changed = self._warm(h, integers, kinds, cols, fixed,
+                                                           low, up)
+                record["start_objectives"]["warm"] = warm_objective
+                record["warm_repaired"] = changed
+                if warm is not None and (start is None or warm_objective < start_objective):
+                    start, start_objective = warm, warm_objective
+                    record["start_rule"] = "warm"
             record["start_objective"] = start_objective
             record["times"]["start"] = time.perf_counter() - begin
             # 2. search from the start, within the limits.
@@ -303,7 +341,15 @@ def _highs_staged() -> type:
                 solution.col_value = start
                 solution.value_valid = True
                 h.setSolution(solution)
-            h.run()
+            search_options = (self.warm_search or {}) if record.get("start_rule") == "warm" else {}
+            saved = {k: _option(h, k) for k in search_options}
+            for k, v in search_options.items():
+                h.setOptionValue(k, v)
+            try:
+                h.run()
+            finally:
+                for k, v in saved.items():
+                    h.setOptionValue(k, v)
             record["times"]["search"] = time.perf_counter() - begin
             status = h.getModelStatus()
             info = h.getInfo()
@@ -349,6 +395,79 @@ def _highs_staged() -> type:
             return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
 
     return HiGHSStaged
+
+
+def _option(h, name: str) -> Any:
+    """A HiGHS option's value (highspy returns ``(status, value)`` in some versions)."""
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+def _decision_rows(h, fixed: np.ndarray) -> tuple:
+    """The HiGHS model's matrix as seen from the decision columns ``fixed``.
+
+    Returns ``(n, m, starts, rows, coefs, col_of, mixed, row_low, row_up)``: sizes,
+    the column-wise matrix, each non-zero's column, which rows hold any column that is
+    not a decision, and the row bounds.
+    """
+    lp = h.getLp()
+    n, m = lp.num_col_, lp.num_row_
+    a = lp.a_matrix_  # column-wise (HiGHS's own format for a passed model)
+    starts, rows, coefs = (np.asarray(a.start_), np.asarray(a.index_), np.asarray(a.value_))
+    col_of = np.repeat(np.arange(n), np.diff(starts))
+    is_fixed = np.zeros(n, dtype=bool)
+    is_fixed[fixed] = True
+    mixed = np.zeros(m, dtype=bool)
+    mixed[rows[~is_fixed[col_of]]] = True
+    return (n, m, starts, rows, coefs, col_of, mixed, np.asarray(lp.row_lower_),
+            np.asarray(lp.row_upper_))
+
+
+def _repair_decisions(h, fixed: np.ndarray, at: np.ndarray, low: np.ndarray,
+                      rounds: int = 50) -> tuple[np.ndarray, int]:
+    """Lower decision values until every row on decision columns alone holds.
+
+    ``at`` are the decision columns' values (in the order of ``fixed``), ``low`` their
+    lower bounds. A row above its upper bound is mended by lowering its columns with a
+    positive coefficient, one below its lower bound by lowering those with a negative
+    one (a share row: fewer of what it limits), largest excess first, one unit at a
+    time, until the row holds. Lowering only moves towards the lower bounds, where
+    every such row of a county model holds (no moves, no hires). Returns the repaired
+    values and how many columns changed; rows with other columns are left to the
+    exact solve that follows.
+    """
+    n, m, starts, rows, coefs, col_of, mixed, row_low, row_up = _decision_rows(h, fixed)
+    position = np.full(n, -1)
+    position[fixed] = np.arange(len(fixed))
+    in_fixed = position[col_of] >= 0
+    pure = ~mixed[rows] & in_fixed
+    r, k, c = rows[pure], position[col_of[pure]], coefs[pure]
+    at = at.astype(float).copy()
+    original = at.copy()
+    tol = 1e-9
+    checked = np.zeros(m, dtype=bool)
+    checked[r] = True
+    for _ in range(rounds):
+        activity = np.bincount(r, weights=c * at[k], minlength=m)
+        over = checked & (activity > row_up + tol)
+        under = checked & (activity < row_low - tol)
+        if not (over.any() or under.any()):
+            break
+        for row in np.flatnonzero(over | under):
+            sign = 1.0 if over[row] else -1.0
+            excess = (activity[row] - row_up[row]) if over[row] else (row_low[row] - activity[row])
+            mine = r == row
+            kk, cc = k[mine], c[mine] * sign
+            order = np.argsort(-cc * at[kk], kind="stable")
+            for j, coef in zip(kk[order], cc[order], strict=True):
+                if excess <= tol:
+                    break
+                if coef <= 0 or at[j] <= low[j]:
+                    continue
+                drop = min(at[j] - low[j], math.ceil(excess / coef - tol))
+                at[j] -= drop
+                excess -= drop * coef
+    return at, int(np.count_nonzero(at != original))
 
 
 def _make_solver(
@@ -697,6 +816,8 @@ def solve_staged(
     msg: bool = False,
     options: dict[str, Any] | None = None,
     start_rule: str = "bounds",
+    warm: dict[str, float] | None = None,
+    warm_search: dict[str, Any] | None = None,
 ) -> SolveStats:
     """Start, search and polish (see :func:`_highs_staged`) with HiGHS, on one model.
 
@@ -721,6 +842,8 @@ def solve_staged(
         raise ValueError(f"unknown start_rule {start_rule!r}; "
                          f"choose one of {', '.join(START_RULES)}")
     staged.start_rule = start_rule
+    staged.warm = None if warm is None else dict(warm)
+    staged.warm_search = dict(warm_search or {})
     begin = time.perf_counter()
     prob.solve(staged)
     elapsed = time.perf_counter() - begin
@@ -745,6 +868,8 @@ def solve_staged(
         solver="highs", status=status, raw_status=raw, time_s=elapsed, objective=objective,
         best_bound=bound, gap=gap, message=message, stages=dict(record.get("times", {})),
         start_objectives=dict(record.get("start_objectives", {})),
+        start_used=str(record.get("start_rule", "")),
+        warm_repaired=int(record.get("warm_repaired", 0)),
         options={"time_limit": time_limit, "mip_gap": mip_gap, "threads": threads, **options},
     )
 
