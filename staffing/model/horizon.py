@@ -81,14 +81,17 @@ class HorizonInputs:
     attrition: pd.Series
     mentor_room: pd.Series
     head_cover: dict[int, pd.DataFrame] = field(default_factory=dict)
+    #: ``net_needs`` by year, computed once (the hiring block asks per school).
+    _net: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def net_needs(self, t: int) -> pd.DataFrame:
         """Year ``t``'s need less the heads' cover (never negative): what whole
         teachers must cover."""
-        heads = self.head_cover.get(t)
-        if heads is None:
-            return self.needs[t]
-        return (self.needs[t] - heads.reindex_like(self.needs[t]).fillna(0.0)).clip(lower=0.0)
+        if t not in self._net:
+            heads = self.head_cover.get(t)
+            self._net[t] = (self.needs[t] if heads is None else (
+                self.needs[t] - heads.reindex_like(self.needs[t]).fillna(0.0)).clip(lower=0.0))
+        return self._net[t]
 
     @property
     def years(self) -> range:
