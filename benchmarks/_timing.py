@@ -58,3 +58,11 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print("  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
     for row in cells:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def seeds_of(text: str) -> list[int]:
+    """Seeds from ``"0-5"`` (a range, both ends in) or ``"0,3,4"``."""
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in text.split(",")]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import print_table  # noqa: E402
+from _timing import print_table, seeds_of  # noqa: E402
 
 import staffing as st  # noqa: E402
 from staffing.model.build import solve_model  # noqa: E402
@@ -117,13 +117,6 @@ def one_county(seed: int, runs: int) -> dict:
         "old/bare": old_t[0] / statistics.median(bare),
         "final_spread": (max(finals) - best) / abs(best),
     }
-
-
-def seeds_of(text: str) -> list[int]:
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in text.split(",")]
 
 
 def main() -> None:

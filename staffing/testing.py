@@ -31,6 +31,7 @@ from staffing.policy import Policy
 from staffing.vocab import LEAVING_STATUSES, SUBJECTS
 
 __all__ = ["teacher_level_model", "plan_violations", "assert_plan_legal", "school", "teachers",
+           "without_teachers",
            "county_of", "assert_plan_equal", "SCHOOL_DEFAULTS", "TEACHER_DEFAULTS"]
 
 #: Every column of a schools-table row, for hand-built test counties: an empty urban
@@ -81,6 +82,19 @@ def county_of(schools: list[dict], teacher_rows: list[dict] | None = None,
     """A County from rows of :func:`school` and :func:`teachers`."""
     return County(pd.DataFrame(schools), pd.DataFrame(teacher_rows) if teacher_rows else None,
                   name=name)
+
+
+def without_teachers(county: County, every: int) -> County:
+    """``county`` with every ``every``-th teacher (by id) gone — retired, say — and
+    each school's staff in post reduced to match: a small change to the data, for
+    re-planning tests and benchmarks (warm starts)."""
+    staff = county.teachers.sort_index()
+    gone = staff.index[::every]
+    schools = county.schools.copy()
+    lost = staff.loc[gone, "school_id"].value_counts()
+    schools["staff_in_post"] -= lost.reindex(schools.index, fill_value=0)
+    return County(schools.reset_index(), staff.drop(gone).reset_index(), name=county.name,
+                  county_total=county.county_total)
 
 
 def assert_plan_equal(a, b) -> None:

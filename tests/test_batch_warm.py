@@ -91,7 +91,8 @@ def test_the_warm_plan_keeps_every_rule_of_the_new_input(runs):
     assert_plan_legal(changed, st.Policy(), plan)
 
 
-def test_an_unreadable_old_plan_is_a_warning_not_a_failure(tmp_path):
+def _run_over_a_broken_old_plan(tmp_path: Path, warm_start: bool):
+    """Plan the county into an OUT_DIR whose old plan.xlsx is not a workbook."""
     data = tmp_path / "data"
     data.mkdir()
     out = tmp_path / "out"
@@ -99,7 +100,12 @@ def test_an_unreadable_old_plan_is_a_warning_not_a_failure(tmp_path):
     (out / NAME).mkdir(parents=True)
     (out / NAME / "plan.xlsx").write_bytes(b"not a workbook")
     with ThreadPoolExecutor(1) as ex:
-        result = plan_many(data, out_dir=out, executor=ex, warm_start=True, **_quiet())
+        result = plan_many(data, out_dir=out, executor=ex, warm_start=warm_start, **_quiet())
+    return result, out
+
+
+def test_an_unreadable_old_plan_is_a_warning_not_a_failure(tmp_path):
+    result, out = _run_over_a_broken_old_plan(tmp_path, warm_start=True)
     assert result.exit_code == 0
     entry = _manifest(out)["counties"][NAME]
     assert entry["solver"]["start_used"] == "bounds"
@@ -107,14 +113,7 @@ def test_an_unreadable_old_plan_is_a_warning_not_a_failure(tmp_path):
 
 
 def test_without_the_flag_nothing_is_read(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    out = tmp_path / "out"
-    _county().to_excel(data / f"{NAME}.xlsx")
-    (out / NAME).mkdir(parents=True)
-    (out / NAME / "plan.xlsx").write_bytes(b"not a workbook")
-    with ThreadPoolExecutor(1) as ex:
-        plan_many(data, out_dir=out, executor=ex, **_quiet())
+    _, out = _run_over_a_broken_old_plan(tmp_path, warm_start=False)
     entry = _manifest(out)["counties"][NAME]
     assert entry["solver"]["warm_start"] == {}
     assert not any("could not be read" in w["message"] for w in entry["warnings"])

@@ -28,7 +28,7 @@ import staffing as st
 from staffing.model.build import solve_model
 from staffing.model.solve import available_solvers
 from staffing.model.warm import warm_values
-from staffing.testing import assert_plan_legal
+from staffing.testing import assert_plan_legal, without_teachers
 
 _SMALL = settings(max_examples=8, deadline=None, derandomize=True,
                   suppress_health_check=[HealthCheck.too_slow])
@@ -39,17 +39,6 @@ POLICY_CHANGES = {
     "rotation_share_min": {"rotation_share_min": 0.15},
     "pool_reserve_share": {"pool_reserve_share": 0.02},
 }
-
-
-def _retire(county: st.County, every: int) -> st.County:
-    """Every ``every``-th teacher by id gone, staff in post reduced to match."""
-    teachers = county.teachers.sort_index()
-    gone = teachers.index[::every]
-    schools = county.schools.copy()
-    lost = teachers.loc[gone, "school_id"].value_counts()
-    schools["staff_in_post"] -= lost.reindex(schools.index, fill_value=0)
-    return st.County(schools.reset_index(), teachers.drop(gone).reset_index(),
-                     name=county.name, county_total=county.county_total)
 
 
 def _start_only(county, policy, warm, *, horizon=0, solver="highs") -> st.Plan:
@@ -74,7 +63,7 @@ def test_warm_start_keeps_every_hard_rule_of_the_new_county(seed, n_schools, cha
                                                             retire_every):
     county = st.synth.county(seed, n_schools=n_schools)
     baseline = st.optimize(county)
-    new_county = _retire(county, retire_every) if retire_every else county
+    new_county = without_teachers(county, retire_every) if retire_every else county
     policy = st.Policy().replace(**POLICY_CHANGES[change])
     plan = _start_only(new_county, policy, baseline)
     assert plan.status in ("optimal", "feasible"), plan.solver
