@@ -34,6 +34,7 @@ from staffing.model.quota import QuotaHandles, add_quota, county_room, reserve_m
 from staffing.model.remote import RemoteHandles, add_remote, remote_arcs_for_model
 from staffing.model.rotation import add_rotation
 from staffing.model.solve import (
+    WARM_SEARCH,
     SolveStats,
     available_solvers,
     current_values,
@@ -246,8 +247,8 @@ def solve_model(
     rows on decisions alone break (``_repair_decisions``); with CBC only rounded and
     clipped; either way the rest is solved exactly and the start kept only if lawful
     and better than the others. ``warm_search`` are HiGHS options for a search that
-    starts from it (none by default: RINS/RENS off was 2.5× slower on a county whose
-    warm start was 0.7% away, benchmarks/bench_warm.py). ``time_limit`` bounds the
+    starts from it (default :data:`~staffing.model.solve.WARM_SEARCH`: RENS off, which
+    measured fastest, benchmarks/bench_warm.py). ``time_limit`` bounds the
     search; the start and the polish are small exact solves whose time is added to
     ``time_s``. Returns the stats of the search, with the objective, gap and time after
     the polish.
@@ -258,7 +259,8 @@ def solve_model(
                             mip_gap=mip_gap, threads=threads, msg=msg, options=options,
                             start_rule=start_rule,
                             warm=None if warm_start is None else dict(warm_start),
-                            warm_search=None if warm_search is None else dict(warm_search))
+                            warm_search=WARM_SEARCH if warm_search is None
+                            else dict(warm_search))
     common = {"solver": solver, "threads": threads, "msg": msg, "options": options}
     at_low = {v.name: float(v.lowBound or 0) for v in decisions}
     first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)

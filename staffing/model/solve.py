@@ -29,7 +29,7 @@ from staffing.errors import SolverError
 
 __all__ = ["SolveStats", "solve", "solve_with_fixed", "solve_staged", "relative_gap", "solution_is_valid", "current_values",
            "values", "available_solvers", "marginal_value", "STATUSES", "SOLVERS",
-           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR", "START_RULES", "load_values"]
+           "HIGHS_DEFAULTS", "HIGHS_MULTIYEAR", "START_RULES", "WARM_SEARCH", "load_values"]
 
 #: The four statuses a plan can have.
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "error")
@@ -50,6 +50,13 @@ HIGHS_MULTIYEAR: dict[str, Any] = {"presolve_rule_off": 1 << 22}
 #: search from it is no faster and the dive costs 0.2–0.4 s, so it is off by default
 #: (issue 19 part 1, docs/performance.md, benchmarks/bench_start.py).
 START_RULES: tuple[str, ...] = ("bounds", "dive")
+#: HiGHS options for a search that starts from a known plan (``warm_start``): RENS
+#: off. From a start within the gap HiGHS's RINS/RENS sub-MIPs are most of the search
+#: (docs/performance.md, issue 19 part 3). Measured over six 150-school counties × six
+#: changes between runs (benchmarks/bench_warm.py): RENS off 0.57× the cold run in the
+#: median (0.34–1.67), the defaults 0.89× (0.36–1.86), RINS off 0.82×, both off 0.56×
+#: but up to 6.3× slower where the start was 0.1–1.5% from the optimum.
+WARM_SEARCH: dict[str, Any] = {"mip_heuristic_run_rens": False}
 
 
 @dataclass(frozen=True)
