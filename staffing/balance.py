@@ -54,6 +54,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -739,6 +741,26 @@ def teachers_after(plan: Plan) -> pd.DataFrame | None:
     return apply_hires(apply_moves(teachers, plan.moves), plan.hires)
 
 
+#: Plans inside :func:`balance_once`, by identity: their ``plan_balance`` once known.
+_ONCE: dict[int, pd.DataFrame | None] = {}
+
+
+@contextlib.contextmanager
+def balance_once(plan: Plan) -> Iterator[None]:
+    """Within the block, :func:`plan_balance` of ``plan`` is computed once: for a report
+    that reads it several times (the workbook's balance sheet, explain and metrics).
+    Outside any such block every call computes afresh, so a plan whose tables a user
+    changes is never answered from a stale copy."""
+    key = id(plan)
+    outer = key in _ONCE
+    _ONCE.setdefault(key, None)
+    try:
+        yield
+    finally:
+        if not outer:
+            _ONCE.pop(key, None)
+
+
 def plan_balance(plan: Plan) -> pd.DataFrame:
     """Every evaluated school part before and after a plan (``plan.balance``).
 
@@ -753,6 +775,17 @@ def plan_balance(plan: Plan) -> pd.DataFrame:
     the moves made and the hires added (:func:`teachers_after`), against this year's
     pupils.
     """
+    key = id(plan)
+    kept = _ONCE.get(key)
+    if kept is not None:
+        return kept.copy()
+    out = _plan_balance(plan)
+    if key in _ONCE:
+        _ONCE[key] = out.copy()
+    return out
+
+
+def _plan_balance(plan: Plan) -> pd.DataFrame:
     county, policy = plan.county, plan.policy
     before = school_balance(county, county.teachers, policy)
     after = school_balance(county, teachers_after(plan), policy)

@@ -11,6 +11,7 @@ import pandas as pd
 from staffing._cells import csv_escape_frame
 from staffing._excel import write_frames
 from staffing._io import atomic_dir
+from staffing.balance import balance_once
 from staffing.i18n import check_lang, untranslate
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     and what would switch it on.
     """
     col = 0 if check_lang(lang) == "en" else 1
-    tables = plan.tables(lang)
+    with balance_once(plan):  # the balance sheet, explain and metrics read it
+        tables = plan.tables(lang)
     left_out = sheets_left_out(plan, tables)
     notes = [_left_out_line(SHEET_LABELS[key][col], row, lang) for key, row in left_out.items()]
     if notes:
@@ -109,7 +111,8 @@ def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",
     """
     if format not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', not {format!r}")
-    tables = plan.tables(lang)
+    with balance_once(plan):
+        tables = plan.tables(lang)
     with atomic_dir(path) as tmp:
         for key, frame in tables.items():
             if format == "csv":

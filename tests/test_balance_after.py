@@ -263,3 +263,26 @@ def test_county_record_reads_grades_when_given():
     rec = county_record(plan, grades)
     assert (rec["grade_first"], rec["grade_last"]) == (12.0, 0.0)  # no junior grade here
     assert county_record(plan)["grade_first"] is None
+
+
+def test_balance_is_computed_once_inside_a_report_and_afresh_outside(monkeypatch):
+    import importlib
+
+    balance_module = importlib.import_module("staffing.balance")
+    plan = st.optimize(st.synth.county(0, n_schools=10))
+    calls = []
+    real = balance_module._plan_balance
+    monkeypatch.setattr(balance_module, "_plan_balance",
+                        lambda p: calls.append(1) or real(p))
+    with balance_module.balance_once(plan):
+        first = plan.balance
+        second = plan.balance
+        pd.testing.assert_frame_equal(first, second)
+        first["name"] = "changed by the caller"  # a copy: changing it changes nothing kept
+        pd.testing.assert_frame_equal(plan.balance, second)
+    assert len(calls) == 1
+    # Outside the block a plan whose moves changed is answered afresh.
+    plan.moves = plan.moves.iloc[0:0]
+    after = plan.balance
+    assert len(calls) == 2
+    assert after.equals(balance_module._plan_balance(plan))

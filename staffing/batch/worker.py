@@ -121,6 +121,7 @@ def plan_county(
 def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
                     options: Mapping[str, Any], result: dict[str, Any]) -> None:
     from staffing._io import atomic_write_bytes
+    from staffing.balance import balance_once
     from staffing.data import load_county
     from staffing.optimize import optimize
     from staffing.policy import Policy
@@ -151,9 +152,10 @@ def _plan_and_write(path: Path, policy_dict: Mapping[str, Any], folder: Path,
 
     t = time.perf_counter()
     name = folder.name
-    summary = summary_record(plan, name=name, input_file=path.name,
-                             input_sha256=result["input_sha256"], lang=lang)
-    plan.to_excel(folder / PLAN_FILE, lang=lang)  # atomic, timestamps pinned
+    with balance_once(plan):  # the summary, roll-up record and workbook all read it
+        summary = summary_record(plan, name=name, input_file=path.name,
+                                 input_sha256=result["input_sha256"], lang=lang)
+        plan.to_excel(folder / PLAN_FILE, lang=lang)  # atomic, timestamps pinned
     summary_bytes = to_json_bytes(summary)
     atomic_write_bytes(folder / SUMMARY_FILE, summary_bytes)  # last: marks the county done
     timings["write_s"] = round(time.perf_counter() - t, 4)
