@@ -266,7 +266,8 @@ def solve_model(
     first = solve_with_fixed(model.prob, at_low, mip_gap=0.0, **common)
     start = current_values(model.prob) if first.status in ("optimal", "feasible") else None
     start_time, used = first.time_s, "bounds"
-    if warm_start is not None:  # CBC: the known plan's decisions held, if lawful and better
+    if warm_start and any(warm_start.values()):
+        # CBC: the known plan's decisions held; kept if lawful and better (as HiGHS's).
         warm = solve_with_fixed(model.prob, _clipped(decisions, warm_start), mip_gap=0.0,
                                 **common)
         start_time += warm.time_s

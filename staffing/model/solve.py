@@ -325,8 +325,9 @@ def _highs_staged() -> type:
                 if rounded is not None and (start is None or rounded_objective < start_objective):
                     start, start_objective = rounded, rounded_objective
                     record["start_rule"] = "dive"
-            if self.warm is not None and len(fixed):
-                # 1c. a known plan's decisions, repaired, the rest exact.
+            if self.warm and any(self.warm.values()) and len(fixed):
+                # 1c. a known plan's decisions, repaired, the rest exact (none given:
+                # no start of its own).
                 warm, warm_objective, changed = self._warm(h, integers, kinds, cols, fixed,
                                                            low, up)
                 record["start_objectives"]["warm"] = warm_objective
