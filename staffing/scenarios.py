@@ -48,7 +48,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,11 @@ from staffing._checks import positive_number, whole_number
 from staffing.data.county import County
 from staffing.policy import Policy
 
+if TYPE_CHECKING:
+    from staffing.plan import Plan
+
 __all__ = [
+    "sweep",
     "retire_early",
     "LABELS",
     "REASONS",
@@ -484,3 +489,57 @@ def _merged_rules(county: County, done: pd.DataFrame, teachers: pd.DataFrame | N
     out = rules.assign(school_id=rules["school_id"].map(into).fillna(rules["school_id"]))
     own = out["teacher_id"].map(teachers["school_id"])
     return out[out["school_id"].ne(own)].drop_duplicates()
+
+
+def sweep(scenarios: Mapping[str, tuple[County, Policy] | Policy], county: County | None = None,
+          *, baseline: Plan | None = None, **options: Any) -> dict[str, Plan]:
+    """Plan a series of scenarios, each started from the nearest plan already made.
+
+    Scenario ``k`` is started (``optimize(warm_start=…)``) from the plan of scenario
+    ``k − 1`` — in a sweep of one number (a ratio of 17, 18, 19 …) the neighbour is the
+    nearest known plan — and the first from ``baseline`` when given. Each plan is the
+    one ``optimize`` finds from scratch, within ``mip_gap``; on a large county most are
+    found in about half the time (docs/performance.md, warm starts).
+
+    Parameters
+    ----------
+    scenarios : label → ``Policy`` (for ``county``) or ``(County, Policy)``, in the order
+        to plan them.
+    county : the county of every scenario given as a Policy alone.
+    baseline : a plan already made, to start the first scenario from (not re-planned,
+        not in the result unless listed).
+    **options : passed to :func:`staffing.optimize` (``time_limit``, ``mip_gap``,
+        ``horizon`` …).
+
+    Returns
+    -------
+    dict
+        label → :class:`~staffing.Plan`, in the given order: ready for
+        :func:`staffing.compare.compare`.
+
+    Examples
+    --------
+    >>> import staffing as st
+    >>> county = st.synth.county(seed=2, n_schools=10)
+    >>> plans = sweep({f"1:{r:g}": st.Policy(primary_ratio=r) for r in (19.0, 18.0)}, county)
+    >>> list(plans), plans["1:18"].solver.start_used in ("warm", "bounds")
+    (['1:19', '1:18'], True)
+    """
+    from staffing.optimize import optimize
+
+    if "warm_start" in options:
+        raise TypeError("sweep chooses each scenario's warm start; give baseline= instead")
+    plans: dict[str, Plan] = {}
+    nearest = baseline
+    for label, scenario in scenarios.items():
+        if isinstance(scenario, Policy):
+            if county is None:
+                raise ValueError(f"scenario {label!r} is a Policy alone: give county=")
+            which, policy = county, scenario
+        else:
+            which, policy = scenario
+        plan = optimize(which, policy, warm_start=nearest, **options)
+        plans[label] = plan
+        if plan.status in ("optimal", "feasible"):
+            nearest = plan
+    return plans

@@ -172,3 +172,36 @@ def test_cbc_uses_the_warm_start_too():
     assert_plan_legal(county, st.Policy(), plan)
     assert plan.solver.objective == pytest.approx(baseline.solver.objective, rel=2e-3)
 
+
+
+def test_a_sweep_starts_each_scenario_from_its_neighbour_and_finds_the_same_plans():
+    from staffing.scenarios import sweep
+
+    county = st.synth.county(7, n_schools=16)
+    ratios = (19.0, 18.0, 17.0)
+    scenarios = {f"1:{r:g}": st.Policy(primary_ratio=r) for r in ratios}
+    plans = sweep(scenarios, county, mip_gap=0.0)
+    assert list(plans) == list(scenarios)
+    assert plans["1:19"].solver.start_used == "bounds"  # no baseline: the first is cold
+    assert plans["1:19"].solver.warm_start == {}
+    for label, policy in scenarios.items():
+        cold = st.optimize(county, policy, mip_gap=0.0)
+        assert plans[label].solver.objective == pytest.approx(cold.solver.objective,
+                                                               rel=1e-9, abs=1e-6)
+        assert_plan_legal(county, policy, plans[label])
+    # The later ones started from their neighbour's plan (its moves carried over).
+    assert all(plans[k].solver.warm_start["moves_carried"] > 0 for k in ("1:18", "1:17"))
+    # A baseline starts the first; a scenario may bring its own county.
+    base = st.optimize(county)
+    again = sweep({"own": (county, st.Policy(rotation_share_min=0.15))}, baseline=base)
+    assert again["own"].solver.warm_start["moves_carried"] > 0
+
+
+def test_a_sweep_refuses_a_warm_start_of_its_own_and_a_policy_without_county():
+    from staffing.scenarios import sweep
+
+    county = st.synth.county(7, n_schools=8, teachers=False)
+    with pytest.raises(TypeError, match="baseline"):
+        sweep({"a": st.Policy()}, county, warm_start=None)
+    with pytest.raises(ValueError, match="county="):
+        sweep({"a": st.Policy()})
