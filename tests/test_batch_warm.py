@@ -125,3 +125,31 @@ def test_command_line_flag():
     args = configure_parser(argparse.ArgumentParser()).parse_args(
         ["data", "-o", "out", "--warm-start"])
     assert args.warm_start is True
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_plan_workbook_reads_back_to_its_moves_and_hires(tmp_path, lang):
+    county = st.synth.county(3, n_schools=12)
+    plan = st.optimize(county, horizon=2)
+    assert len(plan.moves) and len(plan.hires), "the test needs moves and hires"
+    path = tmp_path / f"plan_{lang}.xlsx"
+    plan.to_excel(path, lang=lang)
+    back = read_plan_decisions(path)
+    moves = plan.moves[["teacher_id", "from_school", "to_school", "kind"]].astype(str)
+    assert back.moves.astype(str).reset_index(drop=True).equals(moves.reset_index(drop=True))
+    hires = plan.hires[["school_id", "subject", "year", "count"]].reset_index(drop=True)
+    got = back.hires.astype({"school_id": str, "subject": str}).reset_index(drop=True)
+    assert got.astype(str).equals(hires.astype(str))
+
+
+def test_a_workbook_that_is_not_a_plan_is_refused_by_name(tmp_path):
+    path = tmp_path / "county.xlsx"
+    st.synth.county(3, n_schools=6).to_excel(path)  # a county workbook, not a plan
+    back = read_plan_decisions(path)  # no plan sheets at all: nothing to carry
+    assert back.moves.empty and back.hires.empty
+    import pandas as pd
+
+    with pd.ExcelWriter(tmp_path / "odd.xlsx") as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="moves", index=False)
+    with pytest.raises(ValueError, match="sheet 'moves': no column teacher_id"):
+        read_plan_decisions(tmp_path / "odd.xlsx")
