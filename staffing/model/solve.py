@@ -80,7 +80,8 @@ class SolveStats:
     #: polish); empty for a single solve.
     stages: dict[str, float] = field(default_factory=dict)
     #: Objective of each start the staged solve built (``bounds``: decisions at their
-    #: lower bounds; ``dive``: the LP relaxation rounded in a dive); NaN where none.
+    #: lower bounds; ``dive``: the LP relaxation rounded in a dive; ``warm``: a known
+    #: plan's decisions, repaired); NaN where one was tried and failed.
     start_objectives: dict[str, float] = field(default_factory=dict)
     #: The start handed to the search (``bounds``, ``dive`` or ``warm``: a known
     #: plan's decisions, :func:`staffing.optimize`'s ``warm_start``); empty for a
@@ -181,7 +182,9 @@ def _highs_staged() -> type:
     the start handed over with ``Highs.setSolution``, solved within the time limit and
     gap; (3) *polish*: the ``fixed`` columns held at the values found, the rest solved
     exactly again. With ``start_rule = "dive"`` step 1 also rounds the LP relaxation
-    (``_dive``) and keeps the better start; the objective of each start is recorded.
+    (``_dive``), and with ``warm`` (decision values by name) it also tries a known
+    plan (``_warm``); the best start is kept, its objective recorded, and a search from
+    the warm start runs with the HiGHS options ``warm_search``.
     Each exact solve tries the LP first (integrality dropped), keeping its answer when
     the integer columns come out whole. What happened is left in
     ``self.record`` for :func:`solve_staged`; PuLP then reads the last solution.
