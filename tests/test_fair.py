@@ -114,6 +114,22 @@ def test_cbc_verdict_and_bound_come_from_its_log():
     assert status == "optimal" and bound == 143781.13  # not the log's rounded "Gap: 0.00"
 
 
+CBC_TINY = """
+Result - Optimal solution found
+
+Objective value:                5.68434188608e-14
+"""
+
+
+def test_cbc_numbers_with_a_negative_exponent_are_read():
+    # Found by hypothesis on PuLP 4's CBC: a zero objective printed with rounding noise.
+    status, _, bound = _cbc_from_log(CBC_TINY, "optimal", "Optimal", float("nan"))
+    assert status == "optimal" and bound == 5.68434188608e-14
+    status, _, bound = _cbc_from_log(CBC_STOPPED.replace("143781.130", "-1.5E-07"),
+                                     "error", "Not Solved", float("nan"))
+    assert (status, bound) == ("feasible", -1.5e-07)
+
+
 def test_staff_above_the_total_put_the_plan_over_it_by_exactly_that():
     county = three_schools(total=55)  # 60 staff in post
     plan = st.optimize(county)

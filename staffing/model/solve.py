@@ -687,7 +687,9 @@ def _read_and_remove(path: str | None) -> str:
             os.remove(path)
 
 
-_CBC_NUMBER = r"(-?[0-9.eE+]+)"
+#: A number as CBC's log prints it: sign, digits, and an exponent of either sign
+#: (``5.68434188608e-14``: a zero objective off by rounding).
+_CBC_NUMBER = r"(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)"
 
 
 def _cbc_from_log(log: str, status: str, raw: str, bound: float) -> tuple[str, str, float]:
