@@ -126,9 +126,7 @@ def optimize(
                         options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None,
                         warm_start=None if warm is None else warm.values)
     if warm is not None:
-        stats = dataclasses.replace(stats, warm_start={
-            "moves_carried": warm.moves_carried, "moves_dropped": warm.moves_dropped,
-            "hires_carried": warm.hires_carried, "hires_dropped": warm.hires_dropped})
+        stats = dataclasses.replace(stats, warm_start=warm.counts())
     return Plan(**read_plan_tables(model, stats), **extra)
 
 

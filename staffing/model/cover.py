@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from staffing.model.fair import need_cost, step_slopes, unmet_weight
+from staffing.model.fair import need_cost, step_ends, step_slopes, unmet_weight
 from staffing.model.names import convex_label, name
 from staffing.needs import part_time_caps
 from staffing.policy import Policy
@@ -145,7 +145,7 @@ def add_whole_teacher_cost_cuts(prob: pulp.LpProblem, i: int, j: str, need: floa
     lo, hi = max(reach[0], 0), min(reach[1], int(np.ceil(need - 1e-9)))
     n_steps = int(np.ceil(1.0 / policy.fair_band_need - 1e-9))
     sigma = float(step_slopes(n_steps, policy.fair_steepness_need, policy.fair_band_need)[-1])
-    ends = need * policy.fair_band_need * np.arange(1, n_steps)
+    ends = step_ends(need, need, policy.fair_band_need, whole=False)[:-1]  # inner ends
     added = 0
     for m in range(lo, hi):  # chord between S = m and S = m + 1
         u0, u1 = need - m, max(need - m - 1, 0.0)  # unmet at m and m + 1, u0 > u1

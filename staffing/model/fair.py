@@ -34,7 +34,7 @@ import pulp
 from staffing.model.names import convex_step, convex_steps
 from staffing.policy import Policy
 
-__all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "unmet_weight",
+__all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "step_ends", "unmet_weight",
            "post_multiplier", "need_cost"]
 
 
@@ -124,6 +124,21 @@ def step_slopes(steps: int, steepness: float, band: float) -> np.ndarray:
     return 1.0 + steepness * np.minimum((b - 0.5) * band, 1.0)
 
 
+def step_ends(scale: float, cap: float, band: float, whole: bool) -> np.ndarray:
+    """Right ends of the steps of a convex price (:func:`add_convex_cost`): ``band`` of
+    ``scale`` wide, rounded half up when ``whole``, none beyond ``cap`` and, where
+    ``cap`` lies beyond ``scale``, one last step up to ``cap``; a single step to ``cap``
+    when ``scale`` is zero (nothing to be short of)."""
+    if scale <= 1e-9:
+        return np.array([cap])
+    n_steps = int(np.ceil(1.0 / band - 1e-9))
+    ends = scale * band * np.arange(1, n_steps + 1)
+    if whole:  # half up, as norms are rounded (四舍五入)
+        ends = np.floor(ends + 0.5)
+    ends = np.minimum(ends, cap)
+    return np.append(ends, cap) if ends[-1] < cap else ends
+
+
 def need_cost(amount: float, need: float, policy: Policy) -> float:
     """Unit-weight cost of ``amount`` FTE unmet of a ``need`` (FTE), as
     :func:`add_convex_cost` prices it for unmet need (steps ``fair_band_need`` of the
@@ -134,9 +149,10 @@ def need_cost(amount: float, need: float, policy: Policy) -> float:
     >>> round(need_cost(0.5, 1.0, Policy()), 6)  # steps 1.0625 and 1.1875, 0.25 each
     0.5625
     """
-    band, n_steps = policy.fair_band_need, int(np.ceil(1.0 / policy.fair_band_need - 1e-9))
-    slopes = step_slopes(n_steps, policy.fair_steepness_need, band)
-    ends = np.minimum(need * band * np.arange(1, n_steps + 1), need)
+    band = policy.fair_band_need
+    ends = step_ends(need, need, band, whole=False)
+    slopes = step_slopes(int(np.ceil(1.0 / band - 1e-9)) + 1, policy.fair_steepness_need,
+                         band)[:len(ends)]
     starts = np.concatenate([[0.0], ends[:-1]])
     filled = np.clip(min(max(amount, 0.0), need) - starts, 0.0, ends - starts)
     return float(filled @ slopes)
@@ -192,17 +208,9 @@ def add_convex_cost(
     for i, (x, label) in enumerate(zip(amount, labels, strict=True)):
         if cap[i] <= 1e-9:
             continue
-        if scale[i] <= 1e-9:  # nothing to be short of: every unit at the steepest step
-            ends = np.array([cap[i]])
-            step_slope = slopes[-1:]
-        else:
-            ends = scale[i] * band * np.arange(1, n_steps + 1)
-            if whole:  # half up, as norms are rounded (四舍五入)
-                ends = np.floor(ends + 0.5)
-            ends = np.minimum(ends, cap[i])
-            if ends[-1] < cap[i]:  # beyond the norm (only for a cap above it): steepest step
-                ends = np.append(ends, cap[i])
-            step_slope = slopes[:len(ends)]
+        ends = step_ends(scale[i], cap[i], band, whole)
+        # nothing to be short of: every unit at the steepest step
+        step_slope = slopes[-1:] if scale[i] <= 1e-9 else slopes[:len(ends)]
         starts = np.concatenate([[0.0], ends[:-1]])
         widths = ends - starts
         keep = widths > 1e-9

@@ -399,7 +399,7 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
                                  received=received_by.get(s))
         for j, u, weight, n, label in rows:
             unmet[(s, j)] = u
-            unmet_cost.append((weight, u, n, label))
+            unmet_cost.append((weight, u, n, label, i, s, j))
         _add_shared_cover_cut(prob, i, s, need_row, present, cover, unmet, staff_after,
                               itin_in)
 
@@ -496,8 +496,8 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     replanning = bool(flows["announced"].any())
     move_cost = (policy.weight_move + policy.weight_move_km * flows["km"]
                  + (policy.weight_replan_change if replanning else 0.0)).tolist()
-    weights, unmet_vars, need_fte, labels = (zip(*unmet_cost, strict=True) if unmet_cost
-                                             else ((), (), (), ()))
+    weights, unmet_vars, need_fte, labels = (tuple(zip(*unmet_cost, strict=True))[:4]
+                                             if unmet_cost else ((), (), (), ()))
     parts: dict[str, pulp.LpAffineExpression] = {}
     unmet_term = add_convex_cost(prob, "unmet", list(unmet_vars), labels, np.array(need_fte),
                                  np.array(need_fte), np.array(weights),
@@ -532,17 +532,14 @@ def _add_chord_cuts(prob, r: RotationInputs, policy: Policy, flows: pd.DataFrame
     out_most = sized.drop_duplicates("group").groupby(["school_id", "subject"])["size"].sum()
     in_most = sized.groupby(["target", "subject"])["size"].sum()
     cover = covers_of(policy)
-    schools = list(r.staff.index)
-    for weight, _, n, label in unmet_cost:
-        i_text, j = label.split("_", 1)
-        s = schools[int(i_text)]
+    for weight, _, n, label, i, s, j in unmet_cost:
         if cover.get(j) != [j] or label not in parts:
             continue
         now = int(r.staff.at[s, j])
         lo, hi = now - int(out_most.get((s, j), 0)), now + int(in_most.get((s, j), 0))
         if lo == hi:
             continue
-        add_whole_teacher_cost_cuts(prob, int(i_text), j, float(n), float(weight), parts[label],
+        add_whole_teacher_cost_cuts(prob, i, j, float(n), float(weight), parts[label],
                                     staff_after(s, j), (lo, hi),
                                     received_by.get(s, {}).get(j, []), policy,
                                     block="rotation", kinks=False)  # need_round has those

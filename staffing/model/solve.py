@@ -452,7 +452,8 @@ def _repair_decisions(h, fixed: np.ndarray, at: np.ndarray, low: np.ndarray,
     position[fixed] = np.arange(len(fixed))
     in_fixed = position[col_of] >= 0
     pure = ~mixed[rows] & in_fixed
-    r, k, c = rows[pure], position[col_of[pure]], coefs[pure]
+    by_row = np.argsort(rows[pure], kind="stable")  # each row's entries side by side
+    r, k, c = rows[pure][by_row], position[col_of[pure]][by_row], coefs[pure][by_row]
     at = at.astype(float).copy()
     original = at.copy()
     tol = 1e-9
@@ -467,7 +468,7 @@ def _repair_decisions(h, fixed: np.ndarray, at: np.ndarray, low: np.ndarray,
         for row in np.flatnonzero(over | under):
             sign = 1.0 if over[row] else -1.0
             excess = (activity[row] - row_up[row]) if over[row] else (row_low[row] - activity[row])
-            mine = r == row
+            mine = slice(*np.searchsorted(r, [row, row + 1]))
             kk, cc = k[mine], c[mine] * sign
             order = np.argsort(-cc * at[kk], kind="stable")
             for j, coef in zip(kk[order], cc[order], strict=True):
@@ -837,7 +838,10 @@ def solve_staged(
     ``fixed`` names the variables held at their lower bounds for the start and at the
     values found for the polish (moves, hires, loans). ``start_rule`` (one of
     :data:`START_RULES`): ``"dive"`` also builds a start from the LP relaxation
-    (``HiGHSStaged._dive``) and hands HiGHS the better of the two. Returns the search's verdict
+    (``HiGHSStaged._dive``) and hands HiGHS the better of the two. ``warm`` (decision
+    values by name) is a known plan tried as a further start, repaired
+    (``_repair_decisions``); a search from it runs with the HiGHS options
+    ``warm_search``. Returns the search's verdict
     and bound, with the objective of the plan finally kept; ``stages`` has the seconds
     of each step. Raises :class:`SolverError` if HiGHS is not installed.
     """

@@ -20,9 +20,11 @@ rest exactly and keeps the start only if it is lawful and better than the status
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from staffing.model.rotation import flow_counts
@@ -52,6 +54,10 @@ class WarmStart:
     hires_carried: int = 0
     hires_dropped: int = 0
 
+    def counts(self) -> dict[str, int]:
+        """What was carried over and dropped (for ``SolveStats.warm_start``)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "values"}
+
 
 def warm_values(model: CountyModel, plan: Any) -> WarmStart:
     """The decision values of ``model`` that make the moves and hires of ``plan``.
@@ -78,28 +84,25 @@ def warm_values(model: CountyModel, plan: Any) -> WarmStart:
         if rotation is not None and rotation.inputs.members is not None and len(moves):
             flows = rotation.inputs.flows
             counts = flow_counts(moves, rotation.inputs.members).rename("n")
-            on_flow = flows[["group", "target"]].join(counts, on=["group", "target"])["n"]
-            for variable, n in zip(rotation.moves, on_flow.fillna(0).to_numpy(), strict=True):
-                if n > 0:
-                    values[variable.name] = float(n)
-            carried = int(on_flow.fillna(0).sum())
+            on_flow = flows[["group", "target"]].join(counts, on=["group", "target"]
+                                                      )["n"].fillna(0).to_numpy()
+            values.update({rotation.moves[f].name: float(on_flow[f])
+                           for f in np.flatnonzero(on_flow > 0)})
+            carried = int(on_flow.sum())
         dropped = len(moves) - carried
     hire_carried = hire_dropped = 0
     hires = getattr(plan, "hires", None)
     hiring = model.blocks.get("hiring")
     if hires is not None and len(hires):
         year0 = model.inputs.policy.plan_year
-        table = pd.DataFrame({"school_id": hires["school_id"].astype(str),
-                              "subject": hires["subject"].astype(str),
-                              "t": hires["year"].astype(int) - year0,
-                              "count": hires["count"].astype(int)})
-        known = hiring.hires if hiring is not None else {}
-        for s, k, t, n in table.itertuples(index=False):
-            variable = known.get((s, k, t))
-            if variable is None:
-                hire_dropped += n
-                continue
-            values[variable.name] = values.get(variable.name, 0.0) + float(n)
-            hire_carried += n
+        count = hires["count"].astype(int).groupby(
+            [hires["school_id"].astype(str).to_numpy(), hires["subject"].astype(str).to_numpy(),
+             (hires["year"].astype(int) - year0).to_numpy()]).sum()
+        names = {key: v.name for key, v in (hiring.hires if hiring is not None else {}).items()}
+        named = pd.Series([names.get(key) for key in count.index], index=count.index,
+                          dtype=object)
+        found = named.notna().to_numpy()
+        values.update(zip(named[found], count[found].astype(float), strict=True))
+        hire_carried, hire_dropped = int(count[found].sum()), int(count[~found].sum())
     return WarmStart(values=values, moves_carried=carried, moves_dropped=dropped,
                      hires_carried=hire_carried, hires_dropped=hire_dropped)
