@@ -54,7 +54,7 @@ PULP4_TESTS := tests/test_policy.py tests/test_quota_model.py tests/test_rotatio
 	tests/test_post_holding.py tests/test_planner_controls.py tests/test_blocks_off.py \
 	tests/test_principals.py tests/test_head_teacher_load.py tests/test_mental_health.py \
 	tests/test_post_levels.py tests/test_balance_model.py tests/test_remote.py \
-	tests/test_balance_block.py \
+	tests/test_balance_block.py tests/test_build_fast.py \
 	tests/test_warm.py::test_own_optimum_comes_back_before_any_search \
 	tests/test_warm.py::test_a_start_breaking_new_move_caps_is_repaired \
 	tests/test_warm.py::test_cbc_uses_the_warm_start_too

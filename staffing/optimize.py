@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from staffing._gc import gc_paused
 from staffing.data.county import County
 from staffing.errors import StaffingPlanWarning
 from staffing.model.blocks import block_table, pre_solve_messages
@@ -118,16 +119,17 @@ def optimize(
     if preferences is not None and policy.transfer_mode == "transfers_first":
         county, extra["transfers"] = settle_transfers(county, policy, preferences,
                                                       vacancies="leaving")
-    model = build_model(county, policy, pinned=pinned, clusters=clusters, previous=previous,
-                        horizon=horizon, hiring_budget=hiring_budget)
-    warm = None if warm_start is None else warm_values(model, warm_start)
-    stats = solve_model(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap,
-                        threads=threads, msg=msg,
-                        options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None,
-                        warm_start=None if warm is None else warm.values)
-    if warm is not None:
-        stats = dataclasses.replace(stats, warm_start=warm.counts())
-    return Plan(**read_plan_tables(model, stats), **extra)
+    with gc_paused():  # the model's objects live until read: no cycles to look for
+        model = build_model(county, policy, pinned=pinned, clusters=clusters,
+                            previous=previous, horizon=horizon, hiring_budget=hiring_budget)
+        warm = None if warm_start is None else warm_values(model, warm_start)
+        stats = solve_model(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap,
+                            threads=threads, msg=msg,
+                            options=HIGHS_MULTIYEAR if horizon and _highs(solver) else None,
+                            warm_start=None if warm is None else warm.values)
+        if warm is not None:
+            stats = dataclasses.replace(stats, warm_start=warm.counts())
+        return Plan(**read_plan_tables(model, stats), **extra)
 
 
 def _highs(solver: str) -> bool:

@@ -22,8 +22,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: holding it (``data`` covers ``staffing.data.*``).
 #:
 #: Besides the issue's list: ``curriculum`` (timetable tables read by the policy),
-#: ``_frozen``, ``_io``, ``_cells``, ``_excel`` and ``_sphere`` (file, cell and
-#: great-circle helpers with no domain knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
+#: ``_frozen``, ``_io``, ``_cells``, ``_excel``, ``_sphere`` and ``_gc`` (file, cell,
+#: great-circle and collector helpers with no domain knowledge) sit with the foundations; ``staff`` and ``balance`` (named by the issue,
 #: not written yet), ``synth`` (synthetic counties) and ``classes`` (classes estimated
 #: from enrolment, issue 15) and ``post_levels`` (posts by level, issue 17) with the
 #: domain rules;
@@ -32,7 +32,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "staffing"
 #: (fixtures and builders for tests, which may use anything) on top.
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "vocab", "i18n", "policy", "curriculum", "_frozen", "_io", "_cells", "_excel",
-     "_checks", "_sphere"),
+     "_checks", "_sphere", "_gc"),
     ("data",),
     ("norms", "needs", "staff", "geo", "retirement", "training", "projection", "clusters",
      "transfers", "metrics", "balance", "synth", "classes", "post_levels"),

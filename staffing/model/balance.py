@@ -31,6 +31,7 @@ import pulp
 from staffing.balance import staff_targets
 from staffing.metrics import PE_ARTS_SUBJECTS
 from staffing.model.names import name
+from staffing.model.terms import combine
 from staffing.policy import Policy
 
 if TYPE_CHECKING:
@@ -89,8 +90,8 @@ def add_balance(prob: pulp.LpProblem, data: ModelInputs, policy: Policy,
             change.setdefault((s, k), []).append((1, v))
 
     def after(s: str, now: float, subjects: tuple[str, ...]) -> pulp.LpAffineExpression:
-        terms = [sign * v for k in subjects for sign, v in change.get((s, k), [])]
-        return float(now) + pulp.lpSum(terms) if terms else float(now)
+        terms = [t for k in subjects for t in change.get((s, k), [])]
+        return combine(terms, constant=float(now)) if terms else float(now)
 
     pe_arts_short: dict[str, pulp.LpVariable] = {}
     music_art_short: dict[tuple[str, str], pulp.LpVariable] = {}

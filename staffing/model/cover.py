@@ -32,6 +32,7 @@ import pulp
 
 from staffing.model.fair import need_cost, step_ends, step_slopes, unmet_weight
 from staffing.model.names import convex_label, name
+from staffing.model.terms import combine
 from staffing.needs import part_time_caps
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
@@ -153,7 +154,9 @@ def add_whole_teacher_cost_cuts(prob: pulp.LpProblem, i: int, j: str, need: floa
         if not kink and not np.any((ends > u1 + 1e-9) & (ends < u0 - 1e-9)):
             continue
         c0, c1 = weight * need_cost(u0, need, policy), weight * need_cost(u1, need, policy)
-        prob += (cost + weight * sigma * pulp.lpSum(visiting) >= c0 - (c0 - c1) * (staff - m)
+        # cost + w·σ·V ≥ c0 − (c0 − c1)·(staff − m), with every term on the left
+        prob += (combine([(1, cost), (weight * sigma, visiting), (c0 - c1, staff)])
+                 >= c0 + (c0 - c1) * m
                  ), name(f"{block}_need_chord", school=i, subject=j, step=m, year=year)
         added += 1
     return added

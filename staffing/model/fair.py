@@ -32,6 +32,7 @@ import pandas as pd
 import pulp
 
 from staffing.model.names import convex_step, convex_steps
+from staffing.model.terms import linear
 from staffing.policy import Policy
 
 __all__ = ["tie_break_factor", "add_convex_cost", "step_slopes", "step_ends", "unmet_weight",
@@ -220,7 +221,7 @@ def add_convex_cost(
             steps.append(v)
             coefs.append(float(weight[i] * step_slope[b]))
             variables.append(v)
-        prob += x == pulp.lpSum(steps), convex_steps(name, label)
+        prob += x == linear(steps), convex_steps(name, label)
         if parts is not None:
-            parts[label] = pulp.lpDot(coefs[-len(steps):], steps) if steps else pulp.lpSum([])
-    return pulp.lpDot(coefs, variables) if variables else pulp.lpSum([])
+            parts[label] = linear(steps, coefs[-len(steps):] if steps else [])
+    return linear(variables, coefs)

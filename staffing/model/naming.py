@@ -179,7 +179,8 @@ def name_itinerant(
     staying["is_backbone"] = is_backbone(staying["backbone"])
     staying = staying.sort_values(["school_id", "subject", "is_backbone", "years_at_school",
                                    "teacher_id"], ascending=[True, True, False, False, True])
-    roster = {key: list(g["teacher_id"]) for key, g in staying.groupby(["school_id", "subject"])}
+    roster = staying.groupby(["school_id", "subject"], sort=False)["teacher_id"].agg(
+        list).to_dict()  # each list in the order just sorted
     backbone = staying.set_index("teacher_id")["is_backbone"]
     rows = []
     for (source, subject), block in arcs.sort_values(["source", "subject", "target"]).groupby(

@@ -67,6 +67,7 @@ from staffing.model.principals import (
     roles_of,
 )
 from staffing.model.solve import values
+from staffing.model.terms import combine
 from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
 from staffing.post_levels import post_key
@@ -157,9 +158,9 @@ class StaffAfter:
 
     def __call__(self, s: str, k: str) -> pulp.LpAffineExpression:
         if (s, k) not in self._cache:
-            self._cache[(s, k)] = (int(self.staff_now[s][k])
-                                   - pulp.lpSum(self.out_by.get((s, k), []))
-                                   + pulp.lpSum(self.in_by.get((s, k), [])))
+            self._cache[(s, k)] = combine([(-1, self.out_by.get((s, k), [])),
+                                           (1, self.in_by.get((s, k), []))],
+                                          constant=int(self.staff_now[s][k]))
         return self._cache[(s, k)]
 
 

@@ -300,6 +300,12 @@ def _highs_staged() -> type:
             finally:
                 h.changeColsBounds(len(fixed), fixed, low, up)
 
+        def buildSolverModel(self, lp):  # noqa: N802 (PuLP's name)
+            if hasattr(lp, "exported_variables"):  # PuLP 4 passes columns and rows in bulk
+                return super().buildSolverModel(lp)
+            _pass_model(lp)  # PuLP 3 adds them one call at a time: 0.1 s at 150 schools
+            return None
+
         def callSolver(self, lp):  # noqa: N802 (PuLP's name)
             h = lp.solverModel
             cols = list(getattr(lp, "exported_variables", lp.variables)())
@@ -406,6 +412,47 @@ def _highs_staged() -> type:
             return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
 
     return HiGHSStaged
+
+
+def _pass_model(lp: pulp.LpProblem) -> None:
+    """Load PuLP 3's problem ``lp`` into ``lp.solverModel`` (a ``highspy.Highs``) with one
+    ``addCols`` and one ``addRows`` call: the same columns, rows and indices as PuLP's
+    own ``buildSolverModel``, which adds them one call at a time."""
+    import highspy
+
+    h = lp.solverModel
+    cols = lp.variables()
+    for j, v in enumerate(cols):
+        v.index = j
+    n = len(cols)
+    cost = np.zeros(n)
+    sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+    for v, c in lp.objective.items():
+        cost[v.index] += sign * c
+    lower = np.array([-math.inf if v.lowBound is None else v.lowBound for v in cols], dtype=float)
+    upper = np.array([math.inf if v.upBound is None else v.upBound for v in cols], dtype=float)
+    none = np.zeros(0, dtype=np.int32)
+    h.addCols(n, cost, lower, upper, 0, none, none, np.zeros(0))
+    integers = np.array([j for j, v in enumerate(cols) if v.cat == pulp.LpInteger],
+                        dtype=np.int32)
+    if len(integers):
+        h.changeColsIntegrality(len(integers), integers,
+                                np.full(len(integers), highspy.HighsVarType.kInteger))
+    starts, index, value, row_low, row_up = [], [], [], [], []
+    for i, row in enumerate(lp._constraints.values()):
+        row.index = i
+        starts.append(len(index))
+        for v, a in row.items():
+            if a != 0:
+                index.append(v.index)
+                value.append(a)
+        lb, ub = row.getLb(), row.getUb()
+        row_low.append(-math.inf if lb is None else lb)
+        row_up.append(math.inf if ub is None else ub)
+    if row_low:
+        h.addRows(len(row_low), np.array(row_low, dtype=float), np.array(row_up, dtype=float),
+                  len(index), np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
+                  np.array(value, dtype=float))
 
 
 def _option(h, name: str) -> Any:
