@@ -27,7 +27,6 @@ import functools
 from collections.abc import Callable, Mapping
 
 import numpy as np
-import pandas as pd
 import pulp
 
 from staffing.model.fair import need_cost, step_ends, step_slopes, unmet_weight
@@ -62,7 +61,8 @@ def covers_of(policy: Policy) -> dict[str, list[str]]:
     return out
 
 
-def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present: set[str],
+def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: Mapping[str, float],
+                      present: set[str],
                       staff: Callable[[str], pulp.LpAffineExpression], policy: Policy, *,
                       block: str, year: int | None = None, rural: bool, tie: float,
                       given: Mapping[str, list[pulp.LpVariable]] | None = None,
@@ -72,7 +72,7 @@ def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present
 
     Parameters
     ----------
-    need_row : FTE need by subject at the school.
+    need_row : FTE need by subject at the school (a dict or a Series).
     present : subjects with teachers at the school (in post, arriving or hired).
     staff : staff of a subject at the school, as a number or an expression.
     block : ``"rotation"`` or ``"hire"``, the prefix of the constraint names.
@@ -88,6 +88,7 @@ def add_subject_cover(prob: pulp.LpProblem, i: int, need_row: pd.Series, present
     subject order, for :func:`~staffing.model.fair.add_convex_cost`.
     """
     given, received = given or {}, received or {}
+    need_row = dict(need_row.items())  # a Series' .get costs ~10 µs a call, a dict's 0.1
     cover = covers_of(policy)
     use: dict[tuple[str, str], pulp.LpVariable] = {}
     for k, j in _pairs(policy):

@@ -20,6 +20,7 @@ import pulp
 from staffing.data.county import County
 from staffing.geo import road_edges
 from staffing.model.names import name
+from staffing.model.terms import linear
 from staffing.norms import small_school_mask
 from staffing.policy import Policy
 
@@ -127,4 +128,4 @@ def add_itinerant(prob: pulp.LpProblem, arcs: pd.DataFrame, policy: Policy) -> I
     variables = [prob.add_variable(name("itin", arc=a), lowBound=0) for a in range(len(arcs))]
     arcs = arcs.assign(var=variables)
     cost = (policy.weight_itinerant + policy.weight_itinerant_km * arcs["km"]).tolist()
-    return ItinerantHandles(arcs=arcs, objective=pulp.lpDot(cost, variables))
+    return ItinerantHandles(arcs=arcs, objective=linear(variables, cost))

@@ -148,8 +148,18 @@ _FIELD = re.compile(r"\{(\w+)\}")
 _NUMBERS = ("school", "year", "group", "arc", "step")
 
 
+@cache
 def _fields(template: str) -> frozenset[str]:
     return frozenset(_FIELD.findall(template))
+
+
+@cache
+def _template(kind: str, fields: frozenset[str]) -> str | None:
+    """The template of ``kind`` with exactly these ``fields`` (``None`` if it has none)."""
+    for template in KINDS[kind][1]:
+        if _fields(template) == fields:
+            return template
+    return None
 
 
 def name(kind: str, **parts: object) -> str:
@@ -166,9 +176,9 @@ def name(kind: str, **parts: object) -> str:
     str
     """
     given = {k: v for k, v in parts.items() if v is not None}
-    for template in KINDS[kind][1]:
-        if _fields(template) == set(given):
-            return template.format(**given)
+    template = _template(kind, frozenset(given))
+    if template is not None:
+        return template.format(**given)
     raise ValueError(f"no name of kind {kind!r} has the parts {sorted(given)}")
 
 

@@ -45,6 +45,7 @@ from staffing.geo import road_edges
 from staffing.model.edges import rotation_duty
 from staffing.model.names import name
 from staffing.model.solve import values
+from staffing.model.terms import linear
 from staffing.needs import _load
 from staffing.norms import small_school_mask
 from staffing.policy import Policy
@@ -228,9 +229,8 @@ def add_principals(prob: pulp.LpProblem, p: PrincipalInputs, schools: pd.DataFra
     due = int(p.heads["due"].sum())
     target = policy.principal_exchange_share_min * due
     short = None
-    objective = pulp.lpDot((policy.weight_move + policy.weight_move_km
-                            * arcs["km"].astype(float)).tolist(), moves) if moves else \
-        pulp.lpSum([])
+    objective = linear(moves, (policy.weight_move + policy.weight_move_km
+                               * arcs["km"].astype(float)).tolist())
     if target > 0:
         short = prob.add_variable(name("principal_exchange_short"), lowBound=0)
         prob += pulp.lpSum(moves) + short >= target, name("principal_exchange")

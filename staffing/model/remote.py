@@ -30,6 +30,7 @@ import pulp
 from staffing.data.county import County
 from staffing.model.itinerant import arcs_with_need, staff_possible
 from staffing.model.names import name
+from staffing.model.terms import linear
 from staffing.norms import small_school_mask
 from staffing.policy import Policy
 
@@ -122,5 +123,5 @@ def add_remote(prob: pulp.LpProblem, arcs: pd.DataFrame, policy: Policy,
         prob += (pulp.lpSum(block["var"].tolist()) <= float(block["cap_fte"].iloc[0])
                  ), name("remote_cap", school=position[src], subject=k)
     cost = [policy.weight_remote] * len(variables)
-    return RemoteHandles(arcs=arcs, objective=pulp.lpDot(cost, variables),
+    return RemoteHandles(arcs=arcs, objective=linear(variables, cost),
                          quality=float(policy.remote_quality))

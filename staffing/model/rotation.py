@@ -67,7 +67,7 @@ from staffing.model.principals import (
     roles_of,
 )
 from staffing.model.solve import values
-from staffing.model.terms import combine
+from staffing.model.terms import combine, linear
 from staffing.needs import coverage, needs_gap, subject_needs
 from staffing.policy import Policy
 from staffing.post_levels import post_key
@@ -391,8 +391,9 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     unmet_cost = []
     rural = schools["location"].eq("rural").to_numpy()
     tie = schools["tie_break"].to_numpy()
+    needs_by_school = r.needs.to_dict("index")
     for i, s in enumerate(schools.index):
-        need_row = r.needs.loc[s]
+        need_row = needs_by_school[s]
         present = {k for k in SUBJECTS if staff_now[s][k] > 0 or (s, k) in can_arrive}
         rows = add_subject_cover(prob, i, need_row, present,
                                  lambda k, s=s: staff_after(s, k), policy, block="rotation",
@@ -513,7 +514,7 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
         + policy.weight_rotation_shortfall * (
             pulp.lpSum(volume_short.values())
             + (backbone_share_short if backbone_share_short is not None else 0))
-        + pulp.lpDot(move_cost, moves)
+        + linear(moves, move_cost)
         # announced moves are forced (lower bounds): take their replan cost back out
         - (policy.weight_replan_change * float(flows["announced"].sum()) if replanning else 0.0)
     )
