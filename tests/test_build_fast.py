@@ -65,8 +65,8 @@ def test_combine_equals_pulp_arithmetic(parts, constant):
             part = xs[terms[0][0]] if terms else xs[0]
         elif kind == 1:  # an expression with a constant
             part = pulp.lpSum(c * xs[i] for i, c in terms) + number
-        elif kind == 2:  # a list of variables, summed
-            part = [xs[i] for i, _ in terms]
+        elif kind == 2:  # a list of variables and expressions, summed
+            part = [xs[i] if c > 0 else c * xs[i] + 1 for i, c in terms]
         else:  # a number
             part = number
         pieces.append((factor, part))

@@ -14,6 +14,7 @@ supported; nothing else in the library needs to know which one is installed.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 
 import pulp
@@ -59,7 +60,7 @@ def linear(variables: Sequence[pulp.LpVariable], coefs: Iterable[float] | None =
 def combine(parts: Iterable[tuple[float, object]], constant: float = 0.0
             ) -> pulp.LpAffineExpression:
     """``Σ factor · part + constant``, each part a variable, an expression, a number or
-    a list of variables (summed).
+    a list of these (summed).
 
     The same expression as writing the sum out with PuLP's operators, built in one
     step.
@@ -69,23 +70,26 @@ def combine(parts: Iterable[tuple[float, object]], constant: float = 0.0
     >>> import pulp
     >>> prob = pulp.LpProblem("example")
     >>> x, y = prob.add_variable("x"), prob.add_variable("y")
-    >>> e = combine([(2, x + 1), (-1, [x, y]), (3, 5)])
+    >>> e = combine([(2, x + 1), (-1, [x, y + 2]), (3, 5)])
     >>> sorted((v.name, c) for v, c in e.items()), e.constant
-    ([('x', 1.0), ('y', -1.0)], 17.0)
+    ([('x', 1.0), ('y', -1.0)], 15.0)
     """
     out: dict = {}
     total = float(constant)
     for factor, part in parts:
-        factor = float(factor)
-        if isinstance(part, pulp.LpVariable):
-            out[part] = out.get(part, 0.0) + factor
-        elif isinstance(part, pulp.LpAffineExpression):
-            for v, c in part.items():
-                out[v] = out.get(v, 0.0) + factor * float(c)
-            total += factor * float(part.constant)
-        elif isinstance(part, (int, float)):
-            total += factor * float(part)
-        else:  # a list of variables
-            for v in part:
-                out[v] = out.get(v, 0.0) + factor
+        total += _add(out, float(factor), part)
     return _expression(out, total)
+
+
+def _add(out: dict, factor: float, part: object) -> float:
+    """Add ``factor · part`` to the coefficients ``out``; return its constant."""
+    if isinstance(part, pulp.LpVariable):
+        out[part] = out.get(part, 0.0) + factor
+        return 0.0
+    if isinstance(part, pulp.LpAffineExpression):
+        for v, c in part.items():
+            out[v] = out.get(v, 0.0) + factor * float(c)
+        return factor * float(part.constant)
+    if isinstance(part, numbers.Real):  # numpy numbers too
+        return factor * float(part)
+    return sum(_add(out, factor, item) for item in part)  # a list of parts
