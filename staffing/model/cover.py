@@ -155,9 +155,13 @@ def add_whole_teacher_cost_cuts(prob: pulp.LpProblem, i: int, j: str, need: floa
         if not kink and not np.any((ends > u1 + 1e-9) & (ends < u0 - 1e-9)):
             continue
         c0, c1 = weight * need_cost(u0, need, policy), weight * need_cost(u1, need, policy)
-        # cost + w·σ·V ≥ c0 − (c0 − c1)·(staff − m), with every term on the left
-        prob += (combine([(1, cost), (weight * sigma, visiting), (c0 - c1, staff)])
-                 >= c0 + (c0 - c1) * m
+        # cost + w·σ·V + (c0 − c1)·(staff's moves) ≥ c0 − (c0 − c1)·(staff now − m): the
+        # right side computed as PuLP's operators would, so that the row is the same
+        # to the last bit whichever way it is built
+        now = float(staff.constant)
+        prob += (combine([(1, cost), (weight * sigma, visiting), (c0 - c1, staff)],
+                         constant=-(c0 - c1) * now)
+                 >= c0 - (c0 - c1) * (now - m)
                  ), name(f"{block}_need_chord", school=i, subject=j, step=m, year=year)
         added += 1
     return added
