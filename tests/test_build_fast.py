@@ -20,7 +20,7 @@ from hypothesis import strategies as st_
 
 import staffing as st
 from staffing._gc import gc_paused
-from staffing.model.terms import combine, linear
+from staffing.model.terms import combine, constant_of, linear
 
 _TERMS = settings(max_examples=200, deadline=None, derandomize=True)
 _coef = st_.floats(-50, 50, allow_nan=False).map(lambda x: round(x, 3))
@@ -127,3 +127,10 @@ def test_plan_with_collector_paused_is_the_same_and_collector_resumes():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled() == running
+
+
+def test_constant_of_reads_what_pulp_keeps():
+    _prob, (x, y) = _variables(2)
+    assert constant_of(x) == 0.0
+    assert constant_of(3 * x - y + 7.5) == (3 * x - y + 7.5).constant == 7.5
+    assert constant_of(4) == 4.0

@@ -31,7 +31,7 @@ import pulp
 
 from staffing.model.fair import need_cost, step_ends, step_slopes, unmet_weight
 from staffing.model.names import convex_label, name
-from staffing.model.terms import combine
+from staffing.model.terms import combine, constant_of
 from staffing.needs import part_time_caps
 from staffing.policy import Policy
 from staffing.vocab import SUBJECTS
@@ -158,7 +158,7 @@ def add_whole_teacher_cost_cuts(prob: pulp.LpProblem, i: int, j: str, need: floa
         # cost + w·σ·V + (c0 − c1)·(staff's moves) ≥ c0 − (c0 − c1)·(staff now − m): the
         # right side computed as PuLP's operators would, so that the row is the same
         # to the last bit whichever way it is built
-        now = float(staff.constant)
+        now = constant_of(staff)
         prob += (combine([(1, cost), (weight * sigma, visiting), (c0 - c1, staff)],
                          constant=-(c0 - c1) * now)
                  >= c0 - (c0 - c1) * (now - m)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import pulp
 
-__all__ = ["linear", "combine"]
+__all__ = ["linear", "combine", "constant_of"]
 
 _FROM_DICT = getattr(pulp.LpAffineExpression, "from_dict", None)  # PuLP 4
 
@@ -93,3 +93,12 @@ def _add(out: dict, factor: float, part: object) -> float:
     if isinstance(part, numbers.Real):  # numpy numbers too
         return factor * float(part)
     return sum(_add(out, factor, item) for item in part)  # a list of parts
+
+
+def constant_of(part: object) -> float:
+    """The constant of a variable (0), an expression or a number."""
+    if isinstance(part, pulp.LpVariable):
+        return 0.0
+    if isinstance(part, pulp.LpAffineExpression):
+        return float(part.constant)
+    return float(part)
