@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def _run(python_path: Path, case: tuple[int, int, int]) -> dict[str, float]:
     got = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(case)],
         check=True, capture_output=True, text=True,
-        env={"PYTHONPATH": str(python_path), "PATH": "/usr/bin:/bin"}, cwd=python_path)
+        env={**os.environ, "PYTHONPATH": str(python_path)}, cwd=python_path)
     out = json.loads(got.stdout.strip().splitlines()[-1])
     if Path(out["source"]) != python_path.resolve():
         raise RuntimeError(f"measured the library in {out['source']}, not {python_path}")

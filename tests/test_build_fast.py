@@ -6,7 +6,9 @@
 * the batched load of a PuLP 3 problem into HiGHS (``solve._pass_model``) gives the
   same columns, bounds, integrality, rows and matrix as PuLP's own ``buildSolverModel``;
 * a plan built with the collector paused is the plan built with it running, and the
-  collector is running again afterwards (or stays off if the caller switched it off).
+  collector is running again afterwards (or stays off if the caller switched it off);
+* the model is the same to the last bit whichever CPU kernel OpenBLAS picks (a
+  metamorphic relation: swap machines, same model).
 """
 
 from __future__ import annotations
@@ -134,3 +136,30 @@ def test_constant_of_reads_what_pulp_keeps():
     assert constant_of(x) == 0.0
     assert constant_of(3 * x - y + 7.5) == (3 * x - y + 7.5).constant == 7.5
     assert constant_of(4) == 4.0
+
+
+_MODEL_DIGEST = """
+import hashlib, json
+import staffing as st
+model = st.build_model(st.synth.county(seed=0, n_schools=40), st.Policy())
+text = json.dumps(model.prob.toDict(), sort_keys=True, default=str)
+print(hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+def test_model_is_the_same_to_the_last_bit_whatever_blas_kernel_numpy_uses():
+    """Swap machines, same model: every coefficient and bound (full precision, from
+    ``prob.toDict()``) is equal whichever CPU kernel OpenBLAS picks. A BLAS dot product
+    in the need prices made them differ in the last bit, and HiGHS then took another
+    path (a five-year plan 37 s on one kernel, 53 s on another)."""
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for kernel in ("Haswell", "Prescott", "SkylakeX"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+        out = subprocess.run([sys.executable, "-c", _MODEL_DIGEST], env=env, check=True,
+                             capture_output=True, text=True)
+        digests.add(out.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1

@@ -25,6 +25,7 @@ unique, whatever the solver or the order of the input rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -156,7 +157,10 @@ def need_cost(amount: float, need: float, policy: Policy) -> float:
                          band)[:len(ends)]
     starts = np.concatenate([[0.0], ends[:-1]])
     filled = np.clip(min(max(amount, 0.0), need) - starts, 0.0, ends - starts)
-    return float(filled @ slopes)
+    # math.fsum, not ``filled @ slopes``: a BLAS dot product adds in an order that
+    # depends on the CPU kernel OpenBLAS picks, and the last bit it changes in the chord
+    # rows sent a five-year solve down another path (37 s or 53 s on one machine)
+    return math.fsum(filled * slopes)
 
 
 def add_convex_cost(
