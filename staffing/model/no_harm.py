@@ -125,12 +125,12 @@ def add_no_harm(prob: pulp.LpProblem, data: ModelInputs, policy: Policy,
     in_by: dict[tuple[str, str], list[pulp.LpVariable]] = {}
     for count, mask in flags.items():
         sel = moves[mask]
-        for s, block in sel.groupby("school_id")["var"]:
-            out_by[(s, count)] = block.tolist()
+        for s, block in sel.groupby("school_id")["var"].agg(list).items():
+            out_by[(s, count)] = block
         if count.startswith("qualified"):  # arrivals' keys are known only from
             continue                          # schools keeping a line: none counted
-        for t_, block in sel.groupby("target")["var"]:
-            in_by[(t_, count)] = block.tolist()
+        for t_, block in sel.groupby("target")["var"].agg(list).items():
+            in_by[(t_, count)] = block
 
     short: dict[tuple[str, str], pulp.LpVariable] = {}
     for (s, count), now, keep in zip(lines.index, lines["now"], lines["keep"], strict=True):

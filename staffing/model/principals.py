@@ -203,8 +203,8 @@ def add_principals(prob: pulp.LpProblem, p: PrincipalInputs, schools: pd.DataFra
                                lowBound=0, upBound=1, cat=pulp.LpInteger)
              for h, t in zip(arcs["head"], arcs["target"], strict=True)]
     arcs = arcs.assign(var=moves)
-    for h, block in arcs.groupby("head", sort=True)["var"]:
-        prob += pulp.lpSum(block) <= 1, name("principal_out", group=number[h])
+    for h, block in arcs.groupby("head", sort=True)["var"].agg(list).items():
+        prob += linear(block) <= 1, name("principal_out", group=number[h])
     out = arcs.groupby(["school_id", "role"])["var"].agg(list).to_dict()
     came = arcs.groupby(["target", "role"])["var"].agg(list).to_dict()
     for (t, role), ins in sorted(came.items()):

@@ -318,8 +318,9 @@ def add_rotation(prob: pulp.LpProblem, data: ModelInputs, policy: Policy, quota:
     flows = flows.assign(var=moves)
 
     # Each group moves at most its size.
-    for g, block in flows.groupby("group", sort=True)["var"]:
-        prob += pulp.lpSum(block) <= int(r.groups.at[g, "size"]), name("rotation_group", group=g)
+    size = r.groups["size"].to_dict()
+    for g, block in flows.groupby("group", sort=True)["var"].agg(list).items():
+        prob += linear(block) <= int(size[g]), name("rotation_group", group=g)
 
     # The planner's caps on moves into and out of a school this year (schools columns
     # max_moves_in / max_moves_out): one row per capped school with flows.
