@@ -6,7 +6,8 @@ counts them as they are made and, every so often, walks every object still alive
 looking for cycles; on a 150-school county those walks cost about 0.1 s of the build
 and 0.05 s around the solve, and find nothing the model has not yet finished with.
 Objects are still freed as soon as nothing refers to them; only the search for
-reference cycles waits until the pause ends.
+reference cycles waits until the pause ends. Used by ``optimize``, by the plan's
+writers (``staffing.report``) and by a batch worker around one county.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import pandas as pd
 
 from staffing._cells import csv_escape_frame
 from staffing._excel import write_frames
+from staffing._gc import gc_paused
 from staffing._io import atomic_dir
 from staffing.balance import balance_once
 from staffing.i18n import check_lang, untranslate
@@ -68,17 +69,19 @@ def write_plan_excel(plan: Plan, path: str | Path, lang: str = "en") -> None:
     and what would switch it on.
     """
     col = 0 if check_lang(lang) == "en" else 1
-    with balance_once(plan):  # the balance sheet, explain and metrics read it
-        tables = plan.tables(lang)
-    left_out = sheets_left_out(plan, tables)
-    notes = [_left_out_line(SHEET_LABELS[key][col], row, lang) for key, row in left_out.items()]
-    if notes:
-        summary = tables["summary"]
-        extra = pd.DataFrame({summary.columns[0]: notes, summary.columns[1]: "",
-                              summary.columns[2]: ""})
-        tables = {**tables, "summary": pd.concat([summary, extra], ignore_index=True)}
-    write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS
-                        if key in tables and key not in left_out})
+    with gc_paused():  # the tables and cells live until written: no cycles to look for
+        with balance_once(plan):  # the balance sheet, explain and metrics read it
+            tables = plan.tables(lang)
+        left_out = sheets_left_out(plan, tables)
+        notes = [_left_out_line(SHEET_LABELS[key][col], row, lang)
+                 for key, row in left_out.items()]
+        if notes:
+            summary = tables["summary"]
+            extra = pd.DataFrame({summary.columns[0]: notes, summary.columns[1]: "",
+                                  summary.columns[2]: ""})
+            tables = {**tables, "summary": pd.concat([summary, extra], ignore_index=True)}
+        write_frames(path, {SHEET_LABELS[key][col]: tables[key] for key in SHEET_LABELS
+                            if key in tables and key not in left_out})
 
 
 def sheets_left_out(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
@@ -111,7 +114,7 @@ def write_plan_dir(plan: Plan, path: str | Path, *, format: str = "csv",
     """
     if format not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', not {format!r}")
-    with balance_once(plan):
+    with gc_paused(), balance_once(plan):
         tables = plan.tables(lang)
     with atomic_dir(path) as tmp:
         for key, frame in tables.items():

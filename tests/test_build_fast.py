@@ -110,10 +110,13 @@ def test_batched_highs_load_equals_pulps_own(seed, horizon):
     assert loaded.num_row_ == reference.num_row_ > 0
 
 
-def test_plan_with_collector_paused_is_the_same_and_collector_resumes():
+def test_plan_with_collector_paused_is_the_same_and_collector_resumes(tmp_path):
     county = st.synth.county(seed=2, n_schools=12)
     running = gc.isenabled()
     plan = st.optimize(county, mip_gap=0)
+    assert gc.isenabled() == running
+    plan.to_excel(tmp_path / "plan.xlsx")  # the writers pause it too
+    plan.to_dir(tmp_path / "tables")
     assert gc.isenabled() == running
     gc.disable()
     try:

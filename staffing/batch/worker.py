@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from staffing._gc import gc_paused
 from staffing.batch.events import routed_warnings
 from staffing.batch.inputs import content_hash, safe_name
 
@@ -104,7 +105,8 @@ def plan_county(
         "warnings": [], "error": None,
     }
     try:
-        with routed_warnings(result["warnings"].append):
+        with routed_warnings(result["warnings"].append), gc_paused():  # one county's
+            # tables live until written: the cyclic collector waits (staffing._gc)
             result["input_sha256"] = content_hash(path) if path.exists() else None
             _plan_and_write(path, policy, folder, options, result)
         result["status"] = "ok"
