@@ -219,7 +219,7 @@ def add_convex_cost(
         starts = np.concatenate([[0.0], ends[:-1]])
         widths = ends - starts
         keep = widths > 1e-9
-        steps = []
+        steps, first = [], len(coefs)
         for b in np.flatnonzero(keep):
             v = prob.add_variable(convex_step(name, label, b), lowBound=0, upBound=float(widths[b]))
             steps.append(v)
@@ -227,5 +227,5 @@ def add_convex_cost(
             variables.append(v)
         prob += x == linear(steps), convex_steps(name, label)
         if parts is not None:
-            parts[label] = linear(steps, coefs[-len(steps):] if steps else [])
+            parts[label] = linear(steps, coefs[first:])
     return linear(variables, coefs)

@@ -323,9 +323,8 @@ def _highs_staged() -> type:
 
         def _cols(self, lp) -> list:
             """The model's columns in HiGHS's order."""
-            listed = getattr(self, "_columns", None)
-            if listed is not None:
-                return listed
+            if self._columns is not None:
+                return self._columns
             return list(getattr(lp, "exported_variables", lp.variables)())
 
         def buildSolverModel(self, lp):  # noqa: N802 (PuLP's name)
